@@ -1,0 +1,45 @@
+// Jest runs the TypeScript sources through swc (type-checking is `tsc`, run by `npm test` first).
+// Some dependencies (execa, Octokit) ship only as ES modules; Jest on Node 20 cannot require
+// those natively, so exactly the packages that declare `"type": "module"` are transformed too.
+const fs = require("node:fs");
+const path = require("node:path");
+
+function esmOnlyPackages(nodeModules) {
+  const names = [];
+  const visit = (dir, scope) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+      if (!scope && entry.name.startsWith("@")) {
+        visit(path.join(dir, entry.name), entry.name);
+        continue;
+      }
+      const name = scope ? `${scope}/${entry.name}` : entry.name;
+      const nested = path.join(dir, entry.name, "node_modules");
+      if (fs.existsSync(nested)) visit(nested, undefined);
+      try {
+        const pkg = JSON.parse(fs.readFileSync(path.join(dir, entry.name, "package.json"), "utf8"));
+        if (pkg.type === "module") names.push(name);
+      } catch {
+        // not a package directory
+      }
+    }
+  };
+  visit(nodeModules, undefined);
+  return [...new Set(names)];
+}
+
+const esm = esmOnlyPackages(path.join(__dirname, "node_modules")).map((n) => n.replace(/[.+]/g, "\\$&"));
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.(t|j|mj)s$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esm.join("|")})/)`],
+  // unicorn-magic (used by execa) exports only an "import" condition, which Jest's CommonJS resolver skips.
+  moduleNameMapper: { "^unicorn-magic$": "<rootDir>/node_modules/unicorn-magic/node.js" },
+  moduleFileExtensions: ["ts", "js", "mjs", "json"],
+};
