@@ -8,6 +8,7 @@
  * `pulumi.runtime.allConfig()` returns, which keeps this testable without the engine.
  */
 import { z } from "zod";
+import { DOCS_ENVIRONMENT } from "./oidc";
 
 export const PROJECT = "delivery-platform";
 
@@ -172,6 +173,9 @@ export const stackConfigSchema = z
     const seenNames = new Map<string, number>();
     const seenBranches = new Map<string, number>();
     cfg.environments.forEach((env, i) => {
+      if (env.name === DOCS_ENVIRONMENT) {
+        ctx.addIssue({ code: "custom", path: ["environments", i, "name"], input: env.name, message: `"${DOCS_ENVIRONMENT}" is reserved for the documentation job's GitHub environment; choose another name` });
+      }
       const sameName = seenNames.get(env.name);
       if (sameName !== undefined) {
         ctx.addIssue({ code: "custom", path: ["environments", i, "name"], input: env.name, message: `environment name is already used by environments[${sameName}]; names must be unique` });

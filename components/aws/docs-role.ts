@@ -1,0 +1,73 @@
+import * as iam from "@pulumi/aws/iam";
+import * as pulumi from "@pulumi/pulumi";
+import { AWS_STS_AUDIENCE, GITHUB_OIDC_ISSUER, bedrockInvokePolicy, bedrockModelArn, githubTrustPolicy, subjectProblems } from "../../core/oidc";
+
+export interface DocsGenerationRoleArgs {
+  /** The repository (OWNER/NAME) whose jobs may assume the role. */
+  readonly repository: string;
+  /** Exact OIDC subjects trusted, e.g. `repo:OWNER/NAME:environment:docs`; at least one. */
+  readonly subjects: readonly string[];
+  /** AWS account id that owns the role (used in ARNs). */
+  readonly accountId: string;
+  /** Region the Bedrock models are invoked in. */
+  readonly region: string;
+  /** Bedrock model ids the role may invoke; at least one. */
+  readonly modelIds: readonly string[];
+  /** An existing GitHub OIDC provider's ARN; when unset, one is created (one per account). */
+  readonly existingOidcProviderArn?: string;
+}
+
+/** Validation of DocsGenerationRoleArgs, before anything is created; returns every problem. */
+export function docsRoleProblems(args: DocsGenerationRoleArgs): string[] {
+  const problems: string[] = [];
+  if (args.subjects.length === 0) problems.push("[subjects] is empty; trust at least one exact subject such as repo:OWNER/NAME:environment:docs");
+  for (const s of args.subjects) problems.push(...subjectProblems(s, args.repository).map((p) => `[subjects]: ${p}`));
+  if (args.modelIds.length === 0) problems.push("[modelIds] is empty; list the Bedrock models documentation generation may invoke");
+  for (const m of args.modelIds) if (m.includes("*")) problems.push(`[modelIds]: "${m}" contains a wildcard; list exact model ids`);
+  return problems;
+}
+
+/**
+ * The AWS side of documentation generation: GitHub's OIDC provider (or a reference to the
+ * account's existing one) and a role that only this repository's docs jobs can assume, allowed
+ * only to invoke the listed Bedrock models.
+ */
+export class DocsGenerationRole extends pulumi.ComponentResource {
+  public readonly role: iam.Role;
+  public readonly roleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: DocsGenerationRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("delivery:aws:DocsGenerationRole", name, {}, opts);
+    const problems = docsRoleProblems(args);
+    if (problems.length > 0) throw new pulumi.ResourceError(problems.join("\n"), this);
+
+    const providerArn: pulumi.Input<string> =
+      args.existingOidcProviderArn ??
+      new iam.OpenIdConnectProvider(
+        `${name}-github-oidc`,
+        // AWS validates GitHub's certificate against its trusted CAs; the thumbprint is not used for this issuer.
+        { url: GITHUB_OIDC_ISSUER, clientIdLists: [AWS_STS_AUDIENCE] },
+        { parent: this },
+      ).arn;
+
+    this.role = new iam.Role(
+      `${name}-role`,
+      {
+        description: `Documentation generation for ${args.repository}: invoke the allowed Bedrock models`,
+        assumeRolePolicy: pulumi.output(providerArn).apply((arn) => JSON.stringify(githubTrustPolicy(arn, args.subjects))),
+        maxSessionDuration: 3600,
+      },
+      { parent: this },
+    );
+    new iam.RolePolicy(
+      `${name}-bedrock`,
+      {
+        role: this.role.name,
+        policy: JSON.stringify(bedrockInvokePolicy(args.modelIds.map((m) => bedrockModelArn(args.region, args.accountId, m)))),
+      },
+      { parent: this },
+    );
+    this.roleArn = this.role.arn;
+    this.registerOutputs({ roleArn: this.roleArn });
+  }
+}

@@ -1,0 +1,199 @@
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  BUILT_IN_ROLES,
+  TEMPLATE_ASSIGNABLE_ROLES,
+  WHAT_IF_ACTIONS,
+  constrainedDelegationCondition,
+  deterministicGuid,
+  resourceGroupResourceId,
+  roleDefinitionResourceId,
+} from "../../core/azure-roles";
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, GITHUB_OIDC_ISSUER, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, environmentSubject, subjectProblems } from "../../core/oidc";
+
+export interface AzureEnvironmentArgs {
+  /** The repository (OWNER/NAME) whose jobs the identities trust. */
+  readonly repository: string;
+  /** The environment name; the deploy identity trusts `repo:OWNER/NAME:environment:<name>` only. */
+  readonly environment: string;
+  readonly subscriptionId: string;
+  /** Name of the environment's resource group. */
+  readonly resourceGroupName: string;
+  /** Azure region of the resource group and identities. */
+  readonly location: string;
+  /** Tags for the resource group and identities (environment and managed-by are added). */
+  readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Protect the resource group from deletion: a CanNotDelete lock in Azure and `protect` in
+   * Pulumi. Defaults to false; the production environment sets it.
+   */
+  readonly protectFromDeletion?: boolean;
+  /**
+   * Further subjects the deploy identity trusts, each exact and of this repository. Defaults to none.
+   * Azure allows 20 federated credentials per identity.
+   */
+  readonly additionalSubjects?: readonly string[];
+}
+
+/** The subjects the deploy identity trusts, validated; throws listing every problem. */
+export function deploySubjects(args: Pick<AzureEnvironmentArgs, "repository" | "environment" | "additionalSubjects">): string[] {
+  const subjects = [environmentSubject(args.repository, args.environment), ...(args.additionalSubjects ?? [])];
+  const problems = subjects.flatMap((s) => subjectProblems(s, args.repository));
+  const duplicate = subjects.find((s, i) => subjects.indexOf(s) !== i);
+  if (duplicate) problems.push(`subject "${duplicate}" is listed twice in [additionalSubjects]`);
+  if (subjects.length > MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
+    problems.push(`${subjects.length} federated credentials requested; Azure allows at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity (remove some [additionalSubjects])`);
+  }
+  if (problems.length > 0) throw new Error(`environment ${args.environment}: ${problems.join("; ")}`);
+  return subjects;
+}
+
+/**
+ * One environment's footprint in Azure: its resource group, and two user-assigned managed
+ * identities that GitHub Actions reach through OIDC federation:
+ *
+ * - the deploy identity, trusted only for jobs in the GitHub environment of the same name, with
+ *   Contributor and constrained Role Based Access Control Administrator on this resource group;
+ * - the preview identity, trusted only for pull-request jobs, with Reader on this resource group
+ *   plus the what-if action, so a PR preview can never change anything.
+ *
+ * Managed identities rather than Entra applications: creating them needs only Azure RBAC on the
+ * subscription (no directory-wide Application.ReadWrite permission), they live, are tagged and
+ * locked with the environment's resource group, and they carry no secrets at all.
+ */
+export class AzureEnvironment extends pulumi.ComponentResource {
+  public readonly resourceGroup: resources.ResourceGroup;
+  public readonly deployIdentity: managedidentity.UserAssignedIdentity;
+  public readonly previewIdentity: managedidentity.UserAssignedIdentity;
+  public readonly resourceGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: AzureEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("delivery:azure:AzureEnvironment", name, {}, opts);
+    let subjects: string[];
+    try {
+      subjects = deploySubjects(args);
+    } catch (err) {
+      throw new pulumi.ResourceError((err as Error).message, this);
+    }
+    const protect = args.protectFromDeletion ?? false;
+    const tags = { ...args.tags, environment: args.environment, "managed-by": "delivery-platform" };
+    const scope = resourceGroupResourceId(args.subscriptionId, args.resourceGroupName);
+
+    this.resourceGroup = new resources.ResourceGroup(
+      `${name}-rg`,
+      { resourceGroupName: args.resourceGroupName, location: args.location, tags },
+      { parent: this, protect },
+    );
+    this.resourceGroupName = this.resourceGroup.name;
+    const inGroup = { parent: this, dependsOn: [this.resourceGroup] };
+
+    if (protect) {
+      new authorization.ManagementLockAtResourceGroupLevel(
+        `${name}-no-delete`,
+        {
+          resourceGroupName: this.resourceGroup.name,
+          lockName: "delivery-platform-no-delete",
+          level: "CanNotDelete",
+          notes: `Production resource group of ${args.repository}; managed by delivery-platform. Remove the lock through the platform, not by hand.`,
+        },
+        { ...inGroup, protect },
+      );
+    }
+
+    this.deployIdentity = new managedidentity.UserAssignedIdentity(
+      `${name}-deploy-identity`,
+      { resourceGroupName: this.resourceGroup.name, resourceName: `id-${args.resourceGroupName}-deploy`, location: args.location, tags },
+      inGroup,
+    );
+    subjects.forEach((subject, i) => {
+      new managedidentity.FederatedIdentityCredential(
+        `${name}-deploy-fic-${i}`,
+        {
+          resourceGroupName: this.resourceGroup.name,
+          resourceName: this.deployIdentity.name,
+          federatedIdentityCredentialResourceName: i === 0 ? `github-${args.environment}` : `github-${args.environment}-${i}`,
+          issuer: GITHUB_OIDC_ISSUER,
+          subject,
+          audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
+        },
+        { parent: this },
+      );
+    });
+
+    this.previewIdentity = new managedidentity.UserAssignedIdentity(
+      `${name}-preview-identity`,
+      { resourceGroupName: this.resourceGroup.name, resourceName: `id-${args.resourceGroupName}-preview`, location: args.location, tags },
+      inGroup,
+    );
+    new managedidentity.FederatedIdentityCredential(
+      `${name}-preview-fic`,
+      {
+        resourceGroupName: this.resourceGroup.name,
+        resourceName: this.previewIdentity.name,
+        federatedIdentityCredentialResourceName: "github-pull-request",
+        issuer: GITHUB_OIDC_ISSUER,
+        subject: `repo:${args.repository}:pull_request`,
+        audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
+      },
+      { parent: this },
+    );
+
+    const assign = (suffix: string, principalId: pulumi.Output<string>, roleId: string, description: string, condition?: string) =>
+      new authorization.RoleAssignment(
+        `${name}-${suffix}`,
+        {
+          roleAssignmentName: deterministicGuid(scope, suffix, roleId),
+          scope: this.resourceGroup.id,
+          principalId,
+          principalType: "ServicePrincipal",
+          roleDefinitionId: roleDefinitionResourceId(args.subscriptionId, roleId),
+          description,
+          ...(condition ? { condition, conditionVersion: "2.0" } : {}),
+        },
+        { parent: this },
+      );
+
+    assign("deploy-contributor", this.deployIdentity.principalId, BUILT_IN_ROLES.contributor.id, `Deploys the ${args.environment} Bicep templates of ${args.repository}`);
+    assign(
+      "deploy-rbac-admin",
+      this.deployIdentity.principalId,
+      BUILT_IN_ROLES.roleBasedAccessControlAdministrator.id,
+      `Lets the ${args.environment} templates grant their data-plane roles, and only those`,
+      constrainedDelegationCondition(TEMPLATE_ASSIGNABLE_ROLES),
+    );
+    assign("preview-reader", this.previewIdentity.principalId, BUILT_IN_ROLES.reader.id, `Reads ${args.environment} for pull-request previews`);
+
+    const whatIfRole = new authorization.RoleDefinition(
+      `${name}-whatif-role`,
+      {
+        roleDefinitionId: deterministicGuid(scope, "whatif-role"),
+        roleName: `delivery-platform what-if (${args.resourceGroupName})`,
+        description: "Runs ARM what-if and template validation without permission to deploy",
+        scope: this.resourceGroup.id,
+        assignableScopes: [this.resourceGroup.id],
+        permissions: [{ actions: [...WHAT_IF_ACTIONS], notActions: [] }],
+      },
+      { parent: this },
+    );
+    new authorization.RoleAssignment(
+      `${name}-preview-whatif`,
+      {
+        roleAssignmentName: deterministicGuid(scope, "preview-whatif"),
+        scope: this.resourceGroup.id,
+        principalId: this.previewIdentity.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: whatIfRole.id,
+        description: `Runs what-if for ${args.environment} pull-request previews`,
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({
+      resourceGroupName: this.resourceGroupName,
+      deployClientId: this.deployIdentity.clientId,
+      previewClientId: this.previewIdentity.clientId,
+    });
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Composition root: read the stack configuration once, resolve what must be resolved before
+ * anything is created (reviewers), then build this stack's slice of the delivery platform.
+ *
+ * A stack deploys one environment (its name, or `delivery-platform:environment`): the GitHub
+ * environment and the protection of its branch, its Azure resource group and identities, its
+ * deploy label. The stack with `manageRepository: true` (prod) also owns what the repository
+ * has once: the docs environment and AWS role and the shared labels.
+ */
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
+import * as azureNative from "@pulumi/azure-native/provider";
+import * as github from "@pulumi/github";
+import * as pulumi from "@pulumi/pulumi";
+import { DocsGenerationRole } from "./components/aws/docs-role";
+import { AzureEnvironment } from "./components/azure/environment";
+import { BranchRuleset } from "./components/github/branch-ruleset";
+import { DeploymentEnvironment } from "./components/github/deployment-environment";
+import { RepositoryLabels } from "./components/github/labels";
+import { resolveReviewers } from "./components/github/reviewers";
+import { ConfigError, parseStackConfig, productionEnvironment, resourceGroupName, type StackConfig } from "./core/config";
+import { DEPLOYMENT_FAILURE_LABEL, DOCS_GENERATE_LABEL, approvalLabel, deployLabel } from "./core/labels";
+import { DOCS_ENVIRONMENT, environmentSubject } from "./core/oidc";
+
+function readConfig(): StackConfig {
+  try {
+    return parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+  } catch (err) {
+    // RunError ends the program with the message alone: the problems list is the useful part.
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
+
+export = async () => {
+  const cfg = readConfig();
+  const env = cfg.environment;
+  const isProduction = env.name === productionEnvironment(cfg).name;
+
+  const githubProvider = new github.Provider("github", { owner: cfg.owner });
+  const azureProvider = new azureNative.Provider("azure", { subscriptionId: cfg.azure.subscriptionId, tenantId: cfg.azure.tenantId, location: cfg.azure.location });
+  const gh = { provider: githubProvider };
+
+  const reviewers = await resolveReviewers([env], cfg.owner, gh);
+
+  const rgName = resourceGroupName(cfg.azure.resourceGroupName, cfg.repository, env.name);
+  const azureEnv = new AzureEnvironment(
+    env.name,
+    {
+      repository: cfg.repository,
+      environment: env.name,
+      subscriptionId: cfg.azure.subscriptionId,
+      resourceGroupName: rgName,
+      location: cfg.azure.location,
+      tags: { ...cfg.azure.tags, repository: cfg.repository },
+      protectFromDeletion: isProduction,
+    },
+    { provider: azureProvider },
+  );
+
+  const ghEnvironment = new DeploymentEnvironment(
+    env.name,
+    {
+      repository: cfg.repositoryName,
+      environment: env,
+      reviewers: reviewers.get(env.name)!,
+      variables: {
+        AZURE_CLIENT_ID: azureEnv.deployIdentity.clientId,
+        AZURE_TENANT_ID: cfg.azure.tenantId,
+        AZURE_SUBSCRIPTION_ID: cfg.azure.subscriptionId,
+        AZURE_RESOURCE_GROUP: azureEnv.resourceGroupName,
+      },
+    },
+    gh,
+  );
+  // Pull-request previews run without `environment:` (the branch policy would refuse PR refs), so
+  // the preview identity's client id is a repository variable, one per environment.
+  new github.ActionsVariable(
+    `${env.name}-preview-client-id`,
+    { repository: cfg.repositoryName, variableName: `AZURE_PREVIEW_CLIENT_ID_${env.name.toUpperCase().replace(/-/g, "_")}`, value: azureEnv.previewIdentity.clientId },
+    gh,
+  );
+
+  new BranchRuleset(
+    `${env.name}-branch`,
+    {
+      repository: cfg.repositoryName,
+      branch: env.branch,
+      requiredApprovals: env.requiredApprovals,
+      requireCodeOwnerReview: isProduction && cfg.github.codeOwnerReviewOnProduction,
+    },
+    gh,
+  );
+
+  const labels = [deployLabel(env.name)];
+  let docsRoleArn: pulumi.Output<string> | undefined;
+  if (cfg.manageRepository) {
+    labels.push(approvalLabel(cfg.github.approvalLabel), DOCS_GENERATE_LABEL, DEPLOYMENT_FAILURE_LABEL);
+    const awsProvider = new AwsProvider("aws", { region: cfg.aws.region, allowedAccountIds: [cfg.aws.accountId] });
+    const docsRole = new DocsGenerationRole(
+      "docs",
+      {
+        repository: cfg.repository,
+        subjects: [environmentSubject(cfg.repository, DOCS_ENVIRONMENT)],
+        accountId: cfg.aws.accountId,
+        region: cfg.aws.region,
+        modelIds: cfg.aws.bedrockModelIds,
+        existingOidcProviderArn: cfg.aws.oidcProviderArn,
+      },
+      { provider: awsProvider },
+    );
+    docsRoleArn = docsRole.roleArn;
+    new DeploymentEnvironment(
+      DOCS_ENVIRONMENT,
+      {
+        repository: cfg.repositoryName,
+        environment: { name: DOCS_ENVIRONMENT, branch: "", waitTimerMinutes: 0, preventSelfReview: false },
+        reviewers: { users: [], teams: [] },
+        deploymentBranches: [],
+        variables: { AWS_DOCS_ROLE_ARN: docsRole.roleArn, AWS_REGION: cfg.aws.region },
+      },
+      gh,
+    );
+  }
+  new RepositoryLabels(`${env.name}-labels`, { repository: cfg.repositoryName, labels }, gh);
+
+  return {
+    environment: env.name,
+    branch: env.branch,
+    githubEnvironment: ghEnvironment.environment.environment,
+    resourceGroupName: azureEnv.resourceGroupName,
+    azureClientId: azureEnv.deployIdentity.clientId,
+    azurePreviewClientId: azureEnv.previewIdentity.clientId,
+    azureTenantId: cfg.azure.tenantId,
+    azureSubscriptionId: cfg.azure.subscriptionId,
+    ...(docsRoleArn ? { docsRoleArn } : {}),
+  };
+};

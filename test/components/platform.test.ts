@@ -1,0 +1,267 @@
+/**
+ * The platform each committed stack builds, under mocks: every security-relevant property of the
+ * GitHub environments and rulesets, the Azure identities and role assignments, and the AWS role.
+ */
+import { TEMPLATE_ASSIGNABLE_ROLES, constrainedDelegationCondition } from "../../core/azure-roles";
+import { readStackFile } from "../../core/stack-file";
+import { evaluateStack, RECORDED_GITHUB_TEAMS, REPO_ROOT, type ProgramRun } from "../harness/program";
+
+const T = {
+  env: "github:index/repositoryEnvironment:RepositoryEnvironment",
+  envPolicy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+  envVar: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+  repoVar: "github:index/actionsVariable:ActionsVariable",
+  label: "github:index/issueLabel:IssueLabel",
+  ruleset: "github:index/repositoryRuleset:RepositoryRuleset",
+  rg: "azure-native:resources:ResourceGroup",
+  lock: "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+  identity: "azure-native:managedidentity:UserAssignedIdentity",
+  fic: "azure-native:managedidentity:FederatedIdentityCredential",
+  roleAssignment: "azure-native:authorization:RoleAssignment",
+  roleDefinition: "azure-native:authorization:RoleDefinition",
+  oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+};
+const SUB = "00000000-0000-0000-0000-000000000000";
+const REPO = "contoso/payments-service";
+
+const expected = {
+  dev: { branch: "dev", waitTimer: 0, teams: [] as number[], approvals: 1, codeOwners: false },
+  staging: { branch: "test", waitTimer: 0, teams: [RECORDED_GITHUB_TEAMS["qa-leads"]], approvals: 1, codeOwners: false },
+  prod: { branch: "main", waitTimer: 10, teams: [RECORDED_GITHUB_TEAMS["release-managers"]], approvals: 2, codeOwners: true },
+} as const;
+type Stack = keyof typeof expected;
+const stacks = Object.keys(expected) as Stack[];
+
+const runs = {} as Record<Stack, ProgramRun>;
+beforeAll(async () => {
+  for (const stack of stacks) runs[stack] = await evaluateStack(stack);
+}, 60_000);
+
+describe.each(stacks)("stack %s", (stack) => {
+  const e = expected[stack];
+  const rgName = `rg-payments-service-${stack}`;
+  const rgId = `/subscriptions/${SUB}/resourceGroups/${rgName}`;
+  let run: ProgramRun;
+  beforeAll(() => (run = runs[stack]));
+
+  describe("GitHub environment", () => {
+    it("has reviewers resolved to ids, no self-review, no admin bypass and the wait timer", () => {
+      const env = run.one(T.env, stack).inputs;
+      expect(env).toMatchObject({ repository: "payments-service", environment: stack, waitTimer: e.waitTimer, canAdminsBypass: false, preventSelfReview: true });
+      expect(env.reviewers ?? []).toEqual(e.teams.length ? [{ users: [], teams: e.teams }] : []);
+    });
+
+    it("lets only its own branch deploy", () => {
+      expect(run.one(T.env, stack).inputs.deploymentBranchPolicy).toEqual({ protectedBranches: false, customBranchPolicies: true });
+      const policies = run.ofType(T.envPolicy).filter((p) => p.inputs.environment === stack);
+      expect(policies.map((p) => p.inputs.branchPattern)).toEqual([e.branch]);
+    });
+
+    it("carries the variables the deploy workflow reads", () => {
+      const vars = Object.fromEntries(run.ofType(T.envVar).filter((v) => v.inputs.environment === stack).map((v) => [v.inputs.variableName, v.inputs.value]));
+      expect(vars).toEqual({ AZURE_CLIENT_ID: `client-${stack}-deploy-identity`, AZURE_TENANT_ID: SUB, AZURE_SUBSCRIPTION_ID: SUB, AZURE_RESOURCE_GROUP: rgName });
+      const previewVar = run.one(T.repoVar, `${stack}-preview-client-id`).inputs;
+      expect(previewVar).toEqual({ repository: "payments-service", variableName: `AZURE_PREVIEW_CLIENT_ID_${stack.toUpperCase()}`, value: `client-${stack}-preview-identity` });
+    });
+
+    it("creates the deploy label of its environment", () => {
+      expect(run.ofType(T.label).map((l) => l.inputs.name)).toContain(`deploy:${stack}`);
+    });
+  });
+
+  describe("branch ruleset", () => {
+    it("protects the environment branch with reviews, checks history and no bypass", () => {
+      const rs = run.one(T.ruleset, `${stack}-branch`).inputs;
+      expect(rs).toMatchObject({ repository: "payments-service", target: "branch", enforcement: "active", bypassActors: [] });
+      expect(rs.conditions).toEqual({ refName: { includes: [`refs/heads/${e.branch}`], excludes: [] } });
+      expect(rs.rules).toMatchObject({ deletion: true, nonFastForward: true, requiredLinearHistory: true });
+      expect(rs.rules.pullRequest).toEqual({
+        requiredApprovingReviewCount: e.approvals,
+        dismissStaleReviewsOnPush: true,
+        requireCodeOwnerReview: e.codeOwners,
+        requireLastPushApproval: true,
+        requiredReviewThreadResolution: true,
+      });
+    });
+  });
+
+  describe("Azure", () => {
+    it("creates the resource group with tags in the configured location", () => {
+      const rg = run.one(T.rg, `${stack}-rg`).inputs;
+      expect(rg).toEqual({
+        resourceGroupName: rgName,
+        location: "westeurope",
+        tags: { "cost-center": "4711", owner: "platform-team", repository: REPO, environment: stack, "managed-by": "delivery-platform" },
+      });
+    });
+
+    it(stack === "prod" ? "locks the production resource group against deletion" : "does not lock a non-production resource group", () => {
+      const locks = run.ofType(T.lock);
+      if (stack === "prod") expect(locks.map((l) => l.inputs)).toEqual([expect.objectContaining({ resourceGroupName: rgName, level: "CanNotDelete" })]);
+      else expect(locks).toEqual([]);
+    });
+
+    it("federates the deploy identity with exactly this repository's environment", () => {
+      const deployFics = run.ofType(T.fic).filter((f) => f.inputs.resourceName === `id-${rgName}-deploy`);
+      expect(deployFics.map((f) => f.inputs)).toEqual([
+        {
+          resourceGroupName: rgName,
+          resourceName: `id-${rgName}-deploy`,
+          federatedIdentityCredentialResourceName: `github-${stack}`,
+          issuer: "https://token.actions.githubusercontent.com",
+          subject: `repo:${REPO}:environment:${stack}`,
+          audiences: ["api://AzureADTokenExchange"],
+        },
+      ]);
+    });
+
+    it("federates the preview identity with pull-request jobs only", () => {
+      const fic = run.one(T.fic, `${stack}-preview-fic`).inputs;
+      expect(fic).toMatchObject({ resourceName: `id-${rgName}-preview`, subject: `repo:${REPO}:pull_request`, issuer: "https://token.actions.githubusercontent.com", audiences: ["api://AzureADTokenExchange"] });
+    });
+
+    it("grants roles on its own resource group only", () => {
+      const assignments = run.ofType(T.roleAssignment).map((a) => a.inputs);
+      expect(assignments.length).toBe(4);
+      for (const a of assignments) {
+        expect(a.scope).toBe(rgId);
+        expect(a.principalType).toBe("ServicePrincipal");
+      }
+      const byPrincipal = (p: string) => assignments.filter((a) => a.principalId === p).map((a) => a.roleDefinitionId.split("/").pop());
+      expect(byPrincipal(`principal-${stack}-deploy-identity`)).toEqual(["b24988ac-6180-42a0-ab88-20f7382dd24c", "f58310d9-a9f6-439a-9e8d-f62e7b41a168"]);
+      expect(byPrincipal(`principal-${stack}-preview-identity`)).toEqual(["acdd72a7-3385-48ef-bd42-f606fba81ae7", `${stack}-whatif-role-id`]);
+    });
+
+    it("constrains the RBAC administrator role to the templates' data-plane roles", () => {
+      const rbac = run.one(T.roleAssignment, `${stack}-deploy-rbac-admin`).inputs;
+      expect(rbac.condition).toBe(constrainedDelegationCondition(TEMPLATE_ASSIGNABLE_ROLES));
+      expect(rbac.conditionVersion).toBe("2.0");
+    });
+
+    it("gives the preview identity what-if without deployment rights", () => {
+      const role = run.one(T.roleDefinition, `${stack}-whatif-role`).inputs;
+      expect(role.assignableScopes).toEqual([rgId]);
+      expect(role.permissions).toEqual([
+        { actions: ["Microsoft.Resources/deployments/whatIf/action", "Microsoft.Resources/deployments/validate/action", "Microsoft.Resources/deployments/read"], notActions: [] },
+      ]);
+    });
+  });
+
+  it("exports what a workflow or a person needs", () => {
+    expect(run.outputs).toMatchObject({
+      environment: stack,
+      branch: e.branch,
+      resourceGroupName: rgName,
+      azureClientId: `client-${stack}-deploy-identity`,
+      azurePreviewClientId: `client-${stack}-preview-identity`,
+      azureTenantId: SUB,
+      azureSubscriptionId: SUB,
+    });
+  });
+});
+
+describe("repository-wide resources", () => {
+  it("belong to the prod stack only", () => {
+    for (const stack of ["dev", "staging"] as const) {
+      expect(runs[stack].ofType(T.role)).toEqual([]);
+      expect(runs[stack].ofType(T.label).map((l) => l.inputs.name)).toEqual([`deploy:${stack}`]);
+      expect(runs[stack].outputs.docsRoleArn).toBeUndefined();
+    }
+    expect(runs.prod.ofType(T.label).map((l) => l.inputs.name)).toEqual(["deploy:prod", "approved:prod", "docs:generate", "deployment-failure"]);
+  });
+
+  it("trusts GitHub's OIDC provider for sts.amazonaws.com", () => {
+    expect(runs.prod.one(T.oidcProvider, "docs-github-oidc").inputs).toEqual({ url: "https://token.actions.githubusercontent.com", clientIdLists: ["sts.amazonaws.com"] });
+  });
+
+  it("lets only the docs environment of this repository assume the docs role, with StringEquals", () => {
+    const trust = JSON.parse(runs.prod.one(T.role, "docs-role").inputs.assumeRolePolicy);
+    expect(trust).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "GitHubActionsOidc",
+          Effect: "Allow",
+          Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": `repo:${REPO}:environment:docs` } },
+        },
+      ],
+    });
+  });
+
+  it("allows only Bedrock invocation of the configured models", () => {
+    const policy = JSON.parse(runs.prod.one(T.rolePolicy, "docs-bedrock").inputs.policy);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "InvokeAllowedModels",
+        Effect: "Allow",
+        Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        Resource: [
+          "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+          "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+        ],
+      },
+    ]);
+  });
+
+  it("gives the docs job its own GitHub environment with the role ARN", () => {
+    const docs = runs.prod.one(T.env, "docs").inputs;
+    expect(docs.deploymentBranchPolicy).toBeUndefined();
+    const vars = runs.prod.ofType(T.envVar).filter((v) => v.inputs.environment === "docs");
+    expect(Object.fromEntries(vars.map((v) => [v.inputs.variableName, v.inputs.value]))).toEqual({ AWS_DOCS_ROLE_ARN: "arn:aws:iam::123456789012:role/docs-role", AWS_REGION: "us-east-1" });
+    expect(runs.prod.outputs.docsRoleArn).toBe("arn:aws:iam::123456789012:role/docs-role");
+  });
+
+  it("references an existing OIDC provider instead of creating one when configured", async () => {
+    const existing = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+    const aws = { region: "us-east-1", accountId: "123456789012", bedrockModelIds: ["anthropic.claude-3-5-haiku-20241022-v1:0"], oidcProviderArn: existing };
+    const run = await evaluateStack("prod", { config: { "delivery-platform:aws": aws } });
+    expect(run.ofType(T.oidcProvider)).toEqual([]);
+    expect(JSON.parse(run.one(T.role, "docs-role").inputs.assumeRolePolicy).Statement[0].Principal).toEqual({ Federated: existing });
+  });
+});
+
+describe("identities", () => {
+  it("gives prod its own identities, distinct from every other environment's", () => {
+    const names = (stack: Stack) => runs[stack].ofType(T.identity).map((i) => i.inputs.resourceName);
+    expect(names("prod")).toEqual(["id-rg-payments-service-prod-deploy", "id-rg-payments-service-prod-preview"]);
+    for (const other of ["dev", "staging"] as const) for (const id of names("prod")) expect(names(other)).not.toContain(id);
+  });
+});
+
+describe("bad input", () => {
+  /** The failure of a stack evaluation and the resources registered before it. */
+  async function failureOf(attempt: Promise<unknown>): Promise<{ message: string; registered: { type: string }[] }> {
+    try {
+      await attempt;
+    } catch (err) {
+      return err as { message: string; registered: { type: string }[] };
+    }
+    throw new Error("expected the program to fail");
+  }
+  const notProviders = (registered: { type: string }[]) => registered.filter((r) => !r.type.startsWith("pulumi:providers:"));
+
+  it("fails before registering anything when reviewers cannot be resolved, listing each", async () => {
+    const envs = JSON.parse(readStackFile(REPO_ROOT, "staging").config["delivery-platform:environments"]);
+    envs[1].reviewers = { users: ["octocat", "no-such-user"], teams: ["ghost-team"] };
+    const failure = await failureOf(evaluateStack("staging", { config: { "delivery-platform:environments": envs } }));
+    expect(failure.message).toBe(
+      [
+        "2 required reviewers could not be resolved; nothing was created:",
+        '  - environments "staging": reviewer user "no-such-user" cannot be resolved: GET https://api.github.com/users/no-such-user: 404 Not Found []',
+        '  - environments "staging": reviewer team "contoso/ghost-team" cannot be resolved: GET https://api.github.com/orgs/contoso/teams/ghost-team: 404 Not Found []',
+        "Check the spelling in delivery-platform:environments[*].reviewers, that teams belong to contoso, and that the GitHub token can read them (read:org for teams).",
+      ].join("\n"),
+    );
+    expect(notProviders(failure.registered)).toEqual([]);
+  });
+
+  it("fails on bad configuration before registering any resource", async () => {
+    const failure = await failureOf(evaluateStack("dev", { config: { "delivery-platform:repository": "not a repo" } }));
+    expect(failure.message).toContain('  - delivery-platform:repository: expected OWNER/NAME, e.g. contoso/payments-service (received "not a repo")');
+    expect(failure.registered).toEqual([]);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * Evaluates the whole Pulumi program (index.ts) under Pulumi's mocks for a real stack file,
+ * recording every resource registration. Invokes are answered only from an explicit table of
+ * recorded responses; anything else throws `Mock not implemented: <token>`, so a missing stub
+ * can never pass silently.
+ */
+import * as path from "node:path";
+import type * as pulumiType from "@pulumi/pulumi";
+import { readStackFile } from "../../core/stack-file";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface RegisteredResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly provider?: string;
+  readonly custom: boolean;
+  readonly id: string;
+}
+
+export type InvokeHandler = (args: Record<string, any>) => Record<string, any>;
+
+/** Recorded GitHub API answers for the reviewers the committed stack files name. */
+export const RECORDED_GITHUB_USERS: Readonly<Record<string, number>> = { octocat: 583231, "release-captain": 1000001 };
+export const RECORDED_GITHUB_TEAMS: Readonly<Record<string, number>> = { "qa-leads": 4100001, "release-managers": 4100002, "platform-admins": 4100003 };
+
+function notFound(what: string): never {
+  // The GitHub provider's error for an unknown login or team, as a gRPC failure carries it
+  // (`details`), which is what the SDK turns into the invoke's error message.
+  throw Object.assign(new Error("invoke failed"), { details: `GET https://api.github.com/${what}: 404 Not Found []` });
+}
+
+export const DEFAULT_INVOKES: Readonly<Record<string, InvokeHandler>> = {
+  "github:index/getUser:getUser": ({ username }) => {
+    const id = RECORDED_GITHUB_USERS[username];
+    return id ? { id: String(id), login: username, nodeId: `U_${id}` } : notFound(`users/${username}`);
+  },
+  "github:index/getTeam:getTeam": ({ slug }) => {
+    const id = RECORDED_GITHUB_TEAMS[slug];
+    return id ? { id: String(id), slug, name: slug, nodeId: `T_${id}` } : notFound(`orgs/contoso/teams/${slug}`);
+  },
+};
+
+export interface EvaluateOptions {
+  /** Replaces or adds config values (`delivery-platform:key` -> value; objects are JSON-encoded). */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** Config keys to drop from the stack file. */
+  readonly removeConfig?: readonly string[];
+  /** Extra or overriding invoke handlers. */
+  readonly invokes?: Readonly<Record<string, InvokeHandler>>;
+  /** Evaluate as `pulumi preview` (unknown outputs) rather than `up`. Defaults to false. */
+  readonly preview?: boolean;
+}
+
+export interface ProgramRun {
+  readonly resources: readonly RegisteredResource[];
+  readonly outputs: Record<string, unknown>;
+  readonly invokes: readonly { token: string; args: Record<string, any> }[];
+  /** Resources of a type (e.g. `github:index/repositoryEnvironment:RepositoryEnvironment`). */
+  ofType(type: string): RegisteredResource[];
+  /** The one resource of a type and name; throws when missing or ambiguous. */
+  one(type: string, name: string): RegisteredResource;
+}
+
+/** Computed outputs real providers return, keyed by type. */
+function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  switch (type) {
+    case "azure-native:managedidentity:UserAssignedIdentity":
+      return { clientId: `client-${name}`, principalId: `principal-${name}`, tenantId: "tenant", name: inputs.resourceName };
+    case "azure-native:resources:ResourceGroup":
+      return { name: inputs.resourceGroupName };
+    case "aws:iam/role:Role":
+      return { arn: `arn:aws:iam::123456789012:role/${name}`, name };
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+      return { arn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" };
+    case "github:index/repositoryRuleset:RepositoryRuleset":
+      return { rulesetId: 42 };
+    default:
+      return {};
+  }
+}
+
+/** Ids in the shape the real providers return, where tests look at them. */
+function mockId(type: string, name: string, inputs: Record<string, any>): string {
+  if (type === "azure-native:resources:ResourceGroup") return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${inputs.resourceGroupName}`;
+  return `${name}-id`;
+}
+
+export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): Promise<ProgramRun> {
+  const { config, secretKeys } = readStackFile(REPO_ROOT, stack);
+  for (const key of opts.removeConfig ?? []) delete config[key];
+  for (const [key, value] of Object.entries(opts.config ?? {})) config[key] = typeof value === "string" ? value : JSON.stringify(value);
+
+  const resources: RegisteredResource[] = [];
+  const invokes: { token: string; args: Record<string, any> }[] = [];
+  const handlers = { ...DEFAULT_INVOKES, ...(opts.invokes ?? {}) };
+
+  let outputs: Record<string, unknown> = {};
+  let failure: unknown;
+  await jest.isolateModulesAsync(async () => {
+    // A fresh copy of the SDK per evaluation: its run state lives on the global object.
+    (globalThis as any).globalStore = undefined;
+    (globalThis as any).stackResource = undefined;
+    const pulumi: typeof pulumiType = require("@pulumi/pulumi");
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    await pulumi.runtime.setMocks(
+      {
+        newResource(args) {
+          const id = mockId(args.type, args.name, args.inputs);
+          resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, custom: args.custom ?? true, id });
+          return { id, state: { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) } };
+        },
+        call(args) {
+          invokes.push({ token: args.token, args: args.inputs });
+          const handler = handlers[args.token];
+          if (!handler) throw new Error(`Mock not implemented: ${args.token}`);
+          return handler(args.inputs);
+        },
+      },
+      "delivery-platform",
+      stack,
+      opts.preview ?? false,
+    );
+    try {
+      const program = require("../../index");
+      const result = await (typeof program === "function" ? program() : program);
+      outputs = await unwrapAll(pulumi, result ?? {});
+      await pulumi.runtime.disconnect();
+    } catch (err) {
+      failure = err;
+    }
+  });
+  // The resources registered before the failure, so tests can assert that nothing was created.
+  if (failure) throw Object.assign(failure as object, { registered: resources });
+
+  const ofType = (type: string) => resources.filter((r) => r.type === type);
+  return {
+    resources,
+    outputs,
+    invokes,
+    ofType,
+    one(type, name) {
+      const found = resources.filter((r) => r.type === type && r.name === name);
+      if (found.length !== 1) {
+        const names = ofType(type).map((r) => r.name);
+        throw new Error(`expected one ${type} named ${name}, found ${found.length}; registered: ${names.join(", ") || "none"}`);
+      }
+      return found[0];
+    },
+  };
+}
+
+async function unwrapAll(pulumi: typeof pulumiType, value: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await unwrap(pulumi, v)] as const));
+  return Object.fromEntries(entries);
+}
+
+/** Resolves an Output (or plain value) to its value. */
+export function unwrap<T>(pulumi: typeof pulumiType, value: T | pulumiType.Output<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v as T)));
+}
