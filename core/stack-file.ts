@@ -25,7 +25,8 @@ export function readStackFile(root: string, stack: string, project = "delivery-p
     const known = fs
       .readdirSync(root)
       .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
-      .map((f) => f.slice("Pulumi.".length, -".yaml".length));
+      .map((f) => f.slice("Pulumi.".length, -".yaml".length))
+      .sort();
     throw new Error(`No stack file ${file} for stack "${stack}". Known stacks: ${known.join(", ") || "none"}. Create one with \`pulumi stack init ${stack}\`.`);
   }
   const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
