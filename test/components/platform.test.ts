@@ -97,7 +97,8 @@ describe.each(stacks)("stack %s", (stack) => {
       });
     });
 
-    it(stack === "prod" ? "locks the production resource group against deletion" : "does not lock a non-production resource group", () => {
+    it(stack === "prod" ? "locks and protects the production resource group against deletion" : "does not lock a non-production resource group", () => {
+      expect(run.one(T.rg, `${stack}-rg`).opts.protect).toBe(stack === "prod");
       const locks = run.ofType(T.lock);
       if (stack === "prod") expect(locks.map((l) => l.inputs)).toEqual([expect.objectContaining({ resourceGroupName: rgName, level: "CanNotDelete" })]);
       else expect(locks).toEqual([]);
@@ -131,7 +132,8 @@ describe.each(stacks)("stack %s", (stack) => {
       }
       const byPrincipal = (p: string) => assignments.filter((a) => a.principalId === p).map((a) => a.roleDefinitionId.split("/").pop());
       expect(byPrincipal(`principal-${stack}-deploy-identity`)).toEqual(["b24988ac-6180-42a0-ab88-20f7382dd24c", "f58310d9-a9f6-439a-9e8d-f62e7b41a168"]);
-      expect(byPrincipal(`principal-${stack}-preview-identity`)).toEqual(["acdd72a7-3385-48ef-bd42-f606fba81ae7", `${stack}-whatif-role-id`]);
+      const whatIfRoleGuid = run.one(T.roleDefinition, `${stack}-whatif-role`).inputs.roleDefinitionId;
+      expect(byPrincipal(`principal-${stack}-preview-identity`)).toEqual(["acdd72a7-3385-48ef-bd42-f606fba81ae7", whatIfRoleGuid]);
     });
 
     it("constrains the RBAC administrator role to the templates' data-plane roles", () => {

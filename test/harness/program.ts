@@ -14,9 +14,13 @@ export interface RegisteredResource {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, any>;
+  /** Inputs plus the outputs the mocked provider computed (what policies see after an update). */
+  readonly state: Record<string, any>;
   readonly provider?: string;
   readonly custom: boolean;
   readonly id: string;
+  /** Resource options the program set that policies read (protect). */
+  readonly opts: { readonly protect: boolean };
 }
 
 export type InvokeHandler = (args: Record<string, any>) => Record<string, any>;
@@ -84,6 +88,7 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
 /** Ids in the shape the real providers return, where tests look at them. */
 function mockId(type: string, name: string, inputs: Record<string, any>): string {
   if (type === "azure-native:resources:ResourceGroup") return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${inputs.resourceGroupName}`;
+  if (type === "azure-native:authorization:RoleDefinition") return `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${inputs.roleDefinitionId}`;
   return `${name}-id`;
 }
 
@@ -95,6 +100,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
   const resources: RegisteredResource[] = [];
   const invokes: { token: string; args: Record<string, any> }[] = [];
   const handlers = { ...DEFAULT_INVOKES, ...(opts.invokes ?? {}) };
+  const protectedResources = new Set<string>();
 
   let outputs: Record<string, unknown> = {};
   let failure: unknown;
@@ -108,8 +114,10 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
       {
         newResource(args) {
           const id = mockId(args.type, args.name, args.inputs);
-          resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, custom: args.custom ?? true, id });
-          return { id, state: { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) } };
+          const protect = protectedResources.has(`${args.type}::${args.name}`);
+          const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
+          resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, provider: args.provider, custom: args.custom ?? true, id, opts: { protect } });
+          return { id, state };
         },
         call(args) {
           invokes.push({ token: args.token, args: args.inputs });
@@ -122,6 +130,14 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
       stack,
       opts.preview ?? false,
     );
+    // Mocks do not pass resource options to newResource; the registration request carries
+    // them, so wrap the mock monitor to record which resources the program protects.
+    const monitor = (pulumi.runtime as any).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: unknown) => {
+      if (req.getProtect()) protectedResources.add(`${req.getType()}::${req.getName()}`);
+      return register(req, callback);
+    };
     try {
       const program = require("../../index");
       const result = await (typeof program === "function" ? program() : program);

@@ -1,0 +1,24 @@
+/** Every policy of the pack, in the order the docs table lists them. */
+import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { azureAllowedLocations, azureIdentityRolesOwnGroup, azureProdIdentityNotShared, azureProdResourceGroupProtected, azureResourceGroupTags } from "./azure";
+import { githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubProductionBranchProtected } from "./github";
+import { awsDocsRoleBedrockOnly, awsDocsRoleTrustExact, oidcFederatedCredentialsExact } from "./oidc";
+import { stackEnvironmentsComplete, stackProdCriticalResources } from "./stack";
+
+export function allPolicies(enforcementLevel: EnforcementLevel = "advisory"): Policies {
+  return [
+    githubProdEnvironmentReviewers(enforcementLevel),
+    githubProdDeploysFromMainOnly(enforcementLevel),
+    githubProductionBranchProtected(enforcementLevel),
+    oidcFederatedCredentialsExact(enforcementLevel),
+    awsDocsRoleTrustExact(enforcementLevel),
+    awsDocsRoleBedrockOnly(enforcementLevel),
+    azureProdResourceGroupProtected(enforcementLevel),
+    azureResourceGroupTags(enforcementLevel),
+    azureAllowedLocations(enforcementLevel),
+    azureIdentityRolesOwnGroup(enforcementLevel),
+    azureProdIdentityNotShared(enforcementLevel),
+    stackEnvironmentsComplete(enforcementLevel),
+    stackProdCriticalResources(enforcementLevel),
+  ];
+}

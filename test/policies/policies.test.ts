@@ -1,0 +1,318 @@
+/**
+ * Every policy, tested both ways: the prod stack's real resources (evaluated under mocks) pass,
+ * and each single weakening is reported with its exact message.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { azureAllowedLocations, azureIdentityRolesOwnGroup, azureProdIdentityNotShared, azureProdResourceGroupProtected, azureResourceGroupTags } from "../../policies/azure";
+import { githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubProductionBranchProtected } from "../../policies/github";
+import { awsDocsRoleBedrockOnly, awsDocsRoleTrustExact, oidcFederatedCredentialsExact } from "../../policies/oidc";
+import { allPolicies } from "../../policies/policies";
+import { stackEnvironmentsComplete, stackProdCriticalResources } from "../../policies/stack";
+import { evaluateStack } from "../harness/program";
+import { packViolations, policyResource, readPolicyConfig, resourcesOf, violationsOf } from "./helpers";
+
+const T = {
+  env: "github:index/repositoryEnvironment:RepositoryEnvironment",
+  envPolicy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+  ruleset: "github:index/repositoryRuleset:RepositoryRuleset",
+  rg: "azure-native:resources:ResourceGroup",
+  lock: "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+  fic: "azure-native:managedidentity:FederatedIdentityCredential",
+  identity: "azure-native:managedidentity:UserAssignedIdentity",
+  roleAssignment: "azure-native:authorization:RoleAssignment",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+};
+const REPO = "contoso/payments-service";
+
+let prod: PolicyResource[];
+let dev: PolicyResource[];
+const prodConfig = readPolicyConfig("prod");
+
+beforeAll(async () => {
+  prod = resourcesOf(await evaluateStack("prod"));
+  dev = resourcesOf(await evaluateStack("dev"));
+}, 60_000);
+
+/** A copy of the resources with one resource's props changed. */
+function weaken(resources: PolicyResource[], type: string, name: string, change: (props: Record<string, any>) => void, protect?: boolean): PolicyResource[] {
+  let found = false;
+  const out = resources.map((r) => {
+    if (r.type !== type || r.name !== name) return r;
+    found = true;
+    const props = JSON.parse(JSON.stringify(r.props));
+    change(props);
+    return policyResource({ type: r.type, name: r.name, props, protect: protect ?? r.opts.protect });
+  });
+  if (!found) throw new Error(`no ${type} named ${name} to weaken`);
+  return out;
+}
+const without = (resources: PolicyResource[], type: string, name?: string) => resources.filter((r) => !(r.type === type && (name === undefined || r.name === name)));
+const withExtra = (resources: PolicyResource[], extra: { type: string; name: string; props: Record<string, any> }) => [...resources, policyResource(extra)];
+
+describe("the whole pack", () => {
+  it("finds no violation in the prod stack's real program", async () => {
+    expect(await packViolations(allPolicies(), prod, prodConfig)).toEqual([]);
+  });
+  it.each(["dev", "staging"])("finds no violation in the %s stack's real program", async (stack) => {
+    expect(await packViolations(allPolicies(), resourcesOf(await evaluateStack(stack)), readPolicyConfig(stack))).toEqual([]);
+  });
+  it("has kebab-case names and descriptions that start with 'Checks whether'", () => {
+    for (const p of allPolicies()) {
+      expect(p.name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(p.description).toMatch(/^Checks whether /);
+    }
+  });
+  it("sets enforcement only through config: mandatory on prod, advisory elsewhere", () => {
+    expect(prodConfig.all).toBe("mandatory");
+    expect(readPolicyConfig("dev").all).toBe("advisory");
+    expect(readPolicyConfig("staging").all).toBe("advisory");
+    for (const p of allPolicies()) expect(p.enforcementLevel).toBe("advisory");
+  });
+});
+
+describe("github-prod-environment-reviewers", () => {
+  const policy = githubProdEnvironmentReviewers();
+  it("passes prod's environment", async () => expect(await violationsOf(policy, prod)).toEqual([]));
+  it("requires reviewers", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.env, "prod", (p) => (p.reviewers = [])))).toEqual([
+      'GitHub environment "prod" must have required reviewers; add users or teams to environments[prod].reviewers.',
+    ]);
+  });
+  it("requires self-review prevention", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.env, "prod", (p) => (p.preventSelfReview = false)))).toEqual([
+      'GitHub environment "prod" must prevent self-review; set environments[prod].preventSelfReview to true.',
+    ]);
+  });
+  it("forbids admin bypass", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.env, "prod", (p) => (p.canAdminsBypass = true)))).toEqual([
+      'GitHub environment "prod" must not let administrators bypass its protection rules; set canAdminsBypass to false.',
+    ]);
+  });
+  it("ignores other environments", async () => {
+    expect(await violationsOf(policy, weaken(dev, T.env, "dev", (p) => (p.reviewers = [])))).toEqual([]);
+  });
+});
+
+describe("github-prod-deploys-from-main-only", () => {
+  const policy = githubProdDeploysFromMainOnly();
+  it("passes prod", async () => expect(await violationsOf(policy, prod)).toEqual([]));
+  it("requires the branch to be main", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.envPolicy, "prod-branch-main", (p) => (p.branchPattern = "release/*")))).toEqual([
+      'GitHub environment "prod" must deploy only from "main"; found branch policies [release/*]. Set environments[prod].branch to main.',
+    ]);
+  });
+  it("requires custom branch policies", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.env, "prod", (p) => delete p.deploymentBranchPolicy))).toEqual([
+      'GitHub environment "prod" must restrict deployments to custom branch policies (protectedBranches false, customBranchPolicies true).',
+    ]);
+  });
+});
+
+describe("github-production-branch-protected", () => {
+  const policy = githubProductionBranchProtected();
+  const withChecks = (rs: PolicyResource[]) => weaken(rs, T.ruleset, "prod-branch", (p) => (p.rules.requiredStatusChecks = { strictRequiredStatusChecksPolicy: true, requiredChecks: [{ context: "preview (prod)" }] }));
+  it("passes a ruleset with the preview checks", async () => expect(await violationsOf(policy, withChecks(prod))).toEqual([]));
+  it.each([
+    ["approvals", (p: any) => (p.rules.pullRequest.requiredApprovingReviewCount = 0), 'Branch "main" must require pull requests with at least one approval; set environments[prod].requiredApprovals to 1 or more.'],
+    ["stale approvals", (p: any) => (p.rules.pullRequest.dismissStaleReviewsOnPush = false), 'Branch "main" must dismiss stale approvals when new commits are pushed.'],
+    ["force pushes", (p: any) => (p.rules.nonFastForward = false), 'Branch "main" must forbid force pushes (nonFastForward).'],
+    ["deletion", (p: any) => (p.rules.deletion = false), 'Branch "main" must forbid deletion.'],
+    ["admins", (p: any) => (p.bypassActors = [{ actorId: 5, actorType: "RepositoryRole", bypassMode: "always" }]), 'Branch "main" must include administrators: its rulesets must have no bypass actors.'],
+    ["preview checks", (p: any) => delete p.rules.requiredStatusChecks, 'Branch "main" must require the PR preview checks to pass.'],
+  ])("reports weakened %s", async (_what, change, message) => {
+    expect(await violationsOf(policy, weaken(withChecks(prod), T.ruleset, "prod-branch", change))).toEqual([message]);
+  });
+  it("reports a missing ruleset", async () => {
+    expect(await violationsOf(policy, without(prod, T.ruleset))).toEqual(['Branch "main" must be protected by an active ruleset; the stack that deploys prod creates it (BranchRuleset).']);
+  });
+});
+
+describe("oidc-federated-credentials-exact", () => {
+  const policy = oidcFederatedCredentialsExact();
+  it("passes prod", async () => expect(await violationsOf(policy, prod)).toEqual([]));
+  it("reports a wildcard subject", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.fic, "prod-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:*`)))).toEqual([
+      `Federated credential "github-prod": subject "repo:${REPO}:*" contains a wildcard; trust one exact subject such as repo:${REPO}:environment:prod.`,
+      `Federated credential "github-prod": subject "repo:${REPO}:*" has context "*"; use environment:<name>, ref:refs/heads/<branch> or pull_request.`,
+      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod or repo:${REPO}:pull_request; found "repo:${REPO}:*".`,
+    ]);
+  });
+  it("reports another environment's subject", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.fic, "prod-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:environment:dev`)))).toEqual([
+      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod or repo:${REPO}:pull_request; found "repo:${REPO}:environment:dev".`,
+    ]);
+  });
+  it("reports a wrong issuer and audience", async () => {
+    const weakened = weaken(prod, T.fic, "prod-deploy-fic-0", (p) => {
+      p.issuer = "https://token.actions.example.com";
+      p.audiences = ["api://AzureADTokenExchange", "api://other"];
+    });
+    expect(await violationsOf(policy, weakened)).toEqual([
+      'Federated credential "github-prod" must use issuer https://token.actions.githubusercontent.com; found "https://token.actions.example.com".',
+      'Federated credential "github-prod" must have exactly the audience api://AzureADTokenExchange; found ["api://AzureADTokenExchange","api://other"].',
+    ]);
+  });
+});
+
+describe("aws-docs-role-trust-exact", () => {
+  const policy = awsDocsRoleTrustExact();
+  const trust = (condition: Record<string, unknown>) =>
+    JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition }] });
+  it("passes prod", async () => expect(await violationsOf(policy, prod)).toEqual([]));
+  it("reports StringLike on the subject", async () => {
+    const weakened = weaken(prod, T.role, "docs-role", (p) => (p.assumeRolePolicy = trust({ StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }, StringLike: { "token.actions.githubusercontent.com:sub": "repo:contoso/*" } })));
+    expect(await violationsOf(policy, weakened)).toEqual([
+      'Role "docs-role" must pin the subject with StringEquals on token.actions.githubusercontent.com:sub (never StringLike or repo:*).',
+      'Role "docs-role" must not use StringLike on GitHub token claims; use StringEquals with exact values.',
+    ]);
+  });
+  it("reports another repository's subject and a wrong audience", async () => {
+    const weakened = weaken(prod, T.role, "docs-role", (p) => (p.assumeRolePolicy = trust({ StringEquals: { "token.actions.githubusercontent.com:aud": "sts.example.com", "token.actions.githubusercontent.com:sub": "repo:contoso/other:environment:docs" } })));
+    expect(await violationsOf(policy, weakened)).toEqual([
+      'Role "docs-role" must trust only audience sts.amazonaws.com with StringEquals on token.actions.githubusercontent.com:aud.',
+      `Role "docs-role": subject "repo:contoso/other:environment:docs" is not scoped to ${REPO}; it must start with "repo:${REPO}:".`,
+    ]);
+  });
+});
+
+describe("aws-docs-role-bedrock-only", () => {
+  const policy = awsDocsRoleBedrockOnly();
+  const setPolicy = (statement: Record<string, unknown>) => weaken(prod, T.rolePolicy, "docs-bedrock", (p) => (p.policy = JSON.stringify({ Version: "2012-10-17", Statement: [statement] })));
+  it("passes prod", async () => expect(await violationsOf(policy, prod)).toEqual([]));
+  it("reports a wildcard action", async () => {
+    expect(await violationsOf(policy, setPolicy({ Effect: "Allow", Action: "bedrock:*", Resource: "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0" }))).toEqual([
+      'Role policy "docs-bedrock" must allow only bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream; found action "bedrock:*".',
+    ]);
+  });
+  it("reports a wildcard resource", async () => {
+    expect(await violationsOf(policy, setPolicy({ Effect: "Allow", Action: "bedrock:InvokeModel", Resource: "*" }))).toEqual([
+      'Role policy "docs-bedrock" must name exact Bedrock model ARNs; found resource "*".',
+    ]);
+  });
+  it("reports managed policies on the role", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.role, "docs-role", (p) => (p.managedPolicyArns = ["arn:aws:iam::aws:policy/AdministratorAccess"])))).toEqual([
+      'Role "docs-role" must not have managed policies; grant only the inline Bedrock invoke policy.',
+    ]);
+  });
+});
+
+describe("azure-prod-resource-group-protected", () => {
+  const policy = azureProdResourceGroupProtected();
+  it("passes prod", async () => expect(await violationsOf(policy, prod)).toEqual([]));
+  it("requires protect", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.rg, "prod-rg", () => undefined, false))).toEqual([
+      'Production resource group "rg-payments-service-prod" must be protected from deletion (resource option protect: true).',
+    ]);
+  });
+  it("requires the lock", async () => {
+    expect(await violationsOf(policy, without(prod, T.lock))).toEqual(['Production resource group "rg-payments-service-prod" must carry a CanNotDelete management lock.']);
+  });
+});
+
+describe("azure-resource-group-tags", () => {
+  const policy = azureResourceGroupTags();
+  it("passes prod", async () => expect(await violationsOf(policy, prod)).toEqual([]));
+  it("reports missing tags", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.rg, "prod-rg", (p) => delete p.tags.repository))).toEqual([
+      'Resource group "rg-payments-service-prod" must carry the tags repository; add them to delivery-platform:azure.tags.',
+    ]);
+  });
+});
+
+describe("azure-allowed-locations", () => {
+  const policy = azureAllowedLocations();
+  it("passes prod with the committed config", async () => expect(await violationsOf(policy, prod, prodConfig)).toEqual([]));
+  it("reports a resource group outside the allowed regions", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.rg, "prod-rg", (p) => (p.location = "eastus")), prodConfig)).toEqual([
+      '"prod-rg" must be in one of the allowed locations (westeurope, northeurope); found "eastus". Change delivery-platform:azure.location.',
+    ]);
+  });
+});
+
+describe("azure-identity-roles-own-group", () => {
+  const policy = azureIdentityRolesOwnGroup();
+  it("passes prod", async () => expect(await violationsOf(policy, prod)).toEqual([]));
+  it("reports a subscription-wide scope", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.roleAssignment, "prod-deploy-contributor", (p) => (p.scope = "/subscriptions/00000000-0000-0000-0000-000000000000")))).toEqual([
+      'Role assignment "prod-deploy-contributor" must be scoped to a resource group; found scope "/subscriptions/00000000-0000-0000-0000-000000000000".',
+    ]);
+  });
+  it("reports another resource group", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.roleAssignment, "prod-deploy-contributor", (p) => (p.scope = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shared")))).toEqual([
+      'Role assignment "prod-deploy-contributor" must be scoped to its identity\'s own resource group "rg-payments-service-prod"; found "rg-shared".',
+    ]);
+  });
+  it("reports Owner and an unconstrained RBAC administrator", async () => {
+    const owner = weaken(prod, T.roleAssignment, "prod-deploy-contributor", (p) => (p.roleDefinitionId = p.roleDefinitionId.replace(/[^/]+$/, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635")));
+    const unconstrained = weaken(owner, T.roleAssignment, "prod-deploy-rbac-admin", (p) => delete p.condition);
+    expect(await violationsOf(policy, unconstrained)).toEqual([
+      'Role assignment "prod-deploy-contributor" grants role 8e3af657-a8ff-443c-a75c-2fe8c4bcb635; only Contributor, Reader, constrained Role Based Access Control Administrator and the platform\'s what-if role are allowed.',
+      'Role assignment "prod-deploy-rbac-admin" grants Role Based Access Control Administrator without a condition; constrain it to the templates\' data-plane roles.',
+    ]);
+  });
+});
+
+describe("azure-prod-identity-not-shared", () => {
+  const policy = azureProdIdentityNotShared();
+  it("passes prod", async () => expect(await violationsOf(policy, prod)).toEqual([]));
+  it("reports a production identity trusting another environment", async () => {
+    const shared = withExtra(prod, {
+      type: T.fic,
+      name: "prod-deploy-fic-1",
+      props: { resourceGroupName: "rg-payments-service-prod", resourceName: "id-rg-payments-service-prod-deploy", issuer: "https://token.actions.githubusercontent.com", subject: `repo:${REPO}:environment:staging`, audiences: ["api://AzureADTokenExchange"] },
+    });
+    expect(await violationsOf(policy, shared)).toEqual(['Production identity "id-rg-payments-service-prod-deploy" must not trust environment "staging"; give staging its own identity.']);
+  });
+  it("reports a non-production identity trusting production", async () => {
+    expect(await violationsOf(policy, weaken(dev, T.fic, "dev-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:environment:prod`)))).toEqual([
+      'Identity "id-rg-payments-service-dev-deploy" outside production must not trust the prod environment; production has its own identity.',
+    ]);
+  });
+});
+
+describe("stack-environments-complete", () => {
+  const policy = stackEnvironmentsComplete();
+  it("passes prod and dev", async () => {
+    expect(await violationsOf(policy, prod)).toEqual([]);
+    expect(await violationsOf(policy, dev)).toEqual([]);
+  });
+  it("reports an environment without identity or resource group", async () => {
+    expect(await violationsOf(policy, without(without(prod, T.rg), T.fic))).toEqual([
+      'Environment "prod" has a GitHub environment but no Azure resource group tagged environment=prod.',
+      `Environment "prod" has no deploy identity trusting repo:${REPO}:environment:prod.`,
+    ]);
+  });
+  it("reports a resource group without GitHub environment", async () => {
+    expect(await violationsOf(policy, without(dev, T.env))).toEqual(['Environment "dev" has an Azure resource group but no GitHub environment to gate its deployments.']);
+  });
+});
+
+describe("stack-prod-critical-resources", () => {
+  const policy = stackProdCriticalResources();
+  it("passes prod, and dev (which does not deploy production)", async () => {
+    expect(await violationsOf(policy, prod)).toEqual([]);
+    expect(await violationsOf(policy, dev)).toEqual([]);
+  });
+  it("lists everything production is missing", async () => {
+    expect(await violationsOf(policy, without(without(without(prod, T.ruleset), T.lock), T.identity))).toEqual([
+      "A stack that deploys prod must contain a ruleset protecting main, the resource group's CanNotDelete lock, a deploy identity.",
+    ]);
+  });
+});
+
+describe("a weakened prod configuration", () => {
+  it("is reported by the pack, one violation per weakening", async () => {
+    const envs = JSON.parse(require("../../core/stack-file").readStackFile(require("../harness/program").REPO_ROOT, "prod").config["delivery-platform:environments"]);
+    envs[2].reviewers = { users: [], teams: [] };
+    envs[2].requireApprovalLabel = false;
+    envs[2].preventSelfReview = false;
+    envs[2].requiredApprovals = 0;
+    const run = await evaluateStack("prod", { config: { "delivery-platform:environments": envs } });
+    expect(await packViolations(allPolicies(), resourcesOf(run), prodConfig)).toEqual([
+      'github-prod-environment-reviewers: GitHub environment "prod" must have required reviewers; add users or teams to environments[prod].reviewers.',
+      "github-prod-environment-reviewers: GitHub environment \"prod\" must prevent self-review; set environments[prod].preventSelfReview to true.",
+      'github-production-branch-protected: Branch "main" must require pull requests with at least one approval; set environments[prod].requiredApprovals to 1 or more.',
+    ]);
+  });
+});
