@@ -17,9 +17,11 @@ import { BranchRuleset } from "./components/github/branch-ruleset";
 import { DeploymentEnvironment } from "./components/github/deployment-environment";
 import { RepositoryLabels } from "./components/github/labels";
 import { resolveReviewers } from "./components/github/reviewers";
+import { WorkflowFiles } from "./components/github/workflow-files";
 import { ConfigError, parseStackConfig, productionEnvironment, resourceGroupName, type StackConfig } from "./core/config";
 import { DEPLOYMENT_FAILURE_LABEL, DOCS_GENERATE_LABEL, approvalLabel, deployLabel } from "./core/labels";
 import { DOCS_ENVIRONMENT, environmentSubject } from "./core/oidc";
+import { previewClientIdVariable, renderWorkflows, requiredCheckNames } from "./workflows";
 
 function readConfig(): StackConfig {
   try {
@@ -34,7 +36,8 @@ function readConfig(): StackConfig {
 export = async () => {
   const cfg = readConfig();
   const env = cfg.environment;
-  const isProduction = env.name === productionEnvironment(cfg).name;
+  const production = productionEnvironment(cfg);
+  const isProduction = env.name === production.name;
 
   const githubProvider = new github.Provider("github", { owner: cfg.owner });
   const azureProvider = new azureNative.Provider("azure", { subscriptionId: cfg.azure.subscriptionId, tenantId: cfg.azure.tenantId, location: cfg.azure.location });
@@ -63,6 +66,10 @@ export = async () => {
       repository: cfg.repositoryName,
       environment: env,
       reviewers: reviewers.get(env.name)!,
+      // IssueOps runs (issue_comment) execute on the default branch, which holds the workflows;
+      // GitHub checks the run's ref, so every environment admits it beside its own branch.
+      // The deploy gate decides what may be deployed from there (core/intent/gates.ts).
+      deploymentBranches: [...new Set([env.branch, production.branch])],
       variables: {
         AZURE_CLIENT_ID: azureEnv.deployIdentity.clientId,
         AZURE_TENANT_ID: cfg.azure.tenantId,
@@ -76,7 +83,7 @@ export = async () => {
   // the preview identity's client id is a repository variable, one per environment.
   new github.ActionsVariable(
     `${env.name}-preview-client-id`,
-    { repository: cfg.repositoryName, variableName: `AZURE_PREVIEW_CLIENT_ID_${env.name.toUpperCase().replace(/-/g, "_")}`, value: azureEnv.previewIdentity.clientId },
+    { repository: cfg.repositoryName, variableName: previewClientIdVariable(env.name), value: azureEnv.previewIdentity.clientId },
     gh,
   );
 
@@ -87,12 +94,14 @@ export = async () => {
       branch: env.branch,
       requiredApprovals: env.requiredApprovals,
       requireCodeOwnerReview: isProduction && cfg.github.codeOwnerReviewOnProduction,
+      requiredChecks: requiredCheckNames(cfg),
     },
     gh,
   );
 
   const labels = [deployLabel(env.name)];
   let docsRoleArn: pulumi.Output<string> | undefined;
+  let workflowsPullRequest: pulumi.Output<number> | undefined;
   if (cfg.manageRepository) {
     labels.push(approvalLabel(cfg.github.approvalLabel), DOCS_GENERATE_LABEL, DEPLOYMENT_FAILURE_LABEL);
     const awsProvider = new AwsProvider("aws", { region: cfg.aws.region, allowedAccountIds: [cfg.aws.accountId] });
@@ -100,7 +109,8 @@ export = async () => {
       "docs",
       {
         repository: cfg.repository,
-        subjects: [environmentSubject(cfg.repository, DOCS_ENVIRONMENT)],
+        // The docs job, and this stack's own deploy job, whose `pulumi up` regenerates the docs.
+        subjects: [environmentSubject(cfg.repository, DOCS_ENVIRONMENT), environmentSubject(cfg.repository, env.name)],
         accountId: cfg.aws.accountId,
         region: cfg.aws.region,
         modelIds: cfg.aws.bedrockModelIds,
@@ -120,6 +130,13 @@ export = async () => {
       },
       gh,
     );
+    new github.ActionsEnvironmentVariable(
+      `${env.name}-var-aws_docs_role_arn`,
+      { repository: cfg.repositoryName, environment: ghEnvironment.environment.environment, variableName: "AWS_DOCS_ROLE_ARN", value: docsRole.roleArn },
+      gh,
+    );
+    const workflows = new WorkflowFiles("workflows", { repository: cfg.repositoryName, files: renderWorkflows(cfg), baseBranch: production.branch }, gh);
+    workflowsPullRequest = workflows.pullRequestNumber;
   }
   new RepositoryLabels(`${env.name}-labels`, { repository: cfg.repositoryName, labels }, gh);
 
@@ -133,5 +150,6 @@ export = async () => {
     azureTenantId: cfg.azure.tenantId,
     azureSubscriptionId: cfg.azure.subscriptionId,
     ...(docsRoleArn ? { docsRoleArn } : {}),
+    ...(workflowsPullRequest ? { workflowsPullRequest } : {}),
   };
 };

@@ -4,6 +4,7 @@ import { azureAllowedLocations, azureIdentityRolesOwnGroup, azureProdIdentityNot
 import { githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubProductionBranchProtected } from "./github";
 import { awsDocsRoleBedrockOnly, awsDocsRoleTrustExact, oidcFederatedCredentialsExact } from "./oidc";
 import { stackEnvironmentsComplete, stackProdCriticalResources } from "./stack";
+import { workflowActionsPinned, workflowDeployGate, workflowLeastPrivilege, workflowNoPullRequestTarget, workflowNoUntrustedInterpolation } from "./workflows";
 
 export function allPolicies(enforcementLevel: EnforcementLevel = "advisory"): Policies {
   return [
@@ -18,6 +19,11 @@ export function allPolicies(enforcementLevel: EnforcementLevel = "advisory"): Po
     azureAllowedLocations(enforcementLevel),
     azureIdentityRolesOwnGroup(enforcementLevel),
     azureProdIdentityNotShared(enforcementLevel),
+    workflowActionsPinned(enforcementLevel),
+    workflowLeastPrivilege(enforcementLevel),
+    workflowNoPullRequestTarget(enforcementLevel),
+    workflowNoUntrustedInterpolation(enforcementLevel),
+    workflowDeployGate(enforcementLevel),
     stackEnvironmentsComplete(enforcementLevel),
     stackProdCriticalResources(enforcementLevel),
   ];

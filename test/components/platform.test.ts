@@ -53,15 +53,22 @@ describe.each(stacks)("stack %s", (stack) => {
       expect(env.reviewers ?? []).toEqual(e.teams.length ? [{ users: [], teams: e.teams }] : []);
     });
 
-    it("lets only its own branch deploy", () => {
+    it("lets only its own branch, and the default branch that hosts IssueOps runs, deploy", () => {
       expect(run.one(T.env, stack).inputs.deploymentBranchPolicy).toEqual({ protectedBranches: false, customBranchPolicies: true });
       const policies = run.ofType(T.envPolicy).filter((p) => p.inputs.environment === stack);
-      expect(policies.map((p) => p.inputs.branchPattern)).toEqual([e.branch]);
+      expect(policies.map((p) => p.inputs.branchPattern)).toEqual(stack === "prod" ? ["main"] : [e.branch, "main"]);
     });
 
     it("carries the variables the deploy workflow reads", () => {
       const vars = Object.fromEntries(run.ofType(T.envVar).filter((v) => v.inputs.environment === stack).map((v) => [v.inputs.variableName, v.inputs.value]));
-      expect(vars).toEqual({ AZURE_CLIENT_ID: `client-${stack}-deploy-identity`, AZURE_TENANT_ID: SUB, AZURE_SUBSCRIPTION_ID: SUB, AZURE_RESOURCE_GROUP: rgName });
+      expect(vars).toEqual({
+        AZURE_CLIENT_ID: `client-${stack}-deploy-identity`,
+        AZURE_TENANT_ID: SUB,
+        AZURE_SUBSCRIPTION_ID: SUB,
+        AZURE_RESOURCE_GROUP: rgName,
+        // prod's `pulumi up` regenerates the Graft docs, so its job may assume the docs role.
+        ...(stack === "prod" ? { AWS_DOCS_ROLE_ARN: "arn:aws:iam::123456789012:role/docs-role" } : {}),
+      });
       const previewVar = run.one(T.repoVar, `${stack}-preview-client-id`).inputs;
       expect(previewVar).toEqual({ repository: "payments-service", variableName: `AZURE_PREVIEW_CLIENT_ID_${stack.toUpperCase()}`, value: `client-${stack}-preview-identity` });
     });
@@ -83,6 +90,10 @@ describe.each(stacks)("stack %s", (stack) => {
         requireCodeOwnerReview: e.codeOwners,
         requireLastPushApproval: true,
         requiredReviewThreadResolution: true,
+      });
+      expect(rs.rules.requiredStatusChecks).toEqual({
+        strictRequiredStatusChecksPolicy: true,
+        requiredChecks: [{ context: "preview (dev)" }, { context: "preview (staging)" }, { context: "preview (prod)" }, { context: "docs (graft-status)" }],
       });
     });
   });
@@ -178,7 +189,7 @@ describe("repository-wide resources", () => {
     expect(runs.prod.one(T.oidcProvider, "docs-github-oidc").inputs).toEqual({ url: "https://token.actions.githubusercontent.com", clientIdLists: ["sts.amazonaws.com"] });
   });
 
-  it("lets only the docs environment of this repository assume the docs role, with StringEquals", () => {
+  it("lets only the docs and prod environments of this repository assume the docs role, with StringEquals", () => {
     const trust = JSON.parse(runs.prod.one(T.role, "docs-role").inputs.assumeRolePolicy);
     expect(trust).toEqual({
       Version: "2012-10-17",
@@ -188,7 +199,12 @@ describe("repository-wide resources", () => {
           Effect: "Allow",
           Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" },
           Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": `repo:${REPO}:environment:docs` } },
+          Condition: {
+            StringEquals: {
+              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+              "token.actions.githubusercontent.com:sub": [`repo:${REPO}:environment:docs`, `repo:${REPO}:environment:prod`],
+            },
+          },
         },
       ],
     });
@@ -223,6 +239,26 @@ describe("repository-wide resources", () => {
     const run = await evaluateStack("prod", { config: { "delivery-platform:aws": aws } });
     expect(run.ofType(T.oidcProvider)).toEqual([]);
     expect(JSON.parse(run.one(T.role, "docs-role").inputs.assumeRolePolicy).Statement[0].Principal).toEqual({ Federated: existing });
+  });
+});
+
+describe("workflow files", () => {
+  const FILE = "github:index/repositoryFile:RepositoryFile";
+  it("are committed by the prod stack only, to their own branch, and proposed to main in a pull request", () => {
+    expect(runs.dev.ofType(FILE)).toEqual([]);
+    expect(runs.staging.ofType(FILE)).toEqual([]);
+    const files = runs.prod.ofType(FILE).map((f) => f.inputs);
+    expect(files.map((f) => f.file)).toEqual([".github/workflows/preview.yml", ".github/workflows/deploy.yml", ".github/workflows/docs.yml", ".github/workflows/docs-generate.yml"]);
+    for (const f of files) {
+      expect(f).toMatchObject({ repository: "payments-service", branch: "delivery-platform/workflows", autocreateBranch: true, autocreateBranchSourceBranch: "main", overwriteOnCreate: true });
+      expect(f.content).toContain("permissions:");
+    }
+    expect(runs.prod.one("github:index/repositoryPullRequest:RepositoryPullRequest", "workflows-pull-request").inputs).toMatchObject({
+      baseRepository: "payments-service",
+      baseRef: "main",
+      headRef: "delivery-platform/workflows",
+    });
+    expect(runs.prod.outputs.workflowsPullRequest).toBe(17);
   });
 });
 

@@ -80,6 +80,8 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
       return { arn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" };
     case "github:index/repositoryRuleset:RepositoryRuleset":
       return { rulesetId: 42 };
+    case "github:index/repositoryPullRequest:RepositoryPullRequest":
+      return { number: 17, state: "open" };
     default:
       return {};
   }

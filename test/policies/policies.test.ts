@@ -8,6 +8,7 @@ import { githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubPr
 import { awsDocsRoleBedrockOnly, awsDocsRoleTrustExact, oidcFederatedCredentialsExact } from "../../policies/oidc";
 import { allPolicies } from "../../policies/policies";
 import { stackEnvironmentsComplete, stackProdCriticalResources } from "../../policies/stack";
+import { workflowActionsPinned, workflowDeployGate, workflowLeastPrivilege, workflowNoPullRequestTarget, workflowNoUntrustedInterpolation } from "../../policies/workflows";
 import { evaluateStack } from "../harness/program";
 import { packViolations, policyResource, readPolicyConfig, resourcesOf, violationsOf } from "./helpers";
 
@@ -297,6 +298,53 @@ describe("stack-prod-critical-resources", () => {
   it("lists everything production is missing", async () => {
     expect(await violationsOf(policy, without(without(without(prod, T.ruleset), T.lock), T.identity))).toEqual([
       "A stack that deploys prod must contain a ruleset protecting main, the resource group's CanNotDelete lock, a deploy identity.",
+    ]);
+  });
+});
+
+describe("workflow policies", () => {
+  const FILE = "github:index/repositoryFile:RepositoryFile";
+  const editDeploy = (edit: (content: string) => string) => weaken(prod, FILE, "workflows-deploy", (p) => (p.content = edit(p.content)));
+  const editPreview = (edit: (content: string) => string) => weaken(prod, FILE, "workflows-preview", (p) => (p.content = edit(p.content)));
+
+  it("pass the committed workflows", async () => {
+    for (const policy of [workflowActionsPinned(), workflowLeastPrivilege(), workflowNoPullRequestTarget(), workflowNoUntrustedInterpolation(), workflowDeployGate()]) {
+      expect(await violationsOf(policy, prod)).toEqual([]);
+    }
+  });
+
+  it("workflow-actions-pinned reports a tag reference", async () => {
+    const weakened = editPreview((c) => c.replace(/actions\/checkout@[0-9a-f]{40}/, "actions/checkout@v4"));
+    expect(await violationsOf(workflowActionsPinned(), weakened)).toEqual([
+      'Workflow .github/workflows/preview.yml: job "preview" uses "actions/checkout@v4", which is not pinned to a full 40-character commit SHA. Pin it in workflows/actions.ts.',
+    ]);
+  });
+
+  it("workflow-least-privilege reports write-all at the top", async () => {
+    const weakened = editPreview((c) => c.replace(/^permissions: \{\}$/m, "permissions: write-all"));
+    expect(await violationsOf(workflowLeastPrivilege(), weakened)).toEqual([
+      'Workflow .github/workflows/preview.yml: top-level permissions must be read-only or empty; found "write-all". Declare permissions per job in workflows/.',
+    ]);
+  });
+
+  it("workflow-no-pull-request-target reports the trigger", async () => {
+    const weakened = editPreview((c) => c.replace(/^  pull_request:/m, "  pull_request_target:"));
+    expect(await violationsOf(workflowNoPullRequestTarget(), weakened)).toEqual([
+      "Workflow .github/workflows/preview.yml: triggers on pull_request_target, which runs untrusted PR code with the base repository's secrets; use pull_request. Use the pull_request trigger.",
+    ]);
+  });
+
+  it("workflow-no-untrusted-interpolation reports a comment body pasted into a script", async () => {
+    const weakened = editDeploy((c) => c.replace("npx delivery gate --intent intent.json", 'echo "${{ github.event.comment.body }}" && npx delivery gate --intent intent.json'));
+    const found = await violationsOf(workflowNoUntrustedInterpolation(), weakened);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^Workflow \.github\/workflows\/deploy\.yml: job "intent" step ".*" interpolates \$\{\{ github\.event\.comment\.body \}\} into its script; pass it through env instead\. Move the value into the step's env and read the variable\.$/);
+  });
+
+  it("workflow-deploy-gate reports a deploy workflow without its gate", async () => {
+    const weakened = editDeploy((c) => c.replace(/npx delivery gate/g, "npx delivery skip-gate"));
+    expect(await violationsOf(workflowDeployGate(), weakened)).toEqual([
+      "Workflow .github/workflows/deploy.yml: deploys on comments but no job runs the permission gate (`npx delivery gate`). Make the deployment job need the job that runs `npx delivery gate`.",
     ]);
   });
 });

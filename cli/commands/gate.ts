@@ -1,0 +1,253 @@
+/**
+ * `delivery gate`: asks the GitHub API for the facts the deploy gates need, at the moment the
+ * command is read, and evaluates them with `core/intent/gates.ts`. Writes the decision as job
+ * outputs, a job summary, and (with `--post`) a reply on the pull request.
+ *
+ * `delivery gate --recheck --pr N --commit SHA` runs right before `pulumi up`: it refuses when the
+ * pull request moved or closed while the deployment waited (e.g. for environment approval).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Command } from "commander";
+import type { EnvironmentConfig, StackConfig } from "../../core/config";
+import { gateReplyBody } from "../../core/comment";
+import {
+  evaluateGates,
+  headStillAt,
+  intentConfig,
+  type ActDecision,
+  type ApprovalFact,
+  type CheckFact,
+  type Decision,
+  type GateFacts,
+  type GateResult,
+  type Permission,
+  type PullRequestFact,
+} from "../../core/intent";
+import { previewClientIdVariable, requiredCheckNames } from "../../workflows";
+import { CliError, type CliIo } from "../main";
+import { appendSummary, defaultClientFactory, repoFromEnv, resolveStack, writeOutputs, type ClientFactory, type GitHubClient, type Repo } from "./github-client";
+
+function status(err: unknown): number | undefined {
+  return typeof err === "object" && err !== null && "status" in err ? Number((err as { status: unknown }).status) : undefined;
+}
+
+/** The requester's permission as the API reports it (`role_name` distinguishes maintain and triage). */
+export async function fetchPermission(gh: GitHubClient, repo: Repo, username: string): Promise<Permission> {
+  try {
+    const { data } = await gh.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { ...repo, username });
+    const role = (data as { role_name?: string }).role_name;
+    const known: Permission[] = ["admin", "maintain", "write", "triage", "read", "none"];
+    if (role && (known as string[]).includes(role)) return role as Permission;
+    return (known as string[]).includes(data.permission) ? (data.permission as Permission) : "none";
+  } catch (err) {
+    if (status(err) === 404) return "none"; // not a collaborator
+    throw err;
+  }
+}
+
+export async function fetchPullRequest(gh: GitHubClient, repo: Repo, number: number): Promise<PullRequestFact & { labels: string[] }> {
+  const { data } = await gh.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: number });
+  return {
+    number: data.number,
+    state: data.state === "open" ? "open" : "closed",
+    headSha: data.head.sha,
+    baseRef: data.base.ref,
+    author: data.user.login,
+    fromFork: data.head.repo?.full_name !== `${repo.owner}/${repo.repo}`,
+    labels: data.labels.map((l) => l.name),
+  };
+}
+
+/** Check runs and commit statuses on a commit, newest first per name. */
+export async function fetchChecks(gh: GitHubClient, repo: Repo, sha: string): Promise<CheckFact[]> {
+  const runs = await gh.paginate("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: sha, per_page: 100 });
+  const facts: CheckFact[] = [...runs]
+    .sort((a, b) => b.id - a.id)
+    .map((r) => ({ name: r.name, status: r.status, conclusion: r.conclusion ?? null }));
+  const { data } = await gh.request("GET /repos/{owner}/{repo}/commits/{ref}/status", { ...repo, ref: sha });
+  for (const s of data.statuses) {
+    facts.push({ name: s.context, status: s.state === "pending" ? "pending" : "completed", conclusion: s.state === "success" ? "success" : s.state === "pending" ? null : "failure" });
+  }
+  return facts;
+}
+
+/** Required checks: the platform's own (preview per stack, docs) plus what the branch's rulesets require. */
+export async function fetchRequiredChecks(gh: GitHubClient, repo: Repo, cfg: StackConfig, branch: string): Promise<string[]> {
+  const names = new Set(requiredCheckNames(cfg));
+  try {
+    const rules = await gh.paginate("GET /repos/{owner}/{repo}/rules/branches/{branch}", { ...repo, branch, per_page: 100 });
+    for (const rule of rules as { type: string; parameters?: { required_status_checks?: { context: string }[] } }[]) {
+      if (rule.type === "required_status_checks") for (const c of rule.parameters?.required_status_checks ?? []) names.add(c.context);
+    }
+  } catch (err) {
+    if (status(err) !== 404 && status(err) !== 403) throw err;
+  }
+  return [...names];
+}
+
+/** Who applied the approval label most recently, and whether it is still on the PR. */
+export async function fetchApproval(gh: GitHubClient, repo: Repo, pr: { number: number; author: string; labels: readonly string[] }, label: string): Promise<ApprovalFact> {
+  const events = await gh.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/events", { ...repo, issue_number: pr.number, per_page: 100 });
+  const labelled = (events as { event: string; label?: { name: string }; actor?: { login: string; type: string } | null }[]).filter((e) => e.event === "labeled" && e.label?.name === label);
+  const last = labelled[labelled.length - 1];
+  const actor = last?.actor ?? null;
+  const type = actor?.type === "User" || actor?.type === "Bot" || actor?.type === "Organization" ? actor.type : null;
+  return {
+    present: pr.labels.includes(label),
+    appliedBy: actor?.login ?? null,
+    appliedByType: type,
+    appliedByPermission: actor ? await fetchPermission(gh, repo, actor.login) : "none",
+    pullRequest: pr.number,
+    pullRequestAuthor: pr.author,
+  };
+}
+
+/** Full SHA of a commit-ish, or null when GitHub does not know it. */
+export async function resolveCommit(gh: GitHubClient, repo: Repo, ref: string): Promise<string | null> {
+  try {
+    const { data } = await gh.request("GET /repos/{owner}/{repo}/commits/{ref}", { ...repo, ref });
+    return data.sha;
+  } catch (err) {
+    if (status(err) === 404 || status(err) === 422) return null;
+    throw err;
+  }
+}
+
+/** Whether `sha` is on `branch` (the branch contains it: compare says ahead or identical). */
+export async function isOnBranch(gh: GitHubClient, repo: Repo, sha: string, branch: string): Promise<boolean> {
+  const { data } = await gh.request("GET /repos/{owner}/{repo}/compare/{basehead}", { ...repo, basehead: `${sha}...${branch}`, per_page: 1 });
+  return data.status === "ahead" || data.status === "identical";
+}
+
+/** The merged PR into `branch` that brought `sha`, for approvals of dispatched and rolled-back commits. */
+export async function mergedPullRequestOf(gh: GitHubClient, repo: Repo, sha: string, branch: string) {
+  const { data } = await gh.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { ...repo, commit_sha: sha });
+  const pr = data.find((p) => p.base.ref === branch && p.merged_at);
+  return pr ? { number: pr.number, author: pr.user?.login ?? "", labels: pr.labels.map((l) => l.name) } : undefined;
+}
+
+/** Gathers every fact the gates need for one decision. */
+export async function gatherFacts(gh: GitHubClient, repo: Repo, cfg: StackConfig, env: EnvironmentConfig, d: ActDecision): Promise<GateFacts> {
+  const requesterPermission = await fetchPermission(gh, repo, d.requestedBy);
+  let pullRequest: (PullRequestFact & { labels: string[] }) | null = null;
+  if (d.pullRequest !== null) pullRequest = await fetchPullRequest(gh, repo, d.pullRequest);
+
+  let target: string | null = null;
+  let targetOnBranch: boolean | null = null;
+  let branch = env.branch;
+  if (d.action === "rollback") {
+    target = d.commit ? await resolveCommit(gh, repo, d.commit) : await resolveCommit(gh, repo, `heads/${env.branch}`);
+    if (target && d.commit) targetOnBranch = await isOnBranch(gh, repo, target, env.branch);
+  } else if (d.source === "dispatch") {
+    branch = (d.ref ?? "").replace(/^refs\/(heads|tags)\//, "");
+    target = d.commit ? await resolveCommit(gh, repo, d.commit) : await resolveCommit(gh, repo, d.ref ?? "");
+    if (target && d.commit) targetOnBranch = await isOnBranch(gh, repo, target, branch);
+  } else if (pullRequest) {
+    target = pullRequest.headSha;
+    branch = pullRequest.baseRef;
+  }
+
+  const needsChecks = d.action !== "preview" && target !== null;
+  const requiredChecks = needsChecks ? await fetchRequiredChecks(gh, repo, cfg, branch) : [];
+  const checks = needsChecks && target ? await fetchChecks(gh, repo, target) : [];
+
+  let approval: ApprovalFact | null = null;
+  if (env.requireApprovalLabel && d.action !== "preview") {
+    const carrier = pullRequest ?? (target ? await mergedPullRequestOf(gh, repo, target, env.branch) : undefined);
+    approval = carrier
+      ? await fetchApproval(gh, repo, carrier, cfg.github.approvalLabel)
+      : { present: false, appliedBy: null, appliedByType: null, appliedByPermission: "none", pullRequest: null, pullRequestAuthor: null };
+  }
+  return { requesterPermission, pullRequest, target, targetOnBranch, requiredChecks, checks, approval, freeze: null };
+}
+
+export interface GateOutcome {
+  readonly decision: Decision;
+  readonly result: GateResult | null;
+  /** Markdown to post on the PR, if any. */
+  readonly reply: string | null;
+  readonly outputs: Record<string, string>;
+}
+
+/** The promotion workflow is a later issue; until then `/promote` is parsed and answered. */
+export const PROMOTE_NOT_AVAILABLE = "`/promote` was understood, but promotion is not installed in this repository yet: nothing was done. Promote by merging the pull request into the next environment branch.";
+
+export async function runGate(gh: GitHubClient, repo: Repo, cfg: StackConfig, decision: Decision): Promise<GateOutcome> {
+  const base = { proceed: "false", action: decision.action, environment: "", commit: "", pr: decision.pullRequest === null ? "" : String(decision.pullRequest), requested_by: decision.requestedBy ?? "", preview_client_id_variable: "" };
+  switch (decision.action) {
+    case "none":
+      return { decision, result: null, reply: decision.reply, outputs: base };
+    case "help":
+      return { decision, result: null, reply: decision.reply, outputs: base };
+    case "promote":
+      return { decision, result: null, reply: PROMOTE_NOT_AVAILABLE, outputs: base };
+    default: {
+      const env = cfg.environments.find((e) => e.name === decision.environment);
+      if (!env) throw new CliError(`environment ${decision.environment} is not configured`); // decideIntent checked this already
+      const facts = await gatherFacts(gh, repo, cfg, env, decision);
+      const result = evaluateGates(decision, env, facts, cfg.github.approvalLabel);
+      const outputs = {
+        ...base,
+        proceed: String(result.success),
+        environment: env.name,
+        commit: result.commit ?? "",
+        preview_client_id_variable: previewClientIdVariable(env.name),
+      };
+      return { decision, result, reply: result.success ? null : `❌ ${result.message}`, outputs };
+    }
+  }
+}
+
+export async function postComment(gh: GitHubClient, repo: Repo, pr: number, body: string): Promise<void> {
+  await gh.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...repo, issue_number: pr, body });
+}
+
+function summaryOf(outcome: GateOutcome): string {
+  const d = outcome.decision;
+  const lines = ["### IssueOps decision", "", "```json", JSON.stringify(d, null, 2).replace(/```/g, "'''"), "```"];
+  if (outcome.result) {
+    lines.push("", outcome.result.success ? `✅ ${outcome.result.message}` : outcome.result.message.replace(/\n/g, "\n\n"));
+  }
+  return lines.join("\n");
+}
+
+export function registerGate(program: Command, io: CliIo, clientFactory: ClientFactory = defaultClientFactory): void {
+  program
+    .command("gate")
+    .description("check an IssueOps decision against the GitHub API (permission, PR head, required checks, prod approval) and write job outputs; --recheck verifies the PR has not moved")
+    .option("--intent <file>", "the JSON printed by `delivery intent`")
+    .option("--stack <name>", "stack file to read (default: the one with manageRepository: true)")
+    .option("--github-output <file>", "append outputs here (e.g. $GITHUB_OUTPUT)")
+    .option("--summary <file>", "append a markdown summary here (e.g. $GITHUB_STEP_SUMMARY)")
+    .option("--run-url <url>", "link to the workflow run, for replies", "")
+    .option("--post", "post the reply (help, refusal, parse error) on the pull request")
+    .option("--recheck", "verify that --pr is still open at --commit")
+    .option("--pr <number>", "pull request number (with --recheck)")
+    .option("--commit <sha>", "expected head commit (with --recheck)")
+    .action(async (opts: { intent?: string; stack?: string; githubOutput?: string; summary?: string; runUrl: string; post?: boolean; recheck?: boolean; pr?: string; commit?: string }) => {
+      const repo = repoFromEnv(io);
+      const gh = await clientFactory(io);
+      if (opts.recheck) {
+        const pr = Number(opts.pr);
+        if (!Number.isSafeInteger(pr) || pr <= 0 || !/^[0-9a-f]{40}$/.test(opts.commit ?? "")) throw new CliError("--recheck needs --pr NUMBER and --commit <40-hex SHA>");
+        const failure = headStillAt(opts.commit!, await fetchPullRequest(gh, repo, pr));
+        if (failure) {
+          if (opts.post) await postComment(gh, repo, pr, gateReplyBody(`❌ ${failure.message}`, opts.runUrl));
+          throw new CliError(failure.message, 1);
+        }
+        io.stdout(`#${pr} is still at ${opts.commit}\n`);
+        return;
+      }
+      if (!opts.intent) throw new CliError("--intent FILE is required (or --recheck)");
+      const cfg = resolveStack(io, opts.stack);
+      const decision = JSON.parse(fs.readFileSync(path.resolve(io.cwd, opts.intent), "utf8")) as Decision;
+      // Re-derive nothing from the file but the decision itself; the environments must still be configured.
+      if ("environment" in decision && !intentConfig(cfg).environments.includes(decision.environment)) throw new CliError(`intent names unknown environment ${decision.environment}`);
+      const outcome = await runGate(gh, repo, cfg, decision);
+      writeOutputs(opts.githubOutput, outcome.outputs);
+      appendSummary(opts.summary, summaryOf(outcome));
+      if (opts.post && outcome.reply && decision.pullRequest !== null) await postComment(gh, repo, decision.pullRequest, gateReplyBody(outcome.reply, opts.runUrl));
+      io.stdout(`${JSON.stringify({ ...outcome.outputs, proceed: outcome.outputs.proceed === "true", failed_checks: outcome.result?.failed_checks ?? [] })}\n`);
+    });
+}

@@ -1,0 +1,91 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Command } from "commander";
+import { registerPrComment, upsertComment } from "../../cli/commands/pr-comment";
+import { commentMarker } from "../../core/comment";
+import { captureIo } from "../harness/cli";
+import { R, fakeGitHub } from "../fixtures/github-api";
+
+const SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+const BOT = { login: "github-actions[bot]", type: "Bot" };
+const repo = { owner: "Codertocat", repo: "Hello-World" };
+
+describe("upsertComment", () => {
+  it("edits this stack's own comment in place", async () => {
+    const gh = fakeGitHub({
+      [`GET ${R}/issues/2/comments`]: {
+        body: [
+          { id: 11, body: `${commentMarker("preview", "dev-eu")}\nold eu`, user: BOT },
+          { id: 12, body: `${commentMarker("preview", "dev")}\nforged`, user: { login: "mallory", type: "User" } },
+          { id: 13, body: `${commentMarker("preview", "dev")}\nold dev`, user: BOT },
+        ],
+      },
+      [`PATCH ${R}/issues/comments/13`]: { body: { id: 13 } },
+    });
+    expect(await upsertComment(gh.client, repo, 2, commentMarker("preview", "dev"), "new", BOT.login)).toEqual({ id: 13, updated: true });
+    expect(gh.calls.map((c) => c.route)).toEqual([`GET ${R}/issues/2/comments?per_page=100`, `PATCH ${R}/issues/comments/13`]);
+  });
+
+  it("creates one when there is none", async () => {
+    const gh = fakeGitHub({ [`GET ${R}/issues/2/comments`]: { body: [] }, [`POST ${R}/issues/2/comments`]: { status: 201, body: { id: 99 } } });
+    expect(await upsertComment(gh.client, repo, 2, commentMarker("preview", "prod"), "body", BOT.login)).toEqual({ id: 99, updated: false });
+  });
+});
+
+describe("delivery pr-comment", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "prc-"));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function cli(args: string[], routes = {}) {
+    const gh = fakeGitHub(routes);
+    const capture = captureIo({ cwd: dir, env: { GITHUB_REPOSITORY: "Codertocat/Hello-World", GITHUB_TOKEN: "t" } });
+    const program = new Command("delivery").exitOverride();
+    registerPrComment(program, capture.io, async () => gh.client);
+    await program.parseAsync(args, { from: "user" });
+    return { ...capture, gh };
+  }
+
+  it("builds the preview comment from the job's files and posts it", async () => {
+    fs.writeFileSync(path.join(dir, "preview.log"), "Policy Violations:\n    [mandatory]  delivery-policies  prod-requires-reviewers\nResources:\n    ~ 1 to update\n");
+    fs.writeFileSync(path.join(dir, "whatif.md"), "**rg-a**: 1 modify\n<!-- end -->\n**rg-b**: no change\n<!-- end -->\n");
+    fs.writeFileSync(path.join(dir, "graft.json"), JSON.stringify({ stale: [{ output: "docs/api.md", reasons: ["dep changed: src/api.ts"] }] }));
+    const { gh } = await cli(
+      ["pr-comment", "preview", "--pr", "2", "--stack", "prod", "--exit-code", "255", "--commit", SHA, "--log", "preview.log", "--whatif", "whatif.md", "--graft", "graft.json", "--summary", path.join(dir, "summary.md"), "--run-url", "https://x/run"],
+      { [`GET ${R}/issues/2/comments`]: { body: [] }, [`POST ${R}/issues/2/comments`]: { status: 201, body: { id: 5 } } },
+    );
+    const body = (gh.calls[1].body as { body: string }).body;
+    expect(body.split("\n")[0]).toBe("<!-- delivery-platform:preview:prod -->");
+    expect(body).toContain("**blocked by policy**");
+    expect(body).toContain("**rg-a**: 1 modify\n\n**rg-b**: no change");
+    expect(body).toContain("| docs/api.md | dep changed: src/api.ts |");
+    expect(fs.readFileSync(path.join(dir, "summary.md"), "utf8")).toContain(body);
+  });
+
+  it("prints instead of posting when there is no pull request (pushes, dispatches)", async () => {
+    const { stdout, gh } = await cli(["pr-comment", "deploy-start", "--pr", "", "--action", "deploy", "--stack", "dev", "--commit", SHA, "--requested-by", "octocat", "--run-url", "https://x/run"]);
+    expect(stdout()).toBe(`🚀 Deploying \`dev\` to ${SHA.slice(0, 12)} for @octocat: [follow the run](https://x/run).\n`);
+    expect(gh.calls).toEqual([]);
+  });
+
+  it("reports a failure with the classifier's explanation", async () => {
+    fs.writeFileSync(path.join(dir, "up.log"), "error: Code=AuthorizationFailed");
+    fs.writeFileSync(path.join(dir, "classify.json"), JSON.stringify({ category: "logic", retryable: false, kind: "authorization-failed", reason: "The deploy identity lacks a role; check its role assignments." }));
+    const { gh } = await cli(
+      ["pr-comment", "deploy-end", "--pr", "2", "--action", "deploy", "--stack", "prod", "--commit", SHA, "--requested-by", "octocat", "--result", "failure", "--attempts", "1", "--duration", "75", "--log", "up.log", "--classify", "classify.json"],
+      { [`POST ${R}/issues/2/comments`]: { status: 201, body: { id: 6 } } },
+    );
+    const body = (gh.calls[0].body as { body: string }).body;
+    expect(body).toContain("❌ The deploy of `prod` to ec26c3e57ca3 failed after 1 attempt(s) in 1 min 15 s.");
+    expect(body).toContain("Failure class: **logic** (`authorization-failed`), not retried.");
+    expect(body).toContain("Next step: The deploy identity lacks a role; check its role assignments.");
+  });
+
+  it("refuses values that are not what they claim to be", async () => {
+    await expect(cli(["pr-comment", "deploy-start", "--action", "deploy", "--stack", "dev; rm", "--commit", SHA, "--requested-by", "octocat"])).rejects.toThrow('--stack must be an environment name, not "dev; rm"');
+    await expect(cli(["pr-comment", "deploy-start", "--action", "deploy", "--stack", "dev", "--commit", "HEAD", "--requested-by", "octocat"])).rejects.toThrow('--commit must be a commit SHA, not "HEAD"');
+  });
+});

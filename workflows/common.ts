@@ -1,0 +1,107 @@
+/**
+ * Steps, names and variables shared by the workflows. Everything a workflow reads from GitHub's
+ * variables and secrets is named here, so the components that create them and the docs that
+ * list them use one list.
+ */
+import type { StackConfig } from "../core/config";
+import { ACTIONS } from "./actions";
+import type { Job, RunStep, Step, UsesStep } from "./model";
+
+export const RUNNER = "ubuntu-latest";
+/** Node.js major the jobs run (package.json engines: >=20.19). */
+export const NODE_VERSION = "20";
+
+/** Where the Bicep provider writes audit records in CI; the deploy job uploads this directory. */
+export const AUDIT_DIR = "${{ runner.temp }}/delivery-audit";
+/** Where the Bicep provider writes raw what-if JSON during a preview; the comment summarises each file. */
+export const WHATIF_DIR = "${{ runner.temp }}/delivery-whatif";
+
+/** Variables set per GitHub environment (dev, staging, prod) by the DeploymentEnvironment component. */
+export const ENVIRONMENT_VARIABLES = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"] as const;
+/** Variables of the `docs` environment (and of the environment that manages the repository, whose `pulumi up` regenerates docs). */
+export const DOCS_VARIABLES = ["AWS_DOCS_ROLE_ARN"] as const;
+/** The repository variable holding the client id of an environment's read-only preview identity. */
+export function previewClientIdVariable(environment: string): string {
+  return `AZURE_PREVIEW_CLIENT_ID_${environment.toUpperCase().replace(/-/g, "_")}`;
+}
+/** Repository variables every Pulumi job reads. */
+export const REPOSITORY_VARIABLES = ["PULUMI_BACKEND_URL"] as const;
+/**
+ * Secrets the workflows read. None is a cloud credential (clouds are reached through OIDC):
+ * the state passphrase, and GitHub tokens for the Pulumi GitHub provider.
+ */
+export const WORKFLOW_SECRETS = {
+  /** Decrypts the stacks' secrets (passphrase secrets provider). */
+  PULUMI_CONFIG_PASSPHRASE: "passphrase of the stacks' secrets provider",
+  /** Token for the Pulumi GitHub provider in deploy jobs (repository administration). */
+  DELIVERY_GITHUB_TOKEN: "GitHub App or fine-grained token with repository administration, used by `pulumi up`",
+  /** Optional read-only token for previews (resolving reviewer teams); falls back to the job's token. */
+  DELIVERY_GITHUB_READ_TOKEN: "optional read-only token (members: read) used by `pulumi preview`",
+} as const;
+
+/** GitHub expression text, e.g. `expr("github.sha")` -> `${{ github.sha }}`. */
+export function expr(expression: string): string {
+  return `\${{ ${expression} }}`;
+}
+
+export function checkout(options: { ref?: string; persistCredentials?: boolean; fetchDepth?: number } = {}): UsesStep {
+  return {
+    name: "Check out",
+    uses: ACTIONS.checkout,
+    with: {
+      ...(options.ref ? { ref: options.ref } : {}),
+      // Credentials stay out of .git/config unless the job pushes (only the docs generator does).
+      "persist-credentials": options.persistCredentials ?? false,
+      ...(options.fetchDepth !== undefined ? { "fetch-depth": options.fetchDepth } : {}),
+    },
+  };
+}
+
+/** Node.js, the locked dependencies (which build `delivery` into dist/), and optionally the policy pack's. */
+export function nodeSetup(options: { policies?: boolean } = {}): Step[] {
+  const steps: Step[] = [
+    { name: "Set up Node.js", uses: ACTIONS.setupNode, with: { "node-version": NODE_VERSION, cache: "npm" } },
+    { name: "Install dependencies", run: "npm ci" },
+  ];
+  if (options.policies) steps.push({ name: "Install the policy pack's dependencies", run: "npm ci --prefix policies" });
+  return steps;
+}
+
+export function azureLogin(clientId: string, tenantId: string, subscriptionId: string, condition?: string): UsesStep {
+  return {
+    name: "Log in to Azure (OIDC)",
+    ...(condition ? { if: condition } : {}),
+    uses: ACTIONS.azureLogin,
+    with: { "client-id": clientId, "tenant-id": tenantId, "subscription-id": subscriptionId },
+  };
+}
+
+export function awsLogin(cfg: StackConfig): UsesStep {
+  return {
+    name: "Log in to AWS (OIDC)",
+    uses: ACTIONS.awsCredentials,
+    with: { "role-to-assume": expr("vars.AWS_DOCS_ROLE_ARN"), "aws-region": cfg.aws.region, "role-session-name": "delivery-platform-${{ github.run_id }}" },
+  };
+}
+
+/** Environment every `pulumi` command needs; the backend and passphrase come from variables and secrets. */
+export function pulumiEnv(cfg: StackConfig, githubToken: string): Record<string, string> {
+  return {
+    PULUMI_BACKEND_URL: expr("vars.PULUMI_BACKEND_URL"),
+    PULUMI_CONFIG_PASSPHRASE: expr("secrets.PULUMI_CONFIG_PASSPHRASE"),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    GITHUB_OWNER: cfg.owner,
+    GITHUB_TOKEN: githubToken,
+  };
+}
+
+/** `bash` with strict mode, the same for every run step. */
+export function script(lines: readonly string[]): string {
+  return `${lines.join("\n")}\n`;
+}
+
+export function runStep(step: RunStep): RunStep {
+  return step;
+}
+
+export type Jobs = Record<string, Job>;
