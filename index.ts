@@ -12,6 +12,7 @@ import * as azureNative from "@pulumi/azure-native/provider";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { DocsGenerationRole } from "./components/aws/docs-role";
+import { BicepDeployment } from "./components/azure/bicep-deployment";
 import { AzureEnvironment } from "./components/azure/environment";
 import { BranchRuleset } from "./components/github/branch-ruleset";
 import { DeploymentEnvironment } from "./components/github/deployment-environment";
@@ -58,6 +59,20 @@ export = async () => {
       protectFromDeletion: isProduction,
     },
     { provider: azureProvider },
+  );
+
+  const bicep = new BicepDeployment(
+    env.name,
+    {
+      // The name as a plain string (ordering comes from dependsOn), so the preview and the
+      // policies know it before the resource group exists.
+      resourceGroupName: rgName,
+      subscriptionId: cfg.azure.subscriptionId,
+      bicep: env.bicep,
+      // The deploy workflow points this at the directory it uploads as the audit artifact.
+      auditDir: process.env.DELIVERY_AUDIT_DIR ?? "audit",
+    },
+    { dependsOn: [azureEnv] },
   );
 
   const ghEnvironment = new DeploymentEnvironment(
@@ -149,6 +164,8 @@ export = async () => {
     azurePreviewClientId: azureEnv.previewIdentity.clientId,
     azureTenantId: cfg.azure.tenantId,
     azureSubscriptionId: cfg.azure.subscriptionId,
+    bicepDeploymentId: bicep.deploymentId,
+    bicepWhatIf: bicep.whatIf,
     ...(docsRoleArn ? { docsRoleArn } : {}),
     ...(workflowsPullRequest ? { workflowsPullRequest } : {}),
   };

@@ -20,7 +20,7 @@ export const TYPES = {
   awsRole: "aws:iam/role:Role",
   awsRolePolicy: "aws:iam/rolePolicy:RolePolicy",
   awsRolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-  dynamic: "pulumi-nodejs:dynamic:Resource",
+  bicepDeployment: "pulumi-nodejs:dynamic/azure:BicepDeployment",
 } as const;
 
 /** Settings every policy reads from its policy-pack config entry (with these defaults). */

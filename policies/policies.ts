@@ -1,5 +1,6 @@
 /** Every policy of the pack, in the order the docs table lists them. */
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { bicepDestructiveChangesNeedReason, bicepProdHealthVerification, bicepProdIncrementalMode } from "./bicep";
 import { azureAllowedLocations, azureIdentityRolesOwnGroup, azureProdIdentityNotShared, azureProdResourceGroupProtected, azureResourceGroupTags } from "./azure";
 import { githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubProductionBranchProtected } from "./github";
 import { awsDocsRoleBedrockOnly, awsDocsRoleTrustExact, oidcFederatedCredentialsExact } from "./oidc";
@@ -19,6 +20,9 @@ export function allPolicies(enforcementLevel: EnforcementLevel = "advisory"): Po
     azureAllowedLocations(enforcementLevel),
     azureIdentityRolesOwnGroup(enforcementLevel),
     azureProdIdentityNotShared(enforcementLevel),
+    bicepProdIncrementalMode(enforcementLevel),
+    bicepProdHealthVerification(enforcementLevel),
+    bicepDestructiveChangesNeedReason(enforcementLevel),
     workflowActionsPinned(enforcementLevel),
     workflowLeastPrivilege(enforcementLevel),
     workflowNoPullRequestTarget(enforcementLevel),

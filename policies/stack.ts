@@ -35,7 +35,7 @@ export function stackEnvironmentsComplete(enforcementLevel: EnforcementLevel = "
 export function stackProdCriticalResources(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
   return {
     name: "stack-prod-critical-resources",
-    description: "Checks whether a stack that deploys production contains everything production depends on: its GitHub environment, branch ruleset, locked resource group and deploy identity.",
+    description: "Checks whether a stack that deploys production contains everything production depends on: its GitHub environment, branch ruleset, locked resource group, deploy identity and Bicep deployment.",
     enforcementLevel,
     configSchema: SETTINGS_SCHEMA,
     validateStack: (args, reportViolation) => {
@@ -50,6 +50,7 @@ export function stackProdCriticalResources(enforcementLevel: EnforcementLevel = 
       if (!ofType(r, TYPES.githubRuleset).some((s) => (s.props.conditions?.refName?.includes ?? []).includes(`refs/heads/${productionBranch}`))) missing.push(`a ruleset protecting ${productionBranch}`);
       if (group && !ofType(r, TYPES.resourceGroupLock).some((l) => l.props.resourceGroupName === group.props.resourceGroupName)) missing.push("the resource group's CanNotDelete lock");
       if (group && !ofType(r, TYPES.identity).some((i) => i.props.resourceGroupName === group.props.resourceGroupName)) missing.push("a deploy identity");
+      if (group && !ofType(r, TYPES.bicepDeployment).some((d) => d.props.resourceGroupName === group.props.resourceGroupName)) missing.push("its Bicep deployment");
       if (missing.length > 0) reportViolation(`A stack that deploys ${productionEnvironment} must contain ${missing.join(", ")}.`);
     },
   };

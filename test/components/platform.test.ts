@@ -162,6 +162,21 @@ describe.each(stacks)("stack %s", (stack) => {
     });
   });
 
+  it("deploys the environment's Bicep template into its resource group, incrementally, with health checks", () => {
+    const d = run.one("pulumi-nodejs:dynamic/azure:BicepDeployment", `${stack}-deployment`).inputs;
+    expect(d).toMatchObject({
+      name: stack,
+      template: "bicep/main.bicep",
+      parameters: `bicep/parameters/${stack}.bicepparam`,
+      resourceGroupName: rgName,
+      subscriptionId: SUB,
+      mode: "Incremental",
+      verifyHealth: true,
+      deletePolicy: "keep",
+      auditDir: "audit",
+    });
+  });
+
   it("exports what a workflow or a person needs", () => {
     expect(run.outputs).toMatchObject({
       environment: stack,

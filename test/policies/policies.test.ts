@@ -3,6 +3,7 @@
  * and each single weakening is reported with its exact message.
  */
 import type { PolicyResource } from "@pulumi/policy";
+import { bicepDestructiveChangesNeedReason, bicepProdHealthVerification, bicepProdIncrementalMode } from "../../policies/bicep";
 import { azureAllowedLocations, azureIdentityRolesOwnGroup, azureProdIdentityNotShared, azureProdResourceGroupProtected, azureResourceGroupTags } from "../../policies/azure";
 import { githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubProductionBranchProtected } from "../../policies/github";
 import { awsDocsRoleBedrockOnly, awsDocsRoleTrustExact, oidcFederatedCredentialsExact } from "../../policies/oidc";
@@ -362,5 +363,40 @@ describe("a weakened prod configuration", () => {
       "github-prod-environment-reviewers: GitHub environment \"prod\" must prevent self-review; set environments[prod].preventSelfReview to true.",
       'github-production-branch-protected: Branch "main" must require pull requests with at least one approval; set environments[prod].requiredApprovals to 1 or more.',
     ]);
+  });
+});
+
+describe("bicep policies", () => {
+  const BICEP = "pulumi-nodejs:dynamic/azure:BicepDeployment";
+  const destructive = ["/subscriptions/s/resourceGroups/rg-payments-service-prod/providers/Microsoft.ServiceBus/namespaces/sb/queues/legacy"];
+
+  it("pass prod", async () => {
+    for (const policy of [bicepProdIncrementalMode(), bicepProdHealthVerification(), bicepDestructiveChangesNeedReason()]) expect(await violationsOf(policy, prod)).toEqual([]);
+  });
+
+  it("bicep-prod-incremental-mode reports Complete mode in production only", async () => {
+    expect(await violationsOf(bicepProdIncrementalMode(), weaken(prod, BICEP, "prod-deployment", (p) => (p.mode = "Complete")))).toEqual([
+      'Bicep deployment "prod" into production must use Incremental mode; found "Complete". Set environments[prod].bicep.mode to Incremental.',
+    ]);
+    expect(await violationsOf(bicepProdIncrementalMode(), weaken(dev, BICEP, "dev-deployment", (p) => (p.mode = "Complete")))).toEqual([]);
+  });
+
+  it("bicep-prod-health-verification reports health checks turned off", async () => {
+    expect(await violationsOf(bicepProdHealthVerification(), weaken(prod, BICEP, "prod-deployment", (p) => (p.verifyHealth = false)))).toEqual([
+      'Bicep deployment "prod" into production must verify health after deploying; set environments[prod].bicep.verifyHealth to true.',
+    ]);
+  });
+
+  it("bicep-destructive-changes-need-reason blocks a what-if with deletions unless a reason is given", async () => {
+    const deleting = weaken(prod, BICEP, "prod-deployment", (p) => (p.plannedWhatIf = { status: "Succeeded", counts: { Delete: 1 }, destructive, changed: [] }));
+    expect(await violationsOf(bicepDestructiveChangesNeedReason(), deleting)).toEqual([
+      `Bicep deployment "prod" would delete 1 resource(s) (${destructive[0]}); set bicep.allowDestructiveChanges.reason for this environment if that is intended, or change the template.`,
+    ]);
+    const allowed = weaken(deleting, BICEP, "prod-deployment", (p) => (p.allowDestructiveChanges = { reason: "legacy queue retired in ADR-17" }));
+    expect(await violationsOf(bicepDestructiveChangesNeedReason(), allowed)).toEqual([]);
+  });
+
+  it("stack-prod-critical-resources requires the Bicep deployment", async () => {
+    expect(await violationsOf(stackProdCriticalResources(), without(prod, BICEP))).toEqual(["A stack that deploys prod must contain its Bicep deployment."]);
   });
 });

@@ -1,0 +1,54 @@
+/** Bicep: production deploys incrementally with health checks, and nothing is deleted without a stated reason. */
+import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { SETTINGS_SCHEMA, TYPES, environmentOfGroup, ofType, settingsOf } from "./lib";
+
+export function bicepProdIncrementalMode(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
+  return {
+    name: "bicep-prod-incremental-mode",
+    description: "Checks whether production's Bicep deployments run in Incremental mode (Complete mode deletes whatever the template omits).",
+    enforcementLevel,
+    configSchema: SETTINGS_SCHEMA,
+    validateStack: (args, reportViolation) => {
+      const { productionEnvironment } = settingsOf(args.getConfig);
+      for (const d of ofType(args.resources, TYPES.bicepDeployment)) {
+        if (environmentOfGroup(args.resources, d.props.resourceGroupName) !== productionEnvironment) continue;
+        if (d.props.mode !== "Incremental") reportViolation(`Bicep deployment "${d.props.name}" into production must use Incremental mode; found ${JSON.stringify(d.props.mode)}. Set environments[prod].bicep.mode to Incremental.`, d.urn);
+      }
+    },
+  };
+}
+
+export function bicepProdHealthVerification(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
+  return {
+    name: "bicep-prod-health-verification",
+    description: "Checks whether production's Bicep deployments verify the health of what they deployed.",
+    enforcementLevel,
+    configSchema: SETTINGS_SCHEMA,
+    validateStack: (args, reportViolation) => {
+      const { productionEnvironment } = settingsOf(args.getConfig);
+      for (const d of ofType(args.resources, TYPES.bicepDeployment)) {
+        if (environmentOfGroup(args.resources, d.props.resourceGroupName) !== productionEnvironment) continue;
+        if (d.props.verifyHealth !== true) reportViolation(`Bicep deployment "${d.props.name}" into production must verify health after deploying; set environments[prod].bicep.verifyHealth to true.`, d.urn);
+      }
+    },
+  };
+}
+
+export function bicepDestructiveChangesNeedReason(enforcementLevel: EnforcementLevel = "advisory"): ResourceValidationPolicy {
+  return {
+    name: "bicep-destructive-changes-need-reason",
+    description: "Checks whether a Bicep deployment whose what-if deletes resources carries an explicit allowDestructiveChanges reason.",
+    enforcementLevel,
+    validateResource: (args, reportViolation) => {
+      if (args.type !== TYPES.bicepDeployment) return;
+      const destructive: unknown = args.props.plannedWhatIf?.destructive;
+      if (!Array.isArray(destructive) || destructive.length === 0) return;
+      const reason = args.props.allowDestructiveChanges?.reason;
+      if (typeof reason === "string" && reason.trim().length > 0) return;
+      const shown = destructive.slice(0, 5).join(", ");
+      reportViolation(
+        `Bicep deployment "${args.props.name}" would delete ${destructive.length} resource(s) (${shown}${destructive.length > 5 ? ", ..." : ""}); set bicep.allowDestructiveChanges.reason for this environment if that is intended, or change the template.`,
+      );
+    },
+  };
+}
