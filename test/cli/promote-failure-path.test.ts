@@ -1,0 +1,202 @@
+/**
+ * The failure path end to end, against recorded GitHub API responses (test/fixtures/github/promotion):
+ *
+ * 1. dev's deployment of B fails (bicep compile error) -> `delivery promote act` opens the
+ *    high-priority failure issue (the freeze) and dispatches the deploy workflow to roll dev back
+ *    to the last known-good A, commenting on the issue;
+ * 2. while that run is in progress the machine waits and opens nothing twice;
+ * 3. the deploy job records the rollback as a GitHub deployment of A (`delivery promote record`);
+ * 4. once validated, the machine reports dev rolled back to A, with promotion still frozen.
+ */
+import { fakeOctokit, SHA } from "../core/promotion/fake-octokit";
+import { promote } from "../core/promotion/cli-harness";
+
+const R = "/repos/contoso/payments-service";
+const RUN = "https://github.com/contoso/payments-service/actions/runs";
+
+/** Every read `promote` makes for the committed pipeline, in order, when dev's newest deployment failed. */
+const READS_WITH_DEV_FAILED = [
+  `${R}/deployments?environment=dev&per_page=10`,
+  `${R}/deployments/1002/statuses?per_page=100`,
+  `${R}/deployments/1001/statuses?per_page=100`,
+  `${R}/commits/${SHA.B}/check-runs?filter=all&per_page=100`,
+  `${R}/commits/${SHA.B}/statuses?per_page=100`,
+  `${R}/commits/${SHA.A}/check-runs?filter=all&per_page=100`,
+  `${R}/commits/${SHA.A}/statuses?per_page=100`,
+  `${R}/actions/workflows/deploy.yml/runs?branch=dev&event=workflow_dispatch&per_page=10`,
+  `${R}/actions/runs/9002`,
+  `${R}/actions/runs/9002/artifacts?per_page=100`,
+  `${R}/deployments?environment=staging&per_page=10`,
+  `${R}/deployments/2001/statuses?per_page=100`,
+  `${R}/commits/${SHA.S}/check-runs?filter=all&per_page=100`,
+  `${R}/commits/${SHA.S}/statuses?per_page=100`,
+  "/orgs/contoso/teams/qa-leads/memberships/qa-bob",
+  `${R}/actions/workflows/deploy.yml/runs?branch=test&event=workflow_dispatch&per_page=10`,
+  `${R}/deployments?environment=prod&per_page=10`,
+  `${R}/deployments/3001/statuses?per_page=100`,
+  `${R}/commits/${SHA.P}/check-runs?filter=all&per_page=100`,
+  `${R}/commits/${SHA.P}/statuses?per_page=100`,
+  `${R}/actions/workflows/deploy.yml/runs?branch=main&event=workflow_dispatch&per_page=10`,
+  `${R}/pulls?base=test&direction=desc&per_page=20&sort=updated&state=all`,
+  `${R}/pulls?base=main&direction=desc&per_page=20&sort=updated&state=all`,
+  `${R}/issues?direction=desc&labels=deployment-failure&per_page=30&sort=created&state=all`,
+];
+
+const ISSUE_BODY = [
+  `<!-- delivery:promotion-failure environment=dev deployment=1002 sha=${SHA.B} -->`,
+  `**Priority: highest.** dev failed at \`${SHA.B}\` (deployment 1002). All promotion is frozen while this issue is open.`,
+  "",
+  "| | |",
+  "|---|---|",
+  "| Environment | dev |",
+  `| Commit | \`${SHA.B}\` |`,
+  "| Failure class | `logic/bicep-compile-error` |",
+  '| Detail | main.bicep(12,5) : Error BCP018: Expected the "=" character at this location. |',
+  `| Run | ${RUN}/9002 |`,
+  `| Audit record | ${RUN}/9002/artifacts/77001 |`,
+  `| Last known-good commit | \`${SHA.A}\` |`,
+  "",
+  "What happens next:",
+  "1. The promote workflow rolls dev back to `3f2a9c1d5e7b` through the deploy workflow (a `deploy:rollback` deployment).",
+  "2. The fix goes through the normal path: a pull request into the first environment branch, then promotion. No direct pushes, no skipped environments.",
+  "3. Close this issue once the fix is deployed and validated in the first environment (`delivery promote status`); that lifts the freeze, and the fix is promoted like any other change.",
+  "",
+  `Opened by ${RUN}/9100.`,
+].join("\n");
+
+describe("the failure path: deployment fails -> freeze -> rollback -> rolled back", () => {
+  it("1. reports dev failed with its failure class, run and audit record", async () => {
+    const gh = fakeOctokit("1-failed");
+    const r = await promote(["status", "--json"], { octokit: gh.octokit });
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    const report = JSON.parse(r.stdout);
+    expect(report.environments.map((e: { name: string; state: string }) => `${e.name}:${e.state}`)).toEqual(["dev:failed", "staging:promoted", "prod:complete"]);
+    expect(report.environments[0]).toMatchObject({
+      deployedSha: SHA.B,
+      lastKnownGoodSha: SHA.A,
+      failure: { category: "logic", kind: "bicep-compile-error", runUrl: `${RUN}/9002`, auditUrl: `${RUN}/9002/artifacts/77001` },
+      blocking: ['dev failed (logic/bicep-compile-error): main.bicep(12,5) : Error BCP018: Expected the "=" character at this location.'],
+    });
+    expect(report.frozenBy).toEqual([]);
+    expect(gh.requests.map((q) => q.url)).toEqual(READS_WITH_DEV_FAILED);
+    expect(gh.writes()).toEqual([]);
+  });
+
+  it("2. `act` opens the failure issue, dispatches the rollback of the last known-good SHA and links the two", async () => {
+    const gh = fakeOctokit("1-failed");
+    const r = await promote(["act", "--run-url", `${RUN}/9100`], { octokit: gh.octokit });
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(gh.requests.filter((q) => q.method === "GET").map((q) => q.url)).toEqual(READS_WITH_DEV_FAILED);
+    expect(gh.writes()).toEqual([
+      { method: "POST", url: `${R}/issues`, body: { title: "Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error)", body: ISSUE_BODY, labels: ["deployment-failure"] } },
+      { method: "POST", url: `${R}/actions/workflows/deploy.yml/dispatches`, body: { ref: "dev", inputs: { action: "rollback", environment: "dev", sha: SHA.A }, return_run_details: true } },
+      { method: "POST", url: `${R}/issues/57/comments`, body: { body: `Rollback of dev from \`b7e4d2c9a1f0\` to the last known-good \`${SHA.A}\` requested: ${RUN}/9003.` } },
+    ]);
+    const out = JSON.parse(r.stdout);
+    expect(out.results.map((x: { status: string; detail: string; created?: object }) => [x.status, x.detail, x.created])).toEqual([
+      ["performed", "opened #57", { issue: 57, url: "https://github.com/contoso/payments-service/issues/57" }],
+      ["performed", `dispatched deploy.yml (${RUN}/9003)`, { run: 9003, url: `${RUN}/9003` }],
+    ]);
+  });
+
+  it("2b. `act --dry-run` plans the same writes and sends none", async () => {
+    const gh = fakeOctokit("1-failed");
+    const r = await promote(["act", "--dry-run"], { octokit: gh.octokit });
+    expect(r.code).toBe(0);
+    expect(gh.writes()).toEqual([]);
+    const out = JSON.parse(r.stdout);
+    expect(out.dryRun).toBe(true);
+    expect(out.results.map((x: { status: string; detail: string; requests: { method: string; path: string }[] }) => [x.status, x.detail, x.requests.map((q) => `${q.method} ${q.path}`)])).toEqual([
+      ["planned", 'would open "Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error)"', [`POST ${R}/issues`]],
+      ["planned", "would dispatch deploy.yml on dev to roll dev back to 3f2a9c1d5e7b", [`POST ${R}/actions/workflows/deploy.yml/dispatches`]],
+    ]);
+  });
+
+  it("3. while the rollback run is in progress: frozen, waiting, nothing opened twice", async () => {
+    const gh = fakeOctokit("2-rollback-running");
+    const next = await promote(["next"], { octokit: gh.octokit, now: "2025-06-02T10:40:00Z" });
+    expect(next.code).toBe(0);
+    const decision = JSON.parse(next.stdout);
+    expect(decision.frozen).toBe(true);
+    expect(decision.frozenBy).toEqual([{ number: 57, title: "Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error)", url: "https://github.com/contoso/payments-service/issues/57" }]);
+    expect(decision.actions).toEqual([]);
+    expect(decision.environments[0]).toEqual({
+      name: "dev",
+      state: "failed",
+      deployedSha: SHA.B,
+      lastKnownGoodSha: SHA.A,
+      actions: [{ kind: "wait", environment: "dev", reason: `deploy run 9003 on dev is in progress (${RUN}/9003)` }],
+    });
+
+    const act = await promote(["act"], { octokit: gh.octokit, now: "2025-06-02T10:40:00Z" });
+    expect(act.code).toBe(0);
+    expect(JSON.parse(act.stdout)).toEqual({ dryRun: false, results: [] });
+    expect(gh.writes()).toEqual([]);
+  });
+
+  it("4. the deploy job records the rollback as a GitHub deployment of the known-good SHA", async () => {
+    const gh = fakeOctokit("2-rollback-running");
+    const start = await promote(["record", "start", "--environment", "dev", "--commit", SHA.A, "--rollback", "--run-url", `${RUN}/9003`, "--requested-by", "github-actions[bot]"], { octokit: gh.octokit });
+    expect(start).toEqual({ code: 0, stdout: '{"deploymentId":1003}\n', stderr: "" });
+    const finish = await promote(["record", "finish", "--deployment-id", "1003", "--result", "success", "--run-url", `${RUN}/9003`], { octokit: gh.octokit });
+    expect(finish).toEqual({ code: 0, stdout: '{"deploymentId":1003,"state":"success","description":"Deployed"}\n', stderr: "" });
+    expect(gh.requests).toEqual([
+      {
+        method: "POST",
+        url: `${R}/deployments`,
+        body: {
+          ref: SHA.A,
+          task: "deploy:rollback",
+          environment: "dev",
+          auto_merge: false,
+          required_contexts: [],
+          payload: { delivery: { action: "rollback", commit: SHA.A, runUrl: `${RUN}/9003`, requestedBy: "github-actions[bot]" } },
+          description: "Rollback of 3f2a9c1d5e7b to dev",
+          transient_environment: false,
+          production_environment: false,
+        },
+      },
+      { method: "POST", url: `${R}/deployments/1003/statuses`, body: { state: "in_progress", description: "Rolling back 3f2a9c1d5e7b", log_url: `${RUN}/9003` } },
+      { method: "POST", url: `${R}/deployments/1003/statuses`, body: { state: "success", description: "Deployed", log_url: `${RUN}/9003`, auto_inactive: true } },
+    ]);
+  });
+
+  it("5. reports dev rolled back to the last known-good SHA, promotion still frozen", async () => {
+    const gh = fakeOctokit("3-rolled-back");
+    const r = await promote(["status"], { octokit: gh.octokit, now: "2025-06-02T11:00:00Z" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        "## Promotion: contoso/payments-service",
+        "",
+        "Facts read at 2025-06-02T11:00:00.000Z.",
+        "",
+        "> **Promotion is frozen** by [#57](https://github.com/contoso/payments-service/issues/57) Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error). Close it once the fix is deployed and validated in dev.",
+        "",
+        "| Environment | State | Deployed SHA | Last known-good SHA | Blocking | Next |",
+        "|---|---|---|---|---|---|",
+        "| dev (`dev`) | promoted (rolled back from `b7e4d2c9a1f0`) | `3f2a9c1d5e7b` | `3f2a9c1d5e7b` | — | done: 3f2a9c1d5e7b is already promoted to staging (PR #40) |",
+        "| staging (`test`) | promoted | `5c9e1a7b3d2f` | `5c9e1a7b3d2f` | — | done: 5c9e1a7b3d2f is already promoted to prod (PR #41) |",
+        "| prod (`main`) | complete | `9a1b2c3d4e5f` | `9a1b2c3d4e5f` | — | done: 9a1b2c3d4e5f is deployed and validated in prod |",
+        "",
+        "```mermaid",
+        "flowchart LR",
+        '  env_dev["<b>dev</b> (dev)<br/>promoted<br/>3f2a9c1d5e7b<br/>rolled back from b7e4d2c9a1f0"]',
+        '  env_staging["<b>staging</b> (test)<br/>promoted<br/>5c9e1a7b3d2f"]',
+        '  env_prod["<b>prod</b> (main)<br/>complete<br/>9a1b2c3d4e5f"]',
+        "  env_dev --> env_staging",
+        "  env_staging --> env_prod",
+        '  freeze{{"promotion frozen by #57"}}',
+        "  style freeze fill:#ffebe9,stroke:#cf222e,color:#82071e",
+        "  classDef promoted fill:#dafbe1,stroke:#1a7f37,color:#044f1e",
+        "  classDef complete fill:#1a7f37,stroke:#044f1e,color:#ffffff",
+        "  class env_dev,env_staging promoted",
+        "  class env_prod complete",
+        "```",
+        "",
+      ].join("\n"),
+    );
+    const json = JSON.parse((await promote(["status", "--json"], { octokit: fakeOctokit("3-rolled-back").octokit, now: "2025-06-02T11:00:00Z" })).stdout);
+    expect(json.environments[0]).toMatchObject({ state: "promoted", deployedSha: SHA.A, lastKnownGoodSha: SHA.A, rolledBackFrom: SHA.B, deployment: { id: 1003, task: "deploy:rollback", status: "success" } });
+  });
+});
