@@ -83,6 +83,7 @@ export async function violationsOf(policy: Policy, resources: readonly PolicyRes
     for (const r of resources) {
       const args = createResourceValidationArgs({ type: r.type, name: r.name, props: r.props, protect: r.opts.protect }, config);
       const validate = (policy as ResourceValidationPolicy).validateResource;
+      if (!validate) throw new Error(`policy ${policy.name} has neither validateStack nor validateResource`);
       for (const v of Array.isArray(validate) ? validate : [validate]) await v(args, report);
     }
   }
