@@ -5,7 +5,8 @@
  * A stack deploys one environment (its name, or `delivery-platform:environment`): the GitHub
  * environment and the protection of its branch, its Azure resource group and identities, its
  * deploy label. The stack with `manageRepository: true` (prod) also owns what the repository
- * has once: the docs environment and AWS role and the shared labels.
+ * has once: the workflows, the docs environment and AWS role, the Graft documents and the
+ * shared labels.
  */
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as azureNative from "@pulumi/azure-native/provider";
@@ -19,6 +20,7 @@ import { DeploymentEnvironment } from "./components/github/deployment-environmen
 import { RepositoryLabels } from "./components/github/labels";
 import { resolveReviewers } from "./components/github/reviewers";
 import { WorkflowFiles } from "./components/github/workflow-files";
+import { GraftDocs } from "./components/graft/graft-docs";
 import { ConfigError, parseStackConfig, productionEnvironment, resourceGroupName, type StackConfig } from "./core/config";
 import { DEPLOYMENT_FAILURE_LABEL, DOCS_GENERATE_LABEL, approvalLabel, deployLabel } from "./core/labels";
 import { DOCS_ENVIRONMENT, environmentSubject } from "./core/oidc";
@@ -117,6 +119,7 @@ export = async () => {
   const labels = [deployLabel(env.name)];
   let docsRoleArn: pulumi.Output<string> | undefined;
   let workflowsPullRequest: pulumi.Output<number> | undefined;
+  let staleDocuments: pulumi.Output<string[]> | undefined;
   if (cfg.manageRepository) {
     labels.push(approvalLabel(cfg.github.approvalLabel), DOCS_GENERATE_LABEL, DEPLOYMENT_FAILURE_LABEL);
     const awsProvider = new AwsProvider("aws", { region: cfg.aws.region, allowedAccountIds: [cfg.aws.accountId] });
@@ -150,6 +153,8 @@ export = async () => {
       { repository: cfg.repositoryName, environment: ghEnvironment.environment.environment, variableName: "AWS_DOCS_ROLE_ARN", value: docsRole.roleArn },
       gh,
     );
+    const docs = new GraftDocs("graft", { config: cfg.graft, awsRegion: cfg.aws.region, availableModels: cfg.aws.bedrockModelIds });
+    staleDocuments = docs.staleDocuments;
     const workflows = new WorkflowFiles("workflows", { repository: cfg.repositoryName, files: renderWorkflows(cfg), baseBranch: production.branch }, gh);
     workflowsPullRequest = workflows.pullRequestNumber;
   }
@@ -168,5 +173,6 @@ export = async () => {
     bicepWhatIf: bicep.whatIf,
     ...(docsRoleArn ? { docsRoleArn } : {}),
     ...(workflowsPullRequest ? { workflowsPullRequest } : {}),
+    ...(staleDocuments ? { staleDocuments } : {}),
   };
 };

@@ -1,0 +1,109 @@
+/**
+ * What one Graft document looks like as a Pulumi dynamic resource, without Pulumi: its inputs
+ * (the content hashes and the staleness verdict computed when the program ran), the diff
+ * (changes exactly when the document is stale) and create/update (generate when stale, adopt the
+ * document as it is otherwise). providers/graft/ is a thin adapter over these functions.
+ */
+import * as path from "node:path";
+import { DEFAULT_RETRY_POLICY } from "./failures";
+import { adoptDocument, generateDocument, type GenerateResult } from "./generate";
+
+export interface GraftGeneratorSettings {
+  /** The generator argv with `{prompt}`, `{output}`, `{stage}`, `{model}` placeholders. */
+  readonly command: readonly string[];
+  readonly timeoutSeconds: number;
+  /** Backoff before each retry of a throttled generation. */
+  readonly throttleDelaysMs: readonly number[];
+  readonly awsRegion?: string;
+  readonly availableModels: readonly string[];
+}
+
+/** The inputs of one document resource. Every field is plain data. */
+export interface GraftDocumentInputs {
+  /** Repository root, relative to the Pulumi program's working directory (or absolute). */
+  readonly root: string;
+  readonly prompt: string;
+  readonly output: string;
+  readonly stage: string;
+  readonly model: string;
+  /** SHA-256 of the prompt's instructions. */
+  readonly instructionsSha256: string;
+  /** SHA-256 of each front-matter dep ("missing" for a dep another document generates first). */
+  readonly deps: Readonly<Record<string, string>>;
+  /** SHA-256 of the document as it is now ("missing" when absent). */
+  readonly currentOutputSha256: string;
+  /** Why the document is stale; empty when it is up to date. */
+  readonly staleReasons: readonly string[];
+  readonly generator: GraftGeneratorSettings;
+}
+
+/** The state of one document resource after create/update. */
+export interface GraftDocumentOutputs extends Omit<GraftDocumentInputs, "staleReasons"> {
+  /** Empty: after create/update the document is up to date. */
+  readonly staleReasons: readonly string[];
+  /** SHA-256 of the generated document. */
+  readonly outputSha256: string;
+  /** Its signature line. */
+  readonly signature: string;
+  readonly durationMs: number;
+  readonly attempts: number;
+  /** False when the document was already up to date and was adopted without generating. */
+  readonly generated: boolean;
+}
+
+export interface GraftDocumentDiff {
+  readonly changes: boolean;
+  readonly replaces: string[];
+  readonly deleteBeforeReplace: boolean;
+}
+
+/**
+ * A document changes exactly when it is stale. Hash inputs that moved while the document stayed
+ * up to date (it was regenerated outside Pulumi, say) are not a change.
+ */
+export function diffGraftDocument(_olds: Partial<GraftDocumentOutputs> | undefined, news: GraftDocumentInputs): GraftDocumentDiff {
+  return { changes: news.staleReasons.length > 0, replaces: [], deleteBeforeReplace: false };
+}
+
+export interface ApplyOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly log?: (line: string) => void;
+  /** Directory `root` is relative to. Defaults to process.cwd(). */
+  readonly cwd?: string;
+}
+
+/** create/update: regenerate a stale document, adopt an up-to-date one. */
+export async function applyGraftDocument(inputs: GraftDocumentInputs, options: ApplyOptions = {}): Promise<GraftDocumentOutputs> {
+  const root = path.resolve(options.cwd ?? process.cwd(), inputs.root);
+  let result: GenerateResult;
+  if (inputs.staleReasons.length === 0) {
+    result = adoptDocument(root, inputs.output, inputs.model);
+  } else {
+    result = await generateDocument({
+      root,
+      prompt: inputs.prompt,
+      output: inputs.output,
+      stage: inputs.stage,
+      model: inputs.model,
+      deps: Object.keys(inputs.deps),
+      command: inputs.generator.command,
+      timeoutMs: inputs.generator.timeoutSeconds * 1000,
+      retry: { ...DEFAULT_RETRY_POLICY, throttleDelaysMs: inputs.generator.throttleDelaysMs },
+      awsRegion: inputs.generator.awsRegion,
+      availableModels: inputs.generator.availableModels,
+      env: options.env,
+      sleep: options.sleep,
+      log: options.log,
+    });
+  }
+  return {
+    ...inputs,
+    staleReasons: [],
+    outputSha256: result.outputSha256,
+    signature: result.signature,
+    durationMs: result.durationMs,
+    attempts: result.attempts,
+    generated: result.generated,
+  };
+}

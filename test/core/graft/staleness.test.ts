@@ -1,0 +1,170 @@
+import { rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { computeStatus, formatStatus, type GraftStatus } from "../../../core/graft/staleness";
+import { RECORD_FILE } from "../../../core/graft/record";
+import { renderSignedDocument } from "../../../core/graft/text";
+import { applyMutations, cleanupScratch, copyFixture, GRAFT_DEFAULTS, scenario, tempDir, writeTree } from "./helpers";
+
+afterAll(cleanupScratch);
+
+function staleMap(status: GraftStatus): Record<string, readonly string[]> {
+  return Object.fromEntries(status.documents.filter((d) => d.stale).map((d) => [d.output, d.messages]));
+}
+
+function statusAfter(name: string, config = GRAFT_DEFAULTS): GraftStatus {
+  const root = copyFixture();
+  applyMutations(root, scenario(name).mutations);
+  return computeStatus(root, config, { cache: false });
+}
+
+describe("computeStatus on the fixture repository", () => {
+  it("finds nothing stale in a freshly generated repository", () => {
+    const status = statusAfter("clean");
+    expect(staleMap(status)).toEqual({});
+    expect(status.documents.map((d) => [d.output, d.baseline, d.stage])).toEqual([
+      ["docs/api.md", "graft.lock.json", "api"],
+      ["docs/faq.md", "graft.lock.json", "faq"],
+      ["docs/guide.md", "graft.lock.json", "guide"],
+    ]);
+    expect(status.warnings).toEqual([]);
+    expect(formatStatus(status)).toBe("All 3 documents are up to date.\n");
+  });
+
+  it("a changed dep makes exactly the documents that read it (and their dependants) stale", () => {
+    expect(staleMap(statusAfter("dep modified"))).toEqual({
+      "docs/api.md": ["deps changed: src/api.ts (modified)"],
+      "docs/guide.md": ["depends on a document regenerated first: docs/api.md"],
+    });
+  });
+
+  it("a hand edit is reported as such", () => {
+    expect(staleMap(statusAfter("output edited by hand"))).toEqual({
+      "docs/guide.md": ["output edited by hand: it differs from the generated version recorded in graft.lock.json and its signature no longer matches its body"],
+    });
+  });
+
+  it("a missing output is reported as such", () => {
+    expect(staleMap(statusAfter("output deleted"))).toEqual({ "docs/faq.md": ["output missing: docs/faq.md does not exist"] });
+  });
+
+  it("changed instructions are reported as such", () => {
+    expect(staleMap(statusAfter("prompt instructions changed"))).toEqual({
+      "docs/api.md": ["prompt instructions changed"],
+      "docs/guide.md": ["depends on a document regenerated first: docs/api.md"],
+    });
+  });
+
+  it("a model change, here of the configured default, is reported with both models", () => {
+    expect(staleMap(statusAfter("clean", { ...GRAFT_DEFAULTS, defaultModel: "anthropic.claude-opus-4-1-20250805-v1:0" }))).toEqual({
+      "docs/api.md": ["model changed: anthropic.claude-sonnet-4-5-20250929-v1:0 -> anthropic.claude-opus-4-1-20250805-v1:0"],
+      "docs/guide.md": [
+        "model changed: anthropic.claude-sonnet-4-5-20250929-v1:0 -> anthropic.claude-opus-4-1-20250805-v1:0",
+        "depends on a document regenerated first: docs/api.md",
+      ],
+    });
+  });
+
+  it("a CRLF -> LF rewrite is a content change even where DVC 2.x hashing cannot see it", () => {
+    const status = statusAfter("CRLF dep rewritten with LF (legacy dos2unix entry)");
+    expect(status.dvc?.status).toEqual({});
+    expect(staleMap(status)).toEqual({ "docs/faq.md": ["deps changed: src/faq.txt (modified)"] });
+  });
+
+  it("a dvc.lock that is out of date makes the document stale even when graft.lock.json is satisfied", () => {
+    const root = copyFixture();
+    applyMutations(root, [{ op: "replace", path: "dvc.yaml", from: "cmd: graft generate docs/faq.prompt.md", to: "cmd: graft generate --name faq docs/faq.prompt.md" }]);
+    expect(staleMap(computeStatus(root, GRAFT_DEFAULTS, { cache: false }))).toEqual({ "docs/faq.md": ["dvc status reports stage faq: changed command"] });
+  });
+
+  it("without graft.lock.json, dvc.lock is the baseline and every stage dvc status lists is stale", () => {
+    const root = copyFixture();
+    rmSync(path.join(root, RECORD_FILE));
+    applyMutations(root, [...scenario("dep modified").mutations, ...scenario("output edited by hand").mutations, ...scenario("prompt instructions changed").mutations]);
+    const status = computeStatus(root, GRAFT_DEFAULTS, { cache: false });
+    expect(status.documents.map((d) => d.baseline)).toEqual(["dvc.lock", "dvc.lock", "dvc.lock"]);
+    expect(staleMap(status)).toEqual({
+      "docs/api.md": ["prompt file changed (instructions or front matter; dvc.lock records only its md5)", "deps changed: src/api.ts (modified)"],
+      "docs/guide.md": ["output edited by hand: it differs from the generated version recorded in dvc.lock and its signature no longer matches its body", "depends on a document regenerated first: docs/api.md"],
+    });
+    const dvcStale = Object.keys(status.dvc!.status).filter((s) => s !== "stats");
+    expect(dvcStale.sort()).toEqual(["api", "guide"]);
+  });
+
+  it("a document regenerated by `dvc repro` (dvc.lock matches, graft.lock.json does not) is judged by dvc.lock", () => {
+    const root = copyFixture();
+    const regenerated = renderSignedDocument("# faq\n\nRegenerated.\n", { model: "anthropic.claude-3-haiku-20240307-v1:0", rev: "abc", date: "2025-12-01" });
+    writeFileSync(path.join(root, "docs/faq.md"), regenerated);
+    const md5 = require("node:crypto").createHash("md5").update(regenerated).digest("hex");
+    applyMutations(root, [{ op: "replace", path: "dvc.lock", from: "md5: 080558cb95cb7cbbb83a210ce9983de2", to: `md5: ${md5}` }]);
+    const status = computeStatus(root, GRAFT_DEFAULTS, { cache: false });
+    expect(status.documents.find((d) => d.output === "docs/faq.md")?.baseline).toBe("dvc.lock");
+    expect(staleMap(status)).toEqual({});
+  });
+
+  it("warns when dvc.yaml is out of sync with the prompts", () => {
+    const root = copyFixture();
+    writeTree(root, { "docs/extra.prompt.md": "Extra\n" });
+    applyMutations(root, [{ op: "replace", path: "dvc.yaml", from: "    - src/config.json\n", to: "" }]);
+    const status = computeStatus(root, GRAFT_DEFAULTS, { cache: false });
+    expect(status.warnings).toEqual([
+      "dvc.yaml stage api deps disagree with docs/api.prompt.md: it lacks src/config.json; regenerate dvc.yaml from the prompts (Graft: bin/graft sync)",
+      "dvc.yaml has no stage writing docs/extra.md (prompt docs/extra.prompt.md); regenerate dvc.yaml from the prompts (Graft: bin/graft sync)",
+    ]);
+    expect(staleMap(status)["docs/extra.md"]).toEqual(["output missing: docs/extra.md does not exist"]);
+  });
+
+  it("reports the same with a warm hash cache", () => {
+    const root = copyFixture();
+    computeStatus(root, GRAFT_DEFAULTS);
+    applyMutations(root, scenario("dep modified").mutations);
+    const warm = computeStatus(root, GRAFT_DEFAULTS);
+    expect(warm.stats.filesFromCache).toBeGreaterThan(0);
+    expect(staleMap(warm)).toEqual(staleMap(statusAfter("dep modified")));
+  });
+});
+
+describe("computeStatus without DVC", () => {
+  function repo(files: Record<string, string>): string {
+    const root = tempDir();
+    writeTree(root, files);
+    return root;
+  }
+
+  it("a document with no record is never generated; one without a signature is flagged too", () => {
+    const root = repo({ "a.prompt.md": "A\n", "a.md": "hand written\n", "b.prompt.md": "B\n" });
+    expect(staleMap(computeStatus(root, GRAFT_DEFAULTS, { cache: false }))).toEqual({
+      "a.md": ["output has no Graft signature line (edited by hand, or not written by Graft)", "never generated: neither graft.lock.json nor dvc.lock records a.md"],
+      "b.md": ["output missing: b.md does not exist"],
+    });
+  });
+
+  it("reports added and removed deps against the record", () => {
+    const doc = renderSignedDocument("Body\n", { model: GRAFT_DEFAULTS.defaultModel, rev: "r", date: "2025-01-01" });
+    const sha = (s: string) => require("node:crypto").createHash("sha256").update(s).digest("hex");
+    const root = repo({
+      "x.txt": "x",
+      "y.txt": "y",
+      "a.prompt.md": "---\ndeps: [x.txt, y.txt]\n---\nA\n",
+      "a.md": doc,
+      [RECORD_FILE]: JSON.stringify({
+        version: 1,
+        documents: { "a.md": { prompt: "a.prompt.md", model: GRAFT_DEFAULTS.defaultModel, instructionsSha256: sha("A\n"), deps: { "x.txt": sha("x"), "z.txt": sha("z") }, outputSha256: sha(doc) } },
+      }),
+    });
+    expect(staleMap(computeStatus(root, GRAFT_DEFAULTS, { cache: false }))).toEqual({ "a.md": ["deps changed: y.txt (added), z.txt (removed)"] });
+  });
+
+  it("rejects a malformed graft.lock.json with a message saying how to recover", () => {
+    const root = repo({ "a.prompt.md": "A\n", [RECORD_FILE]: '{"version": 1, "documents": {"a.md": {"prompt": 3}}}' });
+    expect(() => computeStatus(root, GRAFT_DEFAULTS, { cache: false })).toThrow(
+      'graft.lock.json is malformed: documents["a.md"] needs prompt, model, instructionsSha256, deps and outputSha256 (SHA-256 hex); restore it from git or delete it to regenerate every document',
+    );
+  });
+
+  it("formats the stale list for people", () => {
+    const root = repo({ "a.prompt.md": "A\n" });
+    expect(formatStatus(computeStatus(root, GRAFT_DEFAULTS, { cache: false }))).toBe(
+      ["1 of 1 document is stale:", "  a.md (prompt a.prompt.md, stage a)", "    - output missing: a.md does not exist", ""].join("\n"),
+    );
+  });
+});
