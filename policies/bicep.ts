@@ -2,36 +2,48 @@
 import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { SETTINGS_SCHEMA, TYPES, environmentOfGroup, ofType, settingsOf } from "./lib";
 
-export function bicepProdIncrementalMode(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
+/** A stack policy over the Bicep deployments into the production resource group. */
+function prodDeploymentPolicy(
+  name: string,
+  description: string,
+  problem: (props: Record<string, any>) => string | undefined,
+  enforcementLevel: EnforcementLevel,
+): StackValidationPolicy {
   return {
-    name: "bicep-prod-incremental-mode",
-    description: "Checks whether production's Bicep deployments run in Incremental mode (Complete mode deletes whatever the template omits).",
+    name,
+    description,
     enforcementLevel,
     configSchema: SETTINGS_SCHEMA,
     validateStack: (args, reportViolation) => {
       const { productionEnvironment } = settingsOf(args.getConfig);
       for (const d of ofType(args.resources, TYPES.bicepDeployment)) {
         if (environmentOfGroup(args.resources, d.props.resourceGroupName) !== productionEnvironment) continue;
-        if (d.props.mode !== "Incremental") reportViolation(`Bicep deployment "${d.props.name}" into production must use Incremental mode; found ${JSON.stringify(d.props.mode)}. Set environments[prod].bicep.mode to Incremental.`, d.urn);
+        const message = problem(d.props);
+        if (message) reportViolation(message, d.urn);
       }
     },
   };
 }
 
-export function bicepProdHealthVerification(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
-  return {
-    name: "bicep-prod-health-verification",
-    description: "Checks whether production's Bicep deployments verify the health of what they deployed.",
+export function bicepProdIncrementalMode(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
+  return prodDeploymentPolicy(
+    "bicep-prod-incremental-mode",
+    "Checks whether production's Bicep deployments run in Incremental mode (Complete mode deletes whatever the template omits).",
+    (p) =>
+      p.mode === "Incremental"
+        ? undefined
+        : `Bicep deployment "${p.name}" into production must use Incremental mode; found ${JSON.stringify(p.mode)}. Set environments[prod].bicep.mode to Incremental.`,
     enforcementLevel,
-    configSchema: SETTINGS_SCHEMA,
-    validateStack: (args, reportViolation) => {
-      const { productionEnvironment } = settingsOf(args.getConfig);
-      for (const d of ofType(args.resources, TYPES.bicepDeployment)) {
-        if (environmentOfGroup(args.resources, d.props.resourceGroupName) !== productionEnvironment) continue;
-        if (d.props.verifyHealth !== true) reportViolation(`Bicep deployment "${d.props.name}" into production must verify health after deploying; set environments[prod].bicep.verifyHealth to true.`, d.urn);
-      }
-    },
-  };
+  );
+}
+
+export function bicepProdHealthVerification(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
+  return prodDeploymentPolicy(
+    "bicep-prod-health-verification",
+    "Checks whether production's Bicep deployments verify the health of what they deployed.",
+    (p) => (p.verifyHealth === true ? undefined : `Bicep deployment "${p.name}" into production must verify health after deploying; set environments[prod].bicep.verifyHealth to true.`),
+    enforcementLevel,
+  );
 }
 
 export function bicepDestructiveChangesNeedReason(enforcementLevel: EnforcementLevel = "advisory"): ResourceValidationPolicy {
