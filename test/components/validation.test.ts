@@ -1,0 +1,77 @@
+/** The components' argument validation, as pure functions: every problem named before anything is created. */
+import { docsRoleProblems } from "../../components/aws/docs-role";
+import { deploySubjects } from "../../components/azure/environment";
+import { branchRulesetProblems } from "../../components/github/branch-ruleset";
+import { workflowFilesProblems } from "../../components/github/workflow-files";
+
+const REPO = "contoso/payments-service";
+
+describe("deploySubjects", () => {
+  it("trusts exactly the environment's subject by default", () => {
+    expect(deploySubjects({ repository: REPO, environment: "prod" })).toEqual([`repo:${REPO}:environment:prod`]);
+  });
+
+  it("refuses more than Azure's 20 federated credentials per identity", () => {
+    const extra = Array.from({ length: 20 }, (_, i) => `repo:${REPO}:ref:refs/heads/release-${i}`);
+    expect(() => deploySubjects({ repository: REPO, environment: "prod", additionalSubjects: extra })).toThrow(
+      "environment prod: 21 federated credentials requested; Azure allows at most 20 per identity (remove some [additionalSubjects])",
+    );
+  });
+
+  it("refuses subjects that would match more than this repository", () => {
+    expect(() => deploySubjects({ repository: REPO, environment: "dev", additionalSubjects: ["repo:contoso/*:environment:dev", `repo:${REPO}:environment:dev`] })).toThrow(
+      [
+        'environment dev: subject "repo:contoso/*:environment:dev" contains a wildcard; trust one exact subject such as repo:contoso/payments-service:environment:prod',
+        'subject "repo:contoso/*:environment:dev" is not scoped to contoso/payments-service; it must start with "repo:contoso/payments-service:"',
+        `subject "repo:${REPO}:environment:dev" is listed twice in [additionalSubjects]`,
+      ].join("; "),
+    );
+  });
+});
+
+describe("docsRoleProblems", () => {
+  const good = { repository: REPO, subjects: [`repo:${REPO}:environment:docs`], accountId: "123456789012", region: "us-east-1", modelIds: ["anthropic.claude-3-5-haiku-20241022-v1:0"] };
+  it("accepts exact subjects and models", () => expect(docsRoleProblems(good)).toEqual([]));
+  it("lists every problem", () => {
+    expect(docsRoleProblems({ ...good, subjects: [`repo:${REPO}:*`], modelIds: ["anthropic.*"] })).toEqual([
+      `[subjects]: subject "repo:${REPO}:*" contains a wildcard; trust one exact subject such as repo:${REPO}:environment:prod`,
+      `[subjects]: subject "repo:${REPO}:*" has context "*"; use environment:<name>, ref:refs/heads/<branch> or pull_request`,
+      '[modelIds]: "anthropic.*" contains a wildcard; list exact model ids',
+    ]);
+    expect(docsRoleProblems({ ...good, subjects: [], modelIds: [] })).toEqual([
+      "[subjects] is empty; trust at least one exact subject such as repo:OWNER/NAME:environment:docs",
+      "[modelIds] is empty; list the Bedrock models documentation generation may invoke",
+    ]);
+  });
+});
+
+describe("branchRulesetProblems", () => {
+  it("accepts a valid ruleset", () => expect(branchRulesetProblems({ repository: "r", branch: "main", requiredApprovals: 2, requiredChecks: ["a", "b"] })).toEqual([]));
+  it("names the argument, the rule and the value", () => {
+    expect(branchRulesetProblems({ repository: "r", branch: "main", requiredApprovals: 11, requiredChecks: ["a", "a"] })).toEqual([
+      "[requiredApprovals] must be a whole number from 0 to 10 (GitHub's limit); received 11",
+      '[requiredChecks] lists "a" twice; list each check once',
+    ]);
+  });
+});
+
+describe("workflowFilesProblems", () => {
+  it("refuses paths outside .github/workflows, duplicates, and committing straight to the base branch", () => {
+    expect(
+      workflowFilesProblems({
+        repository: "r",
+        baseBranch: "main",
+        branch: "main",
+        files: [
+          { path: "scripts/x.sh", content: "" },
+          { path: ".github/workflows/a.yml", content: "" },
+          { path: ".github/workflows/a.yml", content: "" },
+        ],
+      }),
+    ).toEqual([
+      '[files]: "scripts/x.sh" is not a workflow path; use .github/workflows/<name>.yml',
+      '[files]: ".github/workflows/a.yml" is listed twice',
+      "[branch] must differ from [baseBranch] (main): the base branch only accepts pull requests",
+    ]);
+  });
+});
