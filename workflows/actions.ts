@@ -22,6 +22,8 @@ export const ACTIONS = {
   azureLogin: { name: "azure/login", sha: "7184910d9eb2b1c5e48f7073824a90609bb9b6d6", version: "v2.3.1" },
   awsCredentials: { name: "aws-actions/configure-aws-credentials", sha: "7474bc4690e29a8392af63c5b98e7449536d5c3a", version: "v4.3.1" },
   uploadArtifact: { name: "actions/upload-artifact", sha: "ea165f8d65b6e75b540449e92b4886f43607fa02", version: "v4.6.2" },
+  // The v2 line (node20, `app-id`) like the other pins; v3 moved to node24 and `client-id`.
+  createGithubAppToken: { name: "actions/create-github-app-token", sha: "fee1f7d63c2ff003460e3d139729b119787bc349", version: "v2.2.2" },
 } as const satisfies Record<string, PinnedAction>;
 
 /** `owner/repo@sha`; the renderer adds `# version` after it. */

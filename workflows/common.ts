@@ -5,7 +5,7 @@
  */
 import type { StackConfig } from "../core/config";
 import { ACTIONS } from "./actions";
-import type { Job, RunStep, Step, UsesStep } from "./model";
+import type { Job, Permissions, RunStep, Step, UsesStep } from "./model";
 
 export const RUNNER = "ubuntu-latest";
 /** Node.js major the jobs run (package.json engines: >=20.19). */
@@ -24,8 +24,11 @@ export const DOCS_VARIABLES = ["AWS_DOCS_ROLE_ARN"] as const;
 export function previewClientIdVariable(environment: string): string {
   return `AZURE_PREVIEW_CLIENT_ID_${environment.toUpperCase().replace(/-/g, "_")}`;
 }
-/** Repository variables every Pulumi job reads. */
-export const REPOSITORY_VARIABLES = ["PULUMI_BACKEND_URL"] as const;
+/**
+ * Repository variables: `PULUMI_BACKEND_URL`, which every Pulumi job reads, and the optional
+ * `PROMOTION_APP_ID` (see `promotionToken`).
+ */
+export const REPOSITORY_VARIABLES = ["PULUMI_BACKEND_URL", "PROMOTION_APP_ID"] as const;
 /**
  * Secrets the workflows read. None is a cloud credential (clouds are reached through OIDC):
  * the state passphrase, and GitHub tokens for the Pulumi GitHub provider.
@@ -37,7 +40,19 @@ export const WORKFLOW_SECRETS = {
   DELIVERY_GITHUB_TOKEN: "GitHub App or fine-grained token with repository administration, used by `pulumi up`",
   /** Optional read-only token for previews (resolving reviewer teams); falls back to the job's token. */
   DELIVERY_GITHUB_READ_TOKEN: "optional read-only token (members: read) used by `pulumi preview`",
+  /** Optional: private key of the GitHub App the promotion steps act as (with the variable PROMOTION_APP_ID). */
+  PROMOTION_APP_PRIVATE_KEY: "optional private key of the GitHub App that opens promotion pull requests and reads team membership (with the variable PROMOTION_APP_ID)",
 } as const;
+
+/** The default branch: trusted tooling is always checked out from it, never from a pull request. */
+export const TRUSTED_REF = "${{ github.event.repository.default_branch }}";
+/** This run's page. */
+export const RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}";
+/**
+ * The repository-wide concurrency group of everything that moves a commit between environments
+ * (the promote workflow, and `/promote` in the deploy workflow): one promotion at a time.
+ */
+export const PROMOTION_CONCURRENCY = { group: "promote", "cancel-in-progress": false } as const;
 
 /** GitHub expression text, e.g. `expr("github.sha")` -> `${{ github.sha }}`. */
 export function expr(expression: string): string {
@@ -93,6 +108,43 @@ export function pulumiEnv(cfg: StackConfig, githubToken: string): Record<string,
     GITHUB_OWNER: cfg.owner,
     GITHUB_TOKEN: githubToken,
   };
+}
+
+/** The id of the step that creates the promotion App's token; its output `token` is empty without the App. */
+export const APP_TOKEN_STEP_ID = "app-token";
+
+/**
+ * The token the promotion steps act with, and the steps that create it. With the repository
+ * variable `PROMOTION_APP_ID` and the secret `PROMOTION_APP_PRIVATE_KEY`, a GitHub App installation
+ * token narrowed to `permissions` (pull requests it opens trigger the target branch's required
+ * checks, and it can read team membership for manual sign-off); without them, the job's own
+ * token. The choice is a repository setting, and `notice` makes a run that falls back say so.
+ */
+export function promotionToken(permissions: Permissions & { readonly members?: "read" }, options: { notice: boolean }): { steps: Step[]; token: string } {
+  const narrowed = Object.fromEntries(
+    Object.entries(permissions)
+      .filter(([scope, level]) => scope !== "id-token" && level !== "none")
+      .map(([scope, level]) => [`permission-${scope}`, level as string]),
+  );
+  const steps: Step[] = [
+    {
+      name: "Create the promotion App's token",
+      id: APP_TOKEN_STEP_ID,
+      if: "vars.PROMOTION_APP_ID != ''",
+      uses: ACTIONS.createGithubAppToken,
+      with: { "app-id": expr("vars.PROMOTION_APP_ID"), "private-key": expr("secrets.PROMOTION_APP_PRIVATE_KEY"), ...narrowed },
+    },
+  ];
+  if (options.notice) {
+    steps.push({
+      name: "Say which token acts",
+      if: "vars.PROMOTION_APP_ID == ''",
+      run: script([
+        'echo "::notice::PROMOTION_APP_ID is not set, so this job acts with its own GITHUB_TOKEN: pull requests it opens do not trigger the target branch\'s required checks, and team membership cannot be read. See docs/promotion.md."',
+      ]),
+    });
+  }
+  return { steps, token: expr(`steps.${APP_TOKEN_STEP_ID}.outputs.token || github.token`) };
 }
 
 /** `bash` with strict mode, the same for every run step. */

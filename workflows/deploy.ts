@@ -1,31 +1,37 @@
 /**
  * The IssueOps deploy workflow: `/deploy`, `/preview`, `/rollback`, `/promote`, `/help` in PR
- * comments, `deploy:<env>` labels, and manual dispatch.
+ * comments, `deploy:<env>` labels, manual dispatch, and pushes to the environment branches
+ * (a merged pull request deploys its environment).
  *
  * 1. `intent` (trusted code from the default branch) turns the event into one decision
  *    (`delivery intent`) and runs the gates against the GitHub API (`delivery gate`): the
  *    requester's permission, the PR head captured now, required checks, the prod approval label
- *    applied by a second person, the prod branch policy. Refusals and help are replied to on the PR.
+ *    applied by a second person, the prod branch policy, the promotion freeze; it resolves
+ *    `/rollback <env>` to the environment's last known-good commit and checks `/promote` against
+ *    the promotion machine. Refusals and help are replied to on the PR.
  * 2. `deploy (<env>)`, one job per environment so each declares its `environment:` literally
  *    (GitHub's required reviewers and branch policy apply) and has its own `concurrency` group.
  *    It re-checks that the PR has not moved, logs in to Azure (and AWS for the stack that owns
- *    the generated docs) through OIDC, runs `pulumi up` with retries that `delivery classify`
- *    decides, comments at start and end, writes the job summary, and uploads the audit records.
+ *    the generated docs) through OIDC, records the GitHub deployment of the commit it really
+ *    deploys (`delivery promote record start|finish`, the facts the promotion machine reads),
+ *    runs `pulumi up` with retries that `delivery classify` decides, comments at start and end,
+ *    writes the job summary, and uploads the audit records.
  * 3. `issueops preview`: the preview steps of the PR preview workflow, for `/preview <env>`.
- *
- * Extension point for promotion (a later issue): `delivery gate` answers `/promote` with a reply
- * and `proceed=false` today. The promotion issue adds a `promote` job here, conditioned on
- * `needs.intent.outputs.action == 'promote'`, and a freeze fact to the gates.
+ * 4. `issueops promote`: `/promote <from> <to>` opens the promotion pull request the machine
+ *    asks for (`delivery promote act --only open-pr`), in the promotion concurrency group.
  */
 import type { EnvironmentConfig, StackConfig } from "../core/config";
 import { backoffDelay, resolveRetryPolicy } from "../core/retry";
 import { ACTIONS } from "./actions";
-import { AUDIT_DIR, awsLogin, azureLogin, checkout, expr, nodeSetup, pulumiEnv, RUNNER, script, type Jobs } from "./common";
-import type { Job, Step, Workflow } from "./model";
+import { AUDIT_DIR, awsLogin, azureLogin, checkout, expr, nodeSetup, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, TRUSTED_REF, type Jobs } from "./common";
+import type { Job, Permissions, Step, Workflow } from "./model";
 import { previewSteps } from "./preview";
 
 export const DEPLOY_WORKFLOW_FILE = "deploy.yml";
+/** The workflow's name, which the promote workflow's `workflow_run` trigger names. */
+export const DEPLOY_WORKFLOW_NAME = "Deploy";
 export const INTENT_JOB_ID = "intent";
+export const PROMOTE_JOB_ID = "issueops-promote";
 
 /** Attempts of `pulumi up` after the first one, and the pause before each (seconds). */
 export const DEFAULT_RETRY_SCHEDULE_SECONDS: readonly number[] = (() => {
@@ -45,12 +51,14 @@ export function deployJobId(environment: string): string {
 
 /** Where trusted tooling (the default branch) lives; the deployed commit is checked out under it. */
 const TARGET_DIR = "target";
-const RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}";
-const TRUSTED_REF = expr("github.event.repository.default_branch");
 
 const out = (name: string) => expr(`needs.${INTENT_JOB_ID}.outputs.${name}`);
 
+/** Read the promotion facts (deployments, runs, failure issues) for the freeze, rollbacks and `/promote`; write only replies. */
+const INTENT_PERMISSIONS: Permissions = { contents: "read", "pull-requests": "write", issues: "read", checks: "read", statuses: "read", deployments: "read", actions: "read" };
+
 function intentJob(): Job {
+  const { steps: tokenSteps, token } = promotionToken({ ...INTENT_PERMISSIONS, members: "read" }, { notice: false });
   return {
     name: "read the command",
     "runs-on": RUNNER,
@@ -59,12 +67,14 @@ function intentJob(): Job {
       "(github.event_name == 'issue_comment' && github.event.issue.pull_request && startsWith(github.event.comment.body, '/'))",
       "(github.event_name == 'pull_request' && startsWith(github.event.label.name, 'deploy:'))",
       "github.event_name == 'workflow_dispatch'",
+      "github.event_name == 'push'",
     ].join(" || "),
-    permissions: { contents: "read", "pull-requests": "write", issues: "read", checks: "read", statuses: "read" },
+    permissions: INTENT_PERMISSIONS,
     outputs: {
       proceed: expr("steps.gate.outputs.proceed"),
       action: expr("steps.gate.outputs.action"),
       environment: expr("steps.gate.outputs.environment"),
+      from: expr("steps.gate.outputs.from"),
       commit: expr("steps.gate.outputs.commit"),
       pr: expr("steps.gate.outputs.pr"),
       requested_by: expr("steps.gate.outputs.requested_by"),
@@ -78,10 +88,11 @@ function intentJob(): Job {
         name: "Decide what the event asks for",
         run: script(['npx delivery intent --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" | tee intent.json']),
       },
+      ...tokenSteps,
       {
         name: "Check the gates and reply",
         id: "gate",
-        env: { GITHUB_TOKEN: expr("github.token"), RUN_URL },
+        env: { GITHUB_TOKEN: token, RUN_URL },
         run: script(['npx delivery gate --intent intent.json --github-output "$GITHUB_OUTPUT" --summary "$GITHUB_STEP_SUMMARY" --run-url "$RUN_URL" --post']),
       },
     ],
@@ -118,6 +129,17 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     azureLogin(expr("vars.AZURE_CLIENT_ID"), expr("vars.AZURE_TENANT_ID"), expr("vars.AZURE_SUBSCRIPTION_ID")),
     ...(managesRepository ? [awsLogin(cfg)] : []),
     {
+      // The deployment the promotion machine trusts: of the commit really deployed (GitHub's own
+      // deployment for `environment:` carries the run's GITHUB_SHA, the default branch's head).
+      name: "Record the deployment",
+      id: "record",
+      env: { GITHUB_TOKEN: expr("github.token") },
+      run: script([
+        'rollback=(); if [ "$ACTION" = rollback ]; then rollback=(--rollback); fi',
+        'npx delivery promote record start --environment "$STACK" --commit "$COMMIT" "${rollback[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"',
+      ]),
+    },
+    {
       name: "pulumi up (retrying transient failures)",
       id: "up",
       "working-directory": TARGET_DIR,
@@ -151,6 +173,16 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       ]),
     },
     {
+      // Before the comment, so a deployment is never left in progress; a cancelled run is a failure.
+      name: "Record the deployment's result",
+      if: "always() && steps.record.outputs.deployment_id != ''",
+      env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("steps.record.outputs.deployment_id"), RESULT: "${{ steps.up.outputs.result || job.status }}" },
+      run: script([
+        'if [ "$RESULT" = success ]; then result=success; else result=failure; fi',
+        'npx delivery promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL"',
+      ]),
+    },
+    {
       name: "Report the result",
       // A refused re-check has already said so on the PR; everything after it reports here.
       if: "always() && steps.recheck.outcome == 'success'",
@@ -180,7 +212,7 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     environment: env.name,
     // One deployment per stack at a time; a second one waits instead of cancelling the first.
     concurrency: { group: `deploy-${env.name}`, "cancel-in-progress": false },
-    permissions: { contents: "read", "id-token": "write", "pull-requests": "write" },
+    permissions: { contents: "read", "id-token": "write", "pull-requests": "write", deployments: "write" },
     env: jobEnv,
     "timeout-minutes": 120,
     steps,
@@ -200,23 +232,79 @@ function commandPreviewJob(cfg: StackConfig): Job {
   };
 }
 
+/** Reads the promotion facts; writes the promotion branch and pull request, and the reply. */
+const PROMOTE_PERMISSIONS: Permissions = { contents: "write", "pull-requests": "write", deployments: "read", issues: "read", actions: "read", checks: "read", statuses: "read" };
+
+/**
+ * `/promote <from> <to>`, once the gate found the machine asking for exactly that promotion:
+ * reads the facts once, checks the decision still holds, opens the pull request from a branch at
+ * the validated SHA, and replies on the PR either way.
+ */
+function commandPromoteJob(): Job {
+  const { steps: tokenSteps, token } = promotionToken({ ...PROMOTE_PERMISSIONS, members: "read" }, { notice: true });
+  return {
+    name: "issueops promote",
+    "runs-on": RUNNER,
+    needs: [INTENT_JOB_ID],
+    if: `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && needs.${INTENT_JOB_ID}.outputs.action == 'promote'`,
+    // The promote workflow's group: one promotion at a time across the repository.
+    concurrency: { ...PROMOTION_CONCURRENCY },
+    permissions: PROMOTE_PERMISSIONS,
+    env: { FROM: out("from"), TO: out("environment"), PR_NUMBER: out("pr"), RUN_URL },
+    "timeout-minutes": 15,
+    steps: [
+      checkout({ ref: TRUSTED_REF }),
+      ...nodeSetup(),
+      ...tokenSteps,
+      {
+        name: "Open the promotion pull request",
+        env: { GITHUB_TOKEN: token },
+        run: script([
+          "npx delivery promote facts > promotion-facts.json",
+          'npx delivery promote status --facts promotion-facts.json --summary "$GITHUB_STEP_SUMMARY" > /dev/null',
+          "npx delivery promote next --facts promotion-facts.json > next.json",
+          `if ! jq -e --arg from "$FROM" --arg to "$TO" 'any(.actions[]; .kind == "open-pr" and .from == $from and .to == $to)' next.json > /dev/null; then`,
+          "  printf '❌ `/promote %s %s`: %s is no longer ready to promote to %s (the facts changed since the command was read); `delivery promote status` says why.\\n' \"$FROM\" \"$TO\" \"$FROM\" \"$TO\" > reply.md",
+          "  exit 1",
+          "fi",
+          'npx delivery promote act --facts promotion-facts.json --only open-pr --run-url "$RUN_URL" | tee act.json',
+          "jq -r '.results[] | select(.action.kind == \"open-pr\") | \"✅ `/promote \\(.action.from) \\(.action.to)`: \\(.detail), from `\\(.action.head)`, carrying exactly `\\(.action.sha)`.\"' act.json > reply.md",
+        ]),
+      },
+      {
+        name: "Reply on the pull request",
+        if: "always()",
+        env: { GH_TOKEN: token },
+        run: script([
+          "[ -s reply.md ] || printf '❌ `/promote %s %s` failed; see the workflow run.\\n' \"$FROM\" \"$TO\" > reply.md",
+          "printf '\\n<sub>[workflow run](%s)</sub>\\n' \"$RUN_URL\" >> reply.md",
+          'gh api "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" -F body=@reply.md > /dev/null',
+        ]),
+      },
+    ],
+  };
+}
+
 export function deployWorkflow(cfg: StackConfig): Workflow {
   const jobs: Jobs = { [INTENT_JOB_ID]: intentJob() };
   for (const env of cfg.environments) jobs[deployJobId(env.name)] = deployJob(cfg, env);
   jobs["issueops-preview"] = commandPreviewJob(cfg);
-  // Promotion (later issue): add the `promote` job here; see the module comment.
+  jobs[PROMOTE_JOB_ID] = commandPromoteJob();
   return {
     file: DEPLOY_WORKFLOW_FILE,
-    name: "Deploy",
-    header: "IssueOps: /deploy, /preview, /rollback, /promote, /help on pull requests, deploy:<env> labels, manual dispatch.",
+    name: DEPLOY_WORKFLOW_NAME,
+    header: "IssueOps: /deploy, /preview, /rollback, /promote, /help on pull requests, deploy:<env> labels, manual dispatch, and deploy on merge.",
     on: {
       issue_comment: { types: ["created"] },
       pull_request: { types: ["labeled"] },
+      // A merge into an environment branch deploys it (R1 of the promotion machine); the gates
+      // take the required checks and the prod approval from the merged pull request.
+      push: { branches: cfg.environments.map((e) => e.branch) },
       workflow_dispatch: {
         inputs: {
           action: { description: "What to do", required: true, type: "choice", options: ["deploy", "preview", "rollback"], default: "deploy" },
           environment: { description: "Environment (stack)", required: true, type: "choice", options: cfg.environments.map((e) => e.name) },
-          sha: { description: "Commit to deploy or roll back to (must be on the dispatched branch); empty for the branch head", required: false, type: "string", default: "" },
+          sha: { description: "Commit to deploy or roll back to (must be on the dispatched branch); empty: the branch head (deploy) or the last known-good commit (rollback)", required: false, type: "string", default: "" },
         },
       },
     },

@@ -13,9 +13,11 @@ import { deployWorkflow } from "./deploy";
 import { DOCS_CHECK_NAME, docsGenerateWorkflow, docsWorkflow } from "./docs";
 import { isUsesStep, type Job, type Step, type Workflow } from "./model";
 import { previewCheckNames, previewWorkflow } from "./preview";
+import { promoteWorkflow } from "./promote";
 
 export { ACTIONS } from "./actions";
-export { DEFAULT_RETRY_SCHEDULE_SECONDS, deployJobName } from "./deploy";
+export { DEFAULT_RETRY_SCHEDULE_SECONDS, DEPLOY_WORKFLOW_FILE, DEPLOY_WORKFLOW_NAME, deployJobName } from "./deploy";
+export { PROMOTE_WORKFLOW_FILE, promotionStatusPrefixes } from "./promote";
 export { DOCS_CHECK_NAME } from "./docs";
 export { previewCheckName, previewCheckNames, policyConfigPath } from "./preview";
 export { previewClientIdVariable } from "./common";
@@ -26,7 +28,7 @@ export const WORKFLOWS_DIR = ".github/workflows";
 
 /** Every workflow, as data. */
 export function workflows(cfg: StackConfig): Workflow[] {
-  return [previewWorkflow(cfg), deployWorkflow(cfg), docsWorkflow(cfg), docsGenerateWorkflow(cfg)];
+  return [previewWorkflow(cfg), deployWorkflow(cfg), docsWorkflow(cfg), docsGenerateWorkflow(cfg), promoteWorkflow(cfg)];
 }
 
 /**

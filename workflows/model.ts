@@ -66,6 +66,14 @@ export interface Triggers {
   readonly pull_request?: { readonly types?: readonly string[]; readonly branches?: readonly string[] } | null;
   readonly push?: { readonly branches: readonly string[] };
   readonly issue_comment?: { readonly types: readonly string[] };
+  readonly issues?: { readonly types: readonly string[] };
+  /** Runs in the default branch's context after another workflow; never read the triggering run's head. */
+  readonly workflow_run?: { readonly workflows: readonly string[]; readonly types: readonly ("completed" | "requested" | "in_progress")[] };
+  /** `null` renders as a bare `deployment_status:` (every status). */
+  readonly deployment_status?: null;
+  /** `null` renders as a bare `status:` (every commit status). */
+  readonly status?: null;
+  readonly schedule?: readonly { readonly cron: string }[];
   readonly workflow_dispatch?: { readonly inputs?: Readonly<Record<string, DispatchInput>> } | null;
 }
 

@@ -5,6 +5,11 @@
  *
  * `delivery gate --recheck --pr N --commit SHA` runs right before `pulumi up`: it refuses when the
  * pull request moved or closed while the deployment waited (e.g. for environment approval).
+ *
+ * With the promotion machine (core/promotion): `deploy` reads the open `deployment-failure`
+ * issues (the freeze); `/rollback <env>` without a SHA reads the machine's report for the
+ * environment's last known-good commit; `/promote <from> <to>` reads it to check that the machine
+ * asks for exactly that promotion, and replies with what blocks it otherwise.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,8 +18,10 @@ import type { EnvironmentConfig, StackConfig } from "../../core/config";
 import { gateReplyBody } from "../../core/comment";
 import {
   evaluateGates,
+  evaluatePromoteGates,
   headStillAt,
   intentConfig,
+  mayDeploy,
   type ActDecision,
   type ApprovalFact,
   type CheckFact,
@@ -24,7 +31,8 @@ import {
   type Permission,
   type PullRequestFact,
 } from "../../core/intent";
-import { previewClientIdVariable, requiredCheckNames } from "../../workflows";
+import { collectFailureIssues, collectPromotionFacts, evaluatePromotion, type PromotionReport } from "../../core/promotion";
+import { DEPLOY_WORKFLOW_FILE, previewClientIdVariable, requiredCheckNames } from "../../workflows";
 import { CliError, type CliIo } from "../main";
 import { appendSummary, defaultClientFactory, repoFromEnv, resolveStack, writeOutputs, type ClientFactory, type GitHubClient, type Repo } from "./github-client";
 
@@ -120,25 +128,58 @@ export async function isOnBranch(gh: GitHubClient, repo: Repo, sha: string, bran
   return data.status === "ahead" || data.status === "identical";
 }
 
-/** The merged PR into `branch` that brought `sha`, for approvals of dispatched and rolled-back commits. */
+/** The merged PR into `branch` that brought `sha`, for approvals and checks of dispatched, pushed and rolled-back commits. */
 export async function mergedPullRequestOf(gh: GitHubClient, repo: Repo, sha: string, branch: string) {
   const { data } = await gh.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { ...repo, commit_sha: sha });
   const pr = data.find((p) => p.base.ref === branch && p.merged_at);
-  return pr ? { number: pr.number, author: pr.user?.login ?? "", labels: pr.labels.map((l) => l.name) } : undefined;
+  return pr ? { number: pr.number, author: pr.user?.login ?? "", labels: pr.labels.map((l) => l.name), headSha: pr.head.sha } : undefined;
+}
+
+/** The promotion machine's report, read at most once per command. */
+export type PromotionReader = () => Promise<PromotionReport>;
+
+/** Reads the promotion facts from GitHub (as `delivery promote status` does) and evaluates them, once. */
+export function promotionReader(gh: GitHubClient, repo: Repo, cfg: StackConfig): PromotionReader {
+  let report: Promise<PromotionReport> | undefined;
+  return () => (report ??= collectPromotionFacts(gh, repo, cfg.environments, { deployWorkflow: DEPLOY_WORKFLOW_FILE }).then((facts) => evaluatePromotion(cfg.environments, facts)));
+}
+
+/** Open issues labelled `deployment-failure`: the promotion freeze. */
+export async function fetchFreeze(gh: GitHubClient, repo: Repo): Promise<GateFacts["freeze"]> {
+  return (await collectFailureIssues(gh, repo)).filter((i) => i.state === "open").map((i) => ({ number: i.number, url: i.url }));
+}
+
+/** A bot's dispatch: GitHub accepted it, so its token has actions: write here; the collaborator API knows no bots. */
+function isBotLogin(login: string): boolean {
+  return login.endsWith("[bot]");
 }
 
 /** Gathers every fact the gates need for one decision. */
-export async function gatherFacts(gh: GitHubClient, repo: Repo, cfg: StackConfig, env: EnvironmentConfig, d: ActDecision): Promise<GateFacts> {
-  const requesterPermission = await fetchPermission(gh, repo, d.requestedBy);
+export async function gatherFacts(gh: GitHubClient, repo: Repo, cfg: StackConfig, env: EnvironmentConfig, d: ActDecision, readPromotion: PromotionReader = promotionReader(gh, repo, cfg)): Promise<GateFacts> {
+  // decideIntent admits bots only for rollback dispatches (the promotion machine's).
+  const requesterPermission: Permission = d.source === "dispatch" && isBotLogin(d.requestedBy) ? "write" : await fetchPermission(gh, repo, d.requestedBy);
   let pullRequest: (PullRequestFact & { labels: string[] }) | null = null;
   if (d.pullRequest !== null) pullRequest = await fetchPullRequest(gh, repo, d.pullRequest);
 
   let target: string | null = null;
   let targetOnBranch: boolean | null = null;
   let branch = env.branch;
+  let lastKnownGood: GateFacts["lastKnownGood"] = null;
+  let merged: Awaited<ReturnType<typeof mergedPullRequestOf>> = undefined;
   if (d.action === "rollback") {
-    target = d.commit ? await resolveCommit(gh, repo, d.commit) : await resolveCommit(gh, repo, `heads/${env.branch}`);
-    if (target && d.commit) targetOnBranch = await isOnBranch(gh, repo, target, env.branch);
+    if (d.commit) target = await resolveCommit(gh, repo, d.commit);
+    else {
+      const report = (await readPromotion()).environments.find((e) => e.name === env.name);
+      lastKnownGood = { sha: report?.lastKnownGoodSha ?? null, deployedSha: report?.deployedSha ?? null, state: report?.state ?? "idle" };
+      target = lastKnownGood.sha;
+    }
+    if (target) targetOnBranch = await isOnBranch(gh, repo, target, env.branch);
+  } else if (d.source === "push") {
+    target = d.commit;
+    if (target) {
+      targetOnBranch = await isOnBranch(gh, repo, target, env.branch);
+      merged = await mergedPullRequestOf(gh, repo, target, env.branch);
+    }
   } else if (d.source === "dispatch") {
     branch = (d.ref ?? "").replace(/^refs\/(heads|tags)\//, "");
     target = d.commit ? await resolveCommit(gh, repo, d.commit) : await resolveCommit(gh, repo, d.ref ?? "");
@@ -148,18 +189,22 @@ export async function gatherFacts(gh: GitHubClient, repo: Repo, cfg: StackConfig
     branch = pullRequest.baseRef;
   }
 
-  const needsChecks = d.action !== "preview" && target !== null;
+  // A push is checked where the rulesets checked it before the merge: on the merged pull request's head.
+  const checked = d.source === "push" ? (merged?.headSha ?? null) : target;
+  const needsChecks = d.action !== "preview" && checked !== null;
   const requiredChecks = needsChecks ? await fetchRequiredChecks(gh, repo, cfg, branch) : [];
-  const checks = needsChecks && target ? await fetchChecks(gh, repo, target) : [];
+  const checks = needsChecks && checked ? await fetchChecks(gh, repo, checked) : [];
 
   let approval: ApprovalFact | null = null;
   if (env.requireApprovalLabel && d.action !== "preview") {
-    const carrier = pullRequest ?? (target ? await mergedPullRequestOf(gh, repo, target, env.branch) : undefined);
+    const carrier = pullRequest ?? merged ?? (target ? await mergedPullRequestOf(gh, repo, target, env.branch) : undefined);
     approval = carrier
       ? await fetchApproval(gh, repo, carrier, cfg.github.approvalLabel)
       : { present: false, appliedBy: null, appliedByType: null, appliedByPermission: "none", pullRequest: null, pullRequestAuthor: null };
   }
-  return { requesterPermission, pullRequest, target, targetOnBranch, requiredChecks, checks, approval, freeze: null };
+  const freeze = d.action === "deploy" ? await fetchFreeze(gh, repo) : [];
+  const mergedPullRequest = merged ? { number: merged.number, headSha: merged.headSha } : null;
+  return { requesterPermission, pullRequest, target, targetOnBranch, requiredChecks, checks, approval, freeze, lastKnownGood, mergedPullRequest };
 }
 
 export interface GateOutcome {
@@ -170,23 +215,39 @@ export interface GateOutcome {
   readonly outputs: Record<string, string>;
 }
 
-/** The promotion workflow is a later issue; until then `/promote` is parsed and answered. */
-export const PROMOTE_NOT_AVAILABLE = "`/promote` was understood, but promotion is not installed in this repository yet: nothing was done. Promote by merging the pull request into the next environment branch.";
-
-export async function runGate(gh: GitHubClient, repo: Repo, cfg: StackConfig, decision: Decision): Promise<GateOutcome> {
-  const base = { proceed: "false", action: decision.action, environment: "", commit: "", pr: decision.pullRequest === null ? "" : String(decision.pullRequest), requested_by: decision.requestedBy ?? "", preview_client_id_variable: "" };
+/**
+ * Evaluates the gates of one decision and builds the job outputs and the reply. `readPromotion`
+ * is the promotion machine's report (read from GitHub unless a test hands one in).
+ */
+export async function runGate(gh: GitHubClient, repo: Repo, cfg: StackConfig, decision: Decision, readPromotion: PromotionReader = promotionReader(gh, repo, cfg)): Promise<GateOutcome> {
+  const base = {
+    proceed: "false",
+    action: decision.action,
+    environment: "",
+    from: "",
+    commit: "",
+    pr: decision.pullRequest === null ? "" : String(decision.pullRequest),
+    requested_by: decision.requestedBy ?? "",
+    preview_client_id_variable: "",
+  };
   switch (decision.action) {
     case "none":
       return { decision, result: null, reply: decision.reply, outputs: base };
     case "help":
       return { decision, result: null, reply: decision.reply, outputs: base };
-    case "promote":
-      return { decision, result: null, reply: PROMOTE_NOT_AVAILABLE, outputs: base };
+    case "promote": {
+      const requesterPermission = await fetchPermission(gh, repo, decision.requestedBy);
+      // Someone who may not promote gets the refusal without the pipeline's state.
+      const promotion = mayDeploy(requesterPermission) ? await readPromotion() : null;
+      const result = evaluatePromoteGates(decision, cfg.environments.map((e) => e.name), { requesterPermission, promotion });
+      const outputs = { ...base, proceed: String(result.success), environment: decision.to, from: decision.from, commit: result.commit ?? "" };
+      return { decision, result, reply: result.success ? null : `❌ ${result.message}`, outputs };
+    }
     default: {
       const env = cfg.environments.find((e) => e.name === decision.environment);
       if (!env) throw new CliError(`environment ${decision.environment} is not configured`); // decideIntent checked this already
-      const facts = await gatherFacts(gh, repo, cfg, env, decision);
-      const result = evaluateGates(decision, env, facts, cfg.github.approvalLabel);
+      const facts = await gatherFacts(gh, repo, cfg, env, decision, readPromotion);
+      const result = evaluateGates(decision, { ...env, firstEnvironment: cfg.environments[0].name }, facts, cfg.github.approvalLabel);
       const outputs = {
         ...base,
         proceed: String(result.success),
@@ -215,7 +276,7 @@ function summaryOf(outcome: GateOutcome): string {
 export function registerGate(program: Command, io: CliIo, clientFactory: ClientFactory = defaultClientFactory): void {
   program
     .command("gate")
-    .description("check an IssueOps decision against the GitHub API (permission, PR head, required checks, prod approval) and write job outputs; --recheck verifies the PR has not moved")
+    .description("check an IssueOps decision against the GitHub API (permission, PR head, required checks, prod approval, the promotion freeze, last known-good rollbacks, /promote) and write job outputs; --recheck verifies the PR has not moved")
     .option("--intent <file>", "the JSON printed by `delivery intent`")
     .option("--stack <name>", "stack file to read (default: the one with manageRepository: true)")
     .option("--github-output <file>", "append outputs here (e.g. $GITHUB_OUTPUT)")

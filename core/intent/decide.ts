@@ -9,7 +9,7 @@
  */
 import { helpText, parseCommand, USAGE } from "./parse";
 
-export type IntentSource = "comment" | "label" | "dispatch";
+export type IntentSource = "comment" | "label" | "dispatch" | "push";
 
 export type NoneReason =
   | "unsupported-event"
@@ -24,7 +24,9 @@ export type NoneReason =
   | "unknown-command"
   | "malformed-command"
   | "lookalike-characters"
-  | "unknown-environment";
+  | "unknown-environment"
+  | "not-an-environment-branch"
+  | "branch-deleted";
 
 interface Common {
   readonly source: IntentSource | null;
@@ -41,11 +43,12 @@ export interface ActDecision extends Common {
   readonly environment: string;
   /**
    * The commit asked for, if the event names one: the SHA in `/deploy env SHA` or
-   * `/rollback env to SHA`, the PR head in a label event's payload, `inputs.sha` of a dispatch.
-   * The gates resolve the commit actually deployed.
+   * `/rollback env to SHA`, the PR head in a label event's payload, `inputs.sha` of a dispatch,
+   * the pushed commit (`after`) of a push. The gates resolve the commit actually deployed; a
+   * rollback without one goes to the environment's last known-good commit.
    */
   readonly commit: string | null;
-  /** The ref a dispatch ran on (`refs/heads/main`); null otherwise. */
+  /** The ref a dispatch ran on, or a push went to (`refs/heads/main`); null otherwise. */
   readonly ref: string | null;
   readonly commentId: number | null;
 }
@@ -81,6 +84,8 @@ export interface IntentConfig {
   readonly approvalLabel: string;
   /** Environments that need the approval label (requireApprovalLabel). */
   readonly approvalEnvironments: readonly string[];
+  /** Each environment's branch: a push to it deploys the environment. */
+  readonly branches: Readonly<Record<string, string>>;
 }
 
 export const DEPLOY_LABEL_PREFIX = "deploy:";
@@ -115,8 +120,10 @@ export function decideIntent(eventName: string, payload: unknown, cfg: IntentCon
         return fromLabel(payload, cfg);
       case "workflow_dispatch":
         return fromDispatch(payload, cfg);
+      case "push":
+        return fromPush(payload, cfg);
       default:
-        return none("unsupported-event", `event "${String(eventName).slice(0, 60)}" does not carry IssueOps commands (issue_comment, pull_request labeled, workflow_dispatch do)`);
+        return none("unsupported-event", `event "${String(eventName).slice(0, 60)}" does not carry IssueOps commands (issue_comment, pull_request labeled, workflow_dispatch, push do)`);
     }
   } catch (err) {
     // Defensive: the readers above only use guarded accessors, but a decision must always come out.
@@ -213,6 +220,29 @@ function fromDispatch(p: Obj, cfg: IntentConfig): Decision {
     return none("malformed-command", `dispatch input sha "${rawSha.slice(0, 50)}" is not a commit SHA (7 to 40 hexadecimal digits)`, common);
   }
   const commit = rawSha === "" ? null : rawSha;
-  if (isBot(obj(p.sender))) return none("bot-sender", `${login} is a bot; dispatches are taken from people only`, common);
+  // The promotion machine dispatches rollbacks as the workflow's token or its App (a bot). Only a
+  // token with actions: write on this repository can dispatch, and a rollback deploys only a
+  // commit of the environment branch, through the same gates and required reviewers.
+  if (isBot(obj(p.sender)) && action !== "rollback") return none("bot-sender", `${login} is a bot; bots may dispatch only rollbacks (the promotion machine's), not ${action}`, common);
   return { action: action as ActDecision["action"], environment, commit: action === "preview" ? null : commit, ref, commentId: null, ...common };
+}
+
+/** A push to an environment branch (a merged pull request) deploys that environment: R1 of the promotion machine. */
+function fromPush(p: Obj, cfg: IntentConfig): Decision {
+  const sender = obj(p.sender);
+  const login = str(sender.login);
+  const ref = str(p.ref);
+  if (login === undefined || !LOGIN.test(login) || ref === undefined) return none("invalid-payload", "push payload lacks sender.login or ref");
+  const common = { source: "push" as const, requestedBy: login, pullRequest: null };
+  const branch = ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
+  const environment = cfg.environments.find((e) => cfg.branches[e] === branch);
+  if (environment === undefined) {
+    const branches = cfg.environments.map((e) => `\`${cfg.branches[e]}\``).join(", ");
+    return none("not-an-environment-branch", `a push to ${ref.slice(0, 100)} deploys nothing; pushes to ${branches} deploy their environment`, common);
+  }
+  if (p.deleted === true) return none("branch-deleted", `${ref} was deleted`, common);
+  const after = str(p.after);
+  if (after === undefined || !SHA40.test(after) || /^0+$/.test(after)) return none("invalid-payload", "push.after is missing or not a commit SHA", common);
+  if (isBot(sender)) return none("bot-sender", `${login} is a bot; only pushes by people deploy (dispatch the deploy workflow instead)`, common);
+  return { action: "deploy", environment, commit: after, ref, commentId: null, ...common };
 }

@@ -10,20 +10,38 @@
  * - `pull-request-open`, `commit-mismatch`, `head-moved`: a PR deployment deploys the PR's head
  *   as it was when the command was read; a SHA named in the command must be that head, and a
  *   label event's captured head must still be the head.
- * - `target-not-on-branch`: rollbacks and dispatches deploy only commits on the environment branch.
+ * - `target-not-on-branch`: rollbacks, dispatches and pushes deploy only commits on the environment branch.
+ * - `no-known-good`, `already-known-good`: `/rollback <env>` without a SHA goes to the environment's
+ *   last known-good commit, as the promotion machine derives it; there must be one, and it must
+ *   not be what already runs (unless the environment failed: then redeploying it is the rollback).
+ * - `unreviewed-push`: a push deploys only when a merged pull request brought the commit.
  * - `branch-policy`: environments that need the approval label deploy only from their own branch
- *   (a PR into it, or a dispatch on it).
- * - `required-checks`: every required check on the target commit completed successfully.
+ *   (a PR into it, or a dispatch or push on it).
+ * - `required-checks`: every required check completed successfully on the target commit (for a
+ *   push: on the head of the merged pull request, which is what the branch's rulesets checked).
  * - `approval-*`: environments with `requireApprovalLabel` need the label, applied by a person with
  *   write access who is neither the PR author nor the requester. GitHub's required reviewers on
  *   the environment (with self-review prevented) approve the run on top, so at least two people
  *   always take part and one person can never approve alone.
- * - `frozen`: extension point for the promotion issue (a failed promotion freezes deploys).
+ * - `frozen`: while an issue labelled `deployment-failure` is open (the promotion freeze), `deploy`
+ *   goes only to the pipeline's first environment (that is how the fix arrives); rollbacks and
+ *   previews are never frozen (a rollback is how the freeze is handled).
+ *
+ * `/promote <from> <to>` has its own gates (`evaluatePromoteGates`): the permission, `to` is the
+ * environment right after `from`, and the promotion machine asks for exactly that promotion now.
  */
-import type { ActDecision } from "./decide";
+import type { EnvironmentReport, PromotionState } from "../promotion/machine";
+import { describeAction } from "../promotion/render";
+import type { ActDecision, PromoteDecision } from "./decide";
+import { DEPLOYMENT_FAILURE_LABEL } from "../labels";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 const DEPLOYING_PERMISSIONS: readonly Permission[] = ["admin", "maintain", "write"];
+
+/** Whether a repository permission may deploy, roll back or promote (write, maintain or admin). */
+export function mayDeploy(permission: Permission): boolean {
+  return DEPLOYING_PERMISSIONS.includes(permission);
+}
 
 export type GateId =
   | "permission"
@@ -39,7 +57,12 @@ export type GateId =
   | "approval-by-author"
   | "approval-by-requester"
   | "approval-not-a-maintainer"
-  | "frozen";
+  | "frozen"
+  | "no-known-good"
+  | "already-known-good"
+  | "unreviewed-push"
+  | "not-next-environment"
+  | "not-promotable";
 
 export interface FailedGate {
   readonly id: GateId;
@@ -76,6 +99,20 @@ export interface ApprovalFact {
   readonly pullRequestAuthor: string | null;
 }
 
+/** An open issue labelled `deployment-failure`: while one is open, promotion is frozen. */
+export interface FreezeIssue {
+  readonly number: number;
+  readonly url: string;
+}
+
+/** What the promotion machine says about the environment a `/rollback` without a SHA names. */
+export interface LastKnownGoodFact {
+  /** The newest deployment whose validation passed (for a failed environment: other than the failed one). */
+  readonly sha: string | null;
+  readonly deployedSha: string | null;
+  readonly state: PromotionState;
+}
+
 export interface GateFacts {
   readonly requesterPermission: Permission;
   /** The command's PR as the API returned it when the command was read; null for dispatches. */
@@ -88,14 +125,20 @@ export interface GateFacts {
   /** Checks and statuses on `target`, newest first per name. */
   readonly checks: readonly CheckFact[];
   readonly approval: ApprovalFact | null;
-  /** Set by the promotion machine when deploys are frozen (later issue). */
-  readonly freeze?: { readonly reason: string } | null;
+  /** Open `deployment-failure` issues (read for `deploy`; empty otherwise). */
+  readonly freeze: readonly FreezeIssue[];
+  /** For a rollback without a SHA: the promotion machine's answer (`target` is its `sha`); null otherwise. */
+  readonly lastKnownGood: LastKnownGoodFact | null;
+  /** For a push: the merged pull request into the branch that brought `target` (null when none did, or not a push). */
+  readonly mergedPullRequest: { readonly number: number; readonly headSha: string } | null;
 }
 
 export interface GateEnvironment {
   readonly name: string;
   readonly branch: string;
   readonly requireApprovalLabel: boolean;
+  /** The pipeline's first environment, where fixes arrive; never frozen. */
+  readonly firstEnvironment: string;
 }
 
 export interface GateResult {
@@ -131,7 +174,13 @@ export function evaluateGates(decision: ActDecision, env: GateEnvironment, facts
   if (!DEPLOYING_PERMISSIONS.includes(facts.requesterPermission)) {
     fail("permission", `@${who} has ${facts.requesterPermission} permission on this repository; ${decision.action} needs write, maintain or admin.`);
   }
-  if (facts.freeze) fail("frozen", `Deployments are frozen: ${facts.freeze.reason}`);
+  if (decision.action === "deploy" && env.name !== env.firstEnvironment && facts.freeze.length > 0) {
+    const issues = facts.freeze.map((i) => `#${i.number}`).join(", ");
+    fail(
+      "frozen",
+      `Promotion is frozen while ${issues} ${facts.freeze.length === 1 ? "is" : "are"} open (label \`${DEPLOYMENT_FAILURE_LABEL.name}\`): only rollbacks and deployments to ${env.firstEnvironment} run. Deploy the fix to ${env.firstEnvironment}, and close the issue once it is validated there.`,
+    );
+  }
 
   const pr = facts.pullRequest;
   if (decision.pullRequest !== null && decision.action !== "rollback") {
@@ -150,22 +199,35 @@ export function evaluateGates(decision: ActDecision, env: GateEnvironment, facts
       }
     }
   }
-  if (facts.targetOnBranch === false) {
-    fail("target-not-on-branch", `${(facts.target ?? decision.commit ?? "the commit").slice(0, 12)} is not on \`${env.branch}\`; ${env.name} ${decision.action === "rollback" ? "rolls back" : "is dispatched"} only to commits of its branch.`);
+  const known = decision.action === "rollback" && decision.commit === null ? facts.lastKnownGood : null;
+  if (known && known.sha === null) {
+    fail("no-known-good", `${env.name} has no last known-good commit (its promotion state is ${known.state}): no deployment of it passed validation. Name the commit: \`/rollback ${env.name} to <sha>\`.`);
+  } else if (known && known.sha === known.deployedSha && known.state !== "failed") {
+    fail("already-known-good", `${env.name} already runs its last known-good commit ${known.sha!.slice(0, 12)}; to go further back, name the commit: \`/rollback ${env.name} to <sha>\`.`);
   }
-  if (facts.target === null) fail("target-unknown", `No commit to ${decision.action} could be resolved.`);
+  if (facts.targetOnBranch === false) {
+    const verb = decision.action === "rollback" ? "rolls back" : decision.source === "push" ? "deploys on push" : "is dispatched";
+    fail("target-not-on-branch", `${(facts.target ?? decision.commit ?? "the commit").slice(0, 12)} is not on \`${env.branch}\`; ${env.name} ${verb} only to commits of its branch.`);
+  }
+  if (facts.target === null && !failed.some((f) => f.id === "no-known-good")) fail("target-unknown", `No commit to ${decision.action} could be resolved.`);
+  if (decision.source === "push" && facts.target !== null && facts.mergedPullRequest === null) {
+    fail("unreviewed-push", `${facts.target.slice(0, 12)} reached \`${env.branch}\` without a merged pull request, so it is not deployed on push. Deploy it with the deploy workflow's manual dispatch on \`${env.branch}\`.`);
+  }
 
   if (env.requireApprovalLabel && decision.action !== "preview") {
-    if (decision.source === "dispatch") {
+    if (decision.source === "dispatch" || decision.source === "push") {
       if (decision.ref !== `refs/heads/${env.branch}`) fail("branch-policy", `${env.name} is dispatched only from \`${env.branch}\`, not \`${decision.ref ?? "?"}\`.`);
     } else if (pr && decision.action === "deploy" && pr.baseRef !== env.branch) {
       fail("branch-policy", `${env.name} deploys only pull requests into \`${env.branch}\`; #${pr.number} targets \`${pr.baseRef}\`.`);
     }
   }
 
-  if (decision.action !== "preview" && facts.target !== null) {
+  // A push is checked where the branch's rulesets checked it: on the merged pull request's head.
+  const checked = decision.source === "push" ? (facts.mergedPullRequest?.headSha ?? null) : facts.target;
+  if (decision.action !== "preview" && checked !== null) {
     const problems = checkProblems(facts.requiredChecks, facts.checks);
-    if (problems.length > 0) fail("required-checks", `Required checks on ${facts.target.slice(0, 12)} are not green: ${problems.join("; ")}.`);
+    const where = decision.source === "push" ? `${checked.slice(0, 12)} (the head of #${facts.mergedPullRequest!.number})` : checked.slice(0, 12);
+    if (problems.length > 0) fail("required-checks", `Required checks on ${where} are not green: ${problems.join("; ")}.`);
   }
 
   if (env.requireApprovalLabel && decision.action !== "preview") {
@@ -203,4 +265,49 @@ export function headStillAt(expected: string, current: PullRequestFact): FailedG
     };
   }
   return null;
+}
+
+/** What `/promote` is checked against. */
+export interface PromoteGateFacts {
+  readonly requesterPermission: Permission;
+  /**
+   * The promotion machine's report (`delivery promote status --json`) when the command was read;
+   * null when it was not read (the requester may not promote anyway).
+   */
+  readonly promotion: { readonly environments: readonly Pick<EnvironmentReport, "name" | "state" | "blocking" | "actions">[] } | null;
+}
+
+/**
+ * `/promote <from> <to>`: a person with write access, `to` right after `from` in `pipeline` (the
+ * environment names in order), and the machine asking for exactly that promotion now (an
+ * `open-pr` action from `from` to `to`); otherwise the reply lists what blocks `from`. The commit
+ * is the validated SHA the promotion pull request will carry.
+ */
+export function evaluatePromoteGates(decision: PromoteDecision, pipeline: readonly string[], facts: PromoteGateFacts): GateResult {
+  const failed: FailedGate[] = [];
+  const fail = (id: GateId, message: string) => failed.push({ id, message });
+  const { from, to } = decision;
+  if (!DEPLOYING_PERMISSIONS.includes(facts.requesterPermission)) {
+    fail("permission", `@${decision.requestedBy} has ${facts.requesterPermission} permission on this repository; promote needs write, maintain or admin.`);
+  }
+  const next = pipeline[pipeline.indexOf(from) + 1];
+  if (next === undefined) fail("not-next-environment", `${from} is the last environment of the pipeline (${pipeline.join(" -> ")}); there is nothing to promote it to.`);
+  else if (next !== to) fail("not-next-environment", `\`/promote\` moves a commit one environment along the pipeline (${pipeline.join(" -> ")}): ${from} promotes only to ${next}, not to ${to}.`);
+
+  let commit: string | null = null;
+  if (failed.length === 0 && facts.promotion) {
+    const env = facts.promotion.environments.find((e) => e.name === from);
+    const open = env?.actions.find((a) => a.kind === "open-pr" && a.from === from && a.to === to);
+    if (open && open.kind === "open-pr") commit = open.sha;
+    else {
+      const reasons = env ? (env.blocking.length > 0 ? env.blocking : env.actions.map(describeAction)) : ["the promotion machine does not know it"];
+      fail("not-promotable", `${from} is not ready to promote to ${to} (${from} is ${env?.state ?? "unknown"}): ${reasons.join("; ").replace(/\.$/, "")}.`);
+    }
+  } else if (failed.length === 0) {
+    fail("not-promotable", `the promotion state of ${from} could not be read.`);
+  }
+
+  const success = failed.length === 0;
+  const message = success ? `promote of ${commit!.slice(0, 12)} from ${from} to ${to} is allowed.` : [`promote from ${from} to ${to} refused:`, ...failed.map((f) => `- ${f.message}`)].join("\n");
+  return { success, failed_checks: failed, commit: success ? commit : null, message };
 }

@@ -12,5 +12,6 @@ export function intentConfig(cfg: Pick<StackConfig, "environments" | "github">):
     environments: cfg.environments.map((e) => e.name),
     approvalLabel: cfg.github.approvalLabel,
     approvalEnvironments: cfg.environments.filter((e) => e.requireApprovalLabel).map((e) => e.name),
+    branches: Object.fromEntries(cfg.environments.map((e) => [e.name, e.branch])),
   };
 }

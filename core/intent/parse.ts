@@ -11,6 +11,7 @@
  *   a strict grammar keeps the decision boring to audit.
  */
 import { closestKey } from "../config";
+import { DEPLOYMENT_FAILURE_LABEL } from "../labels";
 
 export const COMMANDS = ["deploy", "preview", "rollback", "promote", "help"] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -177,11 +178,11 @@ export function helpText(environments: readonly string[], approvalLabel: string,
     "|---|---|",
     `| \`${USAGE.deploy}\` | deploy this PR's head commit (the optional SHA must equal the head) |`,
     `| \`${USAGE.preview}\` | run \`pulumi preview\` for the environment and update its preview comment |`,
-    `| \`${USAGE.rollback}\` | redeploy the environment branch's head, or the given commit from that branch |`,
-    `| \`${USAGE.promote}\` | promote a validated commit to the next environment |`,
+    `| \`${USAGE.rollback}\` | redeploy the environment's last known-good commit, or the given commit from its branch |`,
+    `| \`${USAGE.promote}\` | open the pull request that promotes the validated commit of \`<from>\` to the next environment |`,
     `| \`${USAGE.help}\` | show this help |`,
     "",
-    `Environments: ${envs}. Labels \`deploy:<environment>\` ask for a deployment too.`,
+    `Environments: ${envs}. Labels \`deploy:<environment>\` ask for a deployment too. While an issue labelled \`${DEPLOYMENT_FAILURE_LABEL.name}\` is open, promotion is frozen: only rollbacks and deployments to ${environments.length > 0 ? `\`${environments[0]}\`` : "the first environment"} run.`,
   ];
   if (approvalEnvironments.length > 0) {
     lines.push(

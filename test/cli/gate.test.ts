@@ -2,11 +2,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { decideIntent, intentConfig, type Decision } from "../../core/intent";
+import { evaluatePromotion, promotionFactsSchema, type PromotionReport } from "../../core/promotion";
 import { run } from "../../cli/main";
-import { PROMOTE_NOT_AVAILABLE, runGate } from "../../cli/commands/gate";
+import { runGate } from "../../cli/commands/gate";
 import { captureIo } from "../harness/cli";
-import { dispatch, prComment, prLabeled } from "../fixtures/events";
-import { R, branchRules, checkRuns, combinedStatus, commit, compare, fakeGitHub, labelEvents, notCollaborator, permission, pullRequest, type Recorded } from "../fixtures/github-api";
+import { dispatch, prComment, prLabeled, push } from "../fixtures/events";
+import { R, branchRules, checkRuns, combinedStatus, commit, compare, failureIssues, fakeGitHub, labelEvents, mergedPullsOf, notCollaborator, permission, pullRequest, type Recorded } from "../fixtures/github-api";
+import { FIXTURES, readRoutes, SHA } from "../core/promotion/fake-octokit";
 import { stackConfig } from "../workflows/helpers";
 
 const cfg = stackConfig("prod");
@@ -14,6 +16,29 @@ const repo = { owner: "Codertocat", repo: "Hello-World" };
 const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 const REQUIRED = ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"];
 const GREEN = checkRuns(REQUIRED.map((name) => ({ name })));
+const NOT_FROZEN = { [`GET ${R}/issues`]: failureIssues([{ number: 50, state: "closed" }]) };
+
+/** The promotion machine's report over recorded facts (test/fixtures/github/promotion/facts). */
+function recordedPromotion(file: string): () => Promise<PromotionReport> {
+  const facts = promotionFactsSchema.parse(JSON.parse(fs.readFileSync(path.join(FIXTURES, "facts", file), "utf8")));
+  return async () => evaluatePromotion(cfg.environments, facts);
+}
+
+/** Every read `delivery promote` makes in a recorded stage (test/fixtures/github/promotion/<stage>), as routes for fakeGitHub. */
+function promotionApi(stage: string): Record<string, Recorded> {
+  const load = (file: string) => {
+    const own = path.join(FIXTURES, stage, file);
+    return JSON.parse(fs.readFileSync(fs.existsSync(own) ? own : path.join(FIXTURES, "shared", file), "utf8"));
+  };
+  const exists = (file: string) => fs.existsSync(path.join(FIXTURES, stage, file)) || fs.existsSync(path.join(FIXTURES, "shared", file));
+  return Object.fromEntries(
+    Object.entries(readRoutes())
+      .filter(([, file]) => exists(file as string))
+      .map(([route, file]) => [route, { body: load(file as string) }]),
+  );
+}
+const PAYMENTS = { owner: "contoso", repo: "payments-service" };
+const P = "/repos/contoso/payments-service";
 
 function decide(eventName: string, payload: unknown): Decision {
   return decideIntent(eventName, payload, intentConfig(cfg));
@@ -29,6 +54,7 @@ function prodRoutes(over: Record<string, Recorded> = {}): Record<string, Recorde
     [`GET ${R}/commits/${HEAD}/check-runs`]: GREEN,
     [`GET ${R}/commits/${HEAD}/status`]: combinedStatus(),
     [`GET ${R}/issues/2/events`]: labelEvents([{ label: "deploy:dev", actor: "alice" }, { label: "approved:prod", actor: "bob" }]),
+    ...NOT_FROZEN,
     ...over,
   };
 }
@@ -44,7 +70,7 @@ describe("runGate against recorded API responses", () => {
     const gh = fakeGitHub(prodRoutes());
     const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carolsComment()));
     expect(outcome.result?.failed_checks).toEqual([]);
-    expect(outcome.outputs).toEqual({ proceed: "true", action: "deploy", environment: "prod", commit: HEAD, pr: "2", requested_by: "carol", preview_client_id_variable: "AZURE_PREVIEW_CLIENT_ID_PROD" });
+    expect(outcome.outputs).toEqual({ proceed: "true", action: "deploy", environment: "prod", from: "", commit: HEAD, pr: "2", requested_by: "carol", preview_client_id_variable: "AZURE_PREVIEW_CLIENT_ID_PROD" });
     expect(outcome.reply).toBeNull();
     // The permission was asked of the API, for the commenter, not guessed from author_association.
     expect(gh.calls.map((c) => c.route)).toContain(`GET ${R}/collaborators/carol/permission`);
@@ -96,6 +122,7 @@ describe("runGate against recorded API responses", () => {
       [`GET ${R}/rules/branches/dev`]: { status: 404, body: { message: "Not Found" } },
       [`GET ${R}/commits/${"f".repeat(40)}/check-runs`]: GREEN,
       [`GET ${R}/commits/${"f".repeat(40)}/status`]: combinedStatus(),
+      ...NOT_FROZEN,
     });
     const outcome = await runGate(gh.client, repo, cfg, decide("pull_request", e));
     expect(outcome.result?.failed_checks.map((f) => f.id)).toEqual(["head-moved"]);
@@ -130,19 +157,202 @@ describe("runGate against recorded API responses", () => {
       [`GET ${R}/commits/${HEAD}/status`]: combinedStatus(),
       [`GET ${R}/commits/${HEAD}/pulls`]: { body: [pullRequest({ number: 5, head: HEAD, base: "main", author: "alice", labels: ["approved:prod"], state: "closed", mergedAt: "2026-01-02T00:00:00Z" })] },
       [`GET ${R}/issues/5/events`]: labelEvents([{ label: "approved:prod", actor: "bob" }]),
+      ...NOT_FROZEN,
     });
     const outcome = await runGate(gh.client, repo, cfg, decide("workflow_dispatch", dispatch({ action: "deploy", environment: "prod", sha: "" })));
     expect(outcome.result?.failed_checks).toEqual([]);
     expect(outcome.outputs).toMatchObject({ proceed: "true", commit: HEAD, pr: "" });
   });
 
-  it("answers /promote and /help without touching the API", async () => {
+  it("answers /help without touching the API", async () => {
     const gh = fakeGitHub({});
-    const promote = await runGate(gh.client, repo, cfg, decide("issue_comment", prComment("/promote staging prod")));
-    expect(promote).toMatchObject({ reply: PROMOTE_NOT_AVAILABLE, outputs: { proceed: "false", action: "promote" } });
     const help = await runGate(gh.client, repo, cfg, decide("issue_comment", prComment("/help")));
     expect(help.reply).toContain("**IssueOps commands**");
     expect(gh.calls).toEqual([]);
+  });
+});
+
+describe("the promotion freeze in runGate", () => {
+  const FROZEN = { [`GET ${R}/issues`]: failureIssues([{ number: 57 }, { number: 50, state: "closed" }]) };
+  const stagingRoutes = (over: Record<string, Recorded> = {}): Record<string, Recorded> => ({
+    [`GET ${R}/collaborators/carol/permission`]: permission("carol", "write"),
+    [`GET ${R}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "test" }) },
+    [`GET ${R}/rules/branches/test`]: branchRules([]),
+    [`GET ${R}/commits/${HEAD}/check-runs`]: GREEN,
+    [`GET ${R}/commits/${HEAD}/status`]: combinedStatus(),
+    ...FROZEN,
+    ...over,
+  });
+  const carols = (body: string) => {
+    const e = prComment(body, { login: "carol" });
+    e.issue.number = 2;
+    return e;
+  };
+
+  it("refuses /deploy staging while a deployment-failure issue is open, naming it", async () => {
+    const gh = fakeGitHub(stagingRoutes());
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carols("/deploy staging")));
+    expect(outcome.outputs.proceed).toBe("false");
+    expect(outcome.reply).toBe(
+      "❌ deploy of staging refused:\n- Promotion is frozen while #57 is open (label `deployment-failure`): only rollbacks and deployments to dev run. Deploy the fix to dev, and close the issue once it is validated there.",
+    );
+    expect(gh.calls.map((c) => c.route)).toContain(`GET ${R}/issues?labels=deployment-failure&state=all&sort=created&direction=desc&per_page=30`);
+  });
+
+  it("lets the fix into dev while frozen", async () => {
+    const gh = fakeGitHub(stagingRoutes({ [`GET ${R}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "dev" }) }, [`GET ${R}/rules/branches/dev`]: branchRules([]) }));
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carols("/deploy dev")));
+    expect(outcome.result?.failed_checks).toEqual([]);
+    expect(outcome.outputs).toMatchObject({ proceed: "true", environment: "dev", commit: HEAD });
+  });
+
+  it("lets rollbacks through while frozen, without reading the freeze", async () => {
+    const full = `0123abc${"0".repeat(33)}`;
+    const gh = fakeGitHub(
+      stagingRoutes({
+        [`GET ${R}/commits/0123abc`]: commit(full),
+        [`GET ${R}/compare/${full}...test`]: compare("ahead"),
+        [`GET ${R}/commits/${full}/check-runs`]: GREEN,
+        [`GET ${R}/commits/${full}/status`]: combinedStatus(),
+      }),
+    );
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carols("/rollback staging to 0123abc")));
+    expect(outcome.outputs).toMatchObject({ proceed: "true", action: "rollback", environment: "staging", commit: full });
+    expect(gh.calls.some((c) => c.route.startsWith(`GET ${R}/issues?`))).toBe(false);
+  });
+});
+
+describe("/rollback <env> without a SHA goes to the last known-good commit", () => {
+  const carols = () => {
+    const e = prComment("/rollback dev", { login: "carol" });
+    e.issue.number = 2;
+    return e;
+  };
+
+  it("resolves dev to its last known-good commit from the promotion machine, then gates it like any rollback", async () => {
+    const gh = fakeGitHub({
+      [`GET ${R}/collaborators/carol/permission`]: permission("carol", "write"),
+      [`GET ${R}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "dev" }) },
+      [`GET ${R}/compare/${SHA.A}...dev`]: compare("ahead"),
+      [`GET ${R}/rules/branches/dev`]: branchRules([]),
+      [`GET ${R}/commits/${SHA.A}/check-runs`]: GREEN,
+      [`GET ${R}/commits/${SHA.A}/status`]: combinedStatus(),
+    });
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carols()), recordedPromotion("dev-failed.json"));
+    expect(outcome.result?.failed_checks).toEqual([]);
+    expect(outcome.outputs).toEqual({ proceed: "true", action: "rollback", environment: "dev", from: "", commit: SHA.A, pr: "2", requested_by: "carol", preview_client_id_variable: "AZURE_PREVIEW_CLIENT_ID_DEV" });
+    // Not the branch head: nothing asked for heads/dev.
+    expect(gh.calls.some((c) => c.route.includes("heads/dev"))).toBe(false);
+  });
+
+  it("reads the last known-good commit from GitHub as `delivery promote` does (recorded responses)", async () => {
+    const gh = fakeGitHub({
+      ...promotionApi("1-failed"),
+      [`GET ${P}/collaborators/carol/permission`]: permission("carol", "write"),
+      [`GET ${P}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "dev" }) },
+      [`GET ${P}/compare/${SHA.A}...dev`]: compare("ahead"),
+      [`GET ${P}/rules/branches/dev`]: branchRules([]),
+      [`GET ${P}/commits/${SHA.A}/check-runs?per_page=100`]: GREEN,
+      [`GET ${P}/commits/${SHA.A}/status`]: combinedStatus(),
+    });
+    const outcome = await runGate(gh.client, PAYMENTS, cfg, decide("issue_comment", carols()));
+    expect(outcome.outputs).toMatchObject({ proceed: "true", action: "rollback", environment: "dev", commit: SHA.A });
+    expect(gh.calls.map((c) => c.route)).toContain(`GET ${P}/deployments?environment=dev&per_page=10`);
+  });
+
+  it("refuses, with how to name a commit, when the environment already runs its last known-good commit", async () => {
+    const e = prComment("/rollback staging", { login: "carol" });
+    e.issue.number = 2;
+    const gh = fakeGitHub({
+      [`GET ${R}/collaborators/carol/permission`]: permission("carol", "write"),
+      [`GET ${R}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "test" }) },
+      [`GET ${R}/compare/${SHA.S}...test`]: compare("identical"),
+      [`GET ${R}/rules/branches/test`]: branchRules([]),
+      [`GET ${R}/commits/${SHA.S}/check-runs`]: GREEN,
+      [`GET ${R}/commits/${SHA.S}/status`]: combinedStatus(),
+    });
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", e), recordedPromotion("dev-failed.json"));
+    expect(outcome.reply).toBe("❌ rollback of staging refused:\n- staging already runs its last known-good commit 5c9e1a7b3d2f; to go further back, name the commit: `/rollback staging to <sha>`.");
+  });
+
+  it("lets the promotion machine's own rollback dispatch through (a bot, no collaborator lookup)", async () => {
+    const e = dispatch({ action: "rollback", environment: "dev", sha: SHA.A }, "refs/heads/dev");
+    e.sender.login = "github-actions[bot]";
+    e.sender.type = "Bot";
+    const gh = fakeGitHub({
+      [`GET ${R}/commits/${SHA.A}`]: commit(SHA.A),
+      [`GET ${R}/compare/${SHA.A}...dev`]: compare("ahead"),
+      [`GET ${R}/rules/branches/dev`]: branchRules([]),
+      [`GET ${R}/commits/${SHA.A}/check-runs`]: GREEN,
+      [`GET ${R}/commits/${SHA.A}/status`]: combinedStatus(),
+    });
+    const outcome = await runGate(gh.client, repo, cfg, decide("workflow_dispatch", e));
+    expect(outcome.outputs).toMatchObject({ proceed: "true", action: "rollback", environment: "dev", commit: SHA.A, requested_by: "github-actions[bot]" });
+    expect(gh.calls.some((c) => c.route.includes("/collaborators/"))).toBe(false);
+  });
+});
+
+describe("/promote <from> <to> in runGate", () => {
+  const C = "c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+  const carols = (body: string) => {
+    const e = prComment(body, { login: "carol" });
+    e.issue.number = 2;
+    return e;
+  };
+
+  it("proceeds when the machine asks for exactly that promotion, with the validated SHA", async () => {
+    const gh = fakeGitHub({ [`GET ${R}/collaborators/carol/permission`]: permission("carol", "write") });
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carols("/promote dev staging")), recordedPromotion("dev-validated.json"));
+    expect(outcome.reply).toBeNull();
+    expect(outcome.outputs).toEqual({ proceed: "true", action: "promote", environment: "staging", from: "dev", commit: C, pr: "2", requested_by: "carol", preview_client_id_variable: "" });
+  });
+
+  it("replies with what blocks the environment (recorded responses: dev failed)", async () => {
+    const gh = fakeGitHub({ ...promotionApi("1-failed"), [`GET ${P}/collaborators/carol/permission`]: permission("carol", "maintain") });
+    const outcome = await runGate(gh.client, PAYMENTS, cfg, decide("issue_comment", carols("/promote dev staging")));
+    expect(outcome.outputs).toMatchObject({ proceed: "false", action: "promote", environment: "staging", from: "dev", commit: "" });
+    expect(outcome.reply).toBe(
+      '❌ promote from dev to staging refused:\n- dev is not ready to promote to staging (dev is failed): dev failed (logic/bicep-compile-error): main.bicep(12,5) : Error BCP018: Expected the "=" character at this location.',
+    );
+  });
+
+  it("refuses a skip to a later environment, and people without write access, before reading the pipeline", async () => {
+    const gh = fakeGitHub({ [`GET ${R}/collaborators/carol/permission`]: permission("carol", "triage") });
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carols("/promote dev prod")), async () => {
+      throw new Error("the pipeline must not be read");
+    });
+    expect(outcome.result?.failed_checks.map((f) => f.id)).toEqual(["permission", "not-next-environment"]);
+    expect(gh.calls.map((c) => c.route)).toEqual([`GET ${R}/collaborators/carol/permission`]);
+  });
+});
+
+describe("a push to an environment branch (deploy on merge)", () => {
+  const M = "5c9e1a7b3d2f4e6a8c0b9d7f5e3a1c2b4d6f8e0a";
+  const routes = (over: Record<string, Recorded> = {}): Record<string, Recorded> => ({
+    [`GET ${R}/collaborators/octocat/permission`]: permission("octocat", "write"),
+    [`GET ${R}/compare/${M}...test`]: compare("identical"),
+    [`GET ${R}/commits/${M}/pulls`]: mergedPullsOf([{ number: 40, head: HEAD, base: "test" }]),
+    [`GET ${R}/rules/branches/test`]: branchRules([]),
+    [`GET ${R}/commits/${HEAD}/check-runs`]: GREEN,
+    [`GET ${R}/commits/${HEAD}/status`]: combinedStatus(),
+    ...NOT_FROZEN,
+    ...over,
+  });
+
+  it("deploys the merge commit, with the required checks read on the merged pull request's head", async () => {
+    const gh = fakeGitHub(routes());
+    const outcome = await runGate(gh.client, repo, cfg, decide("push", push("test", { after: M, sender: "octocat" })));
+    expect(outcome.result?.failed_checks).toEqual([]);
+    expect(outcome.outputs).toEqual({ proceed: "true", action: "deploy", environment: "staging", from: "", commit: M, pr: "", requested_by: "octocat", preview_client_id_variable: "AZURE_PREVIEW_CLIENT_ID_STAGING" });
+    expect(gh.calls.map((c) => c.route)).toContain(`GET ${R}/commits/${HEAD}/check-runs?per_page=100`);
+  });
+
+  it("does not deploy a push that no pull request brought", async () => {
+    const gh = fakeGitHub(routes({ [`GET ${R}/commits/${M}/pulls`]: { body: [] } }));
+    const outcome = await runGate(gh.client, repo, cfg, decide("push", push("test", { after: M, sender: "octocat" })));
+    expect(outcome.result?.failed_checks).toEqual([
+      { id: "unreviewed-push", message: "5c9e1a7b3d2f reached `test` without a merged pull request, so it is not deployed on push. Deploy it with the deploy workflow's manual dispatch on `test`." },
+    ]);
   });
 });
 
@@ -161,6 +371,7 @@ describe("delivery gate (CLI)", () => {
       [`GET ${R}/commits/${HEAD}/check-runs`]: GREEN,
       [`GET ${R}/commits/${HEAD}/status`]: combinedStatus(),
       [`POST ${R}/issues/2/comments`]: { status: 201, body: { id: 77 } },
+      ...NOT_FROZEN,
     });
     const e = prComment("/deploy dev", { login: "carol" });
     e.issue.number = 2;
@@ -173,7 +384,7 @@ describe("delivery gate (CLI)", () => {
     const out = path.join(dir, "output");
     const summary = path.join(dir, "summary");
     await program.parseAsync(["gate", "--intent", path.join(dir, "intent.json"), "--stack", "prod", "--github-output", out, "--summary", summary, "--run-url", "https://x/run", "--post"], { from: "user" });
-    expect(fs.readFileSync(out, "utf8")).toBe("proceed=false\naction=deploy\nenvironment=dev\ncommit=\npr=2\nrequested_by=carol\npreview_client_id_variable=AZURE_PREVIEW_CLIENT_ID_DEV\n");
+    expect(fs.readFileSync(out, "utf8")).toBe("proceed=false\naction=deploy\nenvironment=dev\nfrom=\ncommit=\npr=2\nrequested_by=carol\npreview_client_id_variable=AZURE_PREVIEW_CLIENT_ID_DEV\n");
     expect(fs.readFileSync(summary, "utf8")).toContain("### IssueOps decision");
     const post = gh.calls.find((c) => c.route.startsWith("POST"));
     expect(post?.body).toEqual({ body: "❌ deploy of dev refused:\n- @carol has read permission on this repository; deploy needs write, maintain or admin.\n\n<sub>[workflow run](https://x/run)</sub>" });

@@ -31,6 +31,19 @@ describe("delivery intent", () => {
     expect((await intent("workflow_dispatch.deploy-prod.json", "workflow_dispatch", ["--stack", "staging"])).decision).toMatchObject({ action: "deploy", environment: "prod", ref: "refs/heads/main", source: "dispatch" });
   });
 
+  it("reads a push to an environment branch as a deployment of it", async () => {
+    expect((await intent("push.test-branch.json", "push")).decision).toEqual({
+      action: "deploy",
+      environment: "staging",
+      commit: "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+      ref: "refs/heads/test",
+      commentId: null,
+      source: "push",
+      requestedBy: "Codertocat",
+      pullRequest: null,
+    });
+  });
+
   it("gives a decision for an event file that is not JSON", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "intent-"));
     fs.writeFileSync(path.join(dir, "event.json"), "{not json");

@@ -1,9 +1,10 @@
-import { checkProblems, evaluateGates, headStillAt, type ActDecision, type GateEnvironment, type GateFacts } from "../../core/intent";
+import { checkProblems, evaluateGates, evaluatePromoteGates, headStillAt, type ActDecision, type GateEnvironment, type GateFacts, type PromoteDecision, type PromoteGateFacts } from "../../core/intent";
 
 const HEAD = "a".repeat(40);
 const OTHER = "b".repeat(40);
-const PROD: GateEnvironment = { name: "prod", branch: "main", requireApprovalLabel: true };
-const DEV: GateEnvironment = { name: "dev", branch: "dev", requireApprovalLabel: false };
+const PROD: GateEnvironment = { name: "prod", branch: "main", requireApprovalLabel: true, firstEnvironment: "dev" };
+const DEV: GateEnvironment = { name: "dev", branch: "dev", requireApprovalLabel: false, firstEnvironment: "dev" };
+const STAGING: GateEnvironment = { name: "staging", branch: "test", requireApprovalLabel: false, firstEnvironment: "dev" };
 const REQUIRED = ["preview (dev)", "preview (prod)"];
 const GREEN = REQUIRED.map((name) => ({ name, status: "completed", conclusion: "success" }));
 
@@ -20,6 +21,9 @@ function facts(over: Partial<GateFacts> = {}): GateFacts {
     requiredChecks: REQUIRED,
     checks: GREEN,
     approval: { present: true, appliedBy: "bob", appliedByType: "User", appliedByPermission: "maintain", pullRequest: 7, pullRequestAuthor: "alice" },
+    freeze: [],
+    lastKnownGood: null,
+    mergedPullRequest: null,
     ...over,
   };
 }
@@ -127,8 +131,94 @@ describe("evaluateGates", () => {
     expect(r.failed_checks).toEqual([{ id: "target-not-on-branch", message: `${OTHER.slice(0, 12)} is not on \`dev\`; dev rolls back only to commits of its branch.` }]);
   });
 
-  it("honours a freeze (promotion extension point)", () => {
-    expect(ids(evaluateGates(decision({ environment: "dev" }), DEV, facts({ approval: null, freeze: { reason: "prod rollback in progress" } }), "l"))).toEqual(["frozen"]);
+  describe("the promotion freeze (an open deployment-failure issue)", () => {
+    const frozen = { freeze: [{ number: 57, url: "https://github.com/contoso/payments-service/issues/57" }] };
+    const stagingPr = { number: 7, state: "open" as const, headSha: HEAD, baseRef: "test", author: "alice", fromFork: false };
+
+    it("refuses deployments to every environment but the first, with the issue to close", () => {
+      const r = evaluateGates(decision({ environment: "staging" }), STAGING, facts({ ...frozen, approval: null, pullRequest: stagingPr }), "approved:prod");
+      expect(r.failed_checks).toEqual([
+        {
+          id: "frozen",
+          message: "Promotion is frozen while #57 is open (label `deployment-failure`): only rollbacks and deployments to dev run. Deploy the fix to dev, and close the issue once it is validated there.",
+        },
+      ]);
+      expect(ids(evaluateGates(decision(), PROD, facts(frozen), "approved:prod"))).toEqual(["frozen"]);
+    });
+
+    it("names every open issue", () => {
+      const two = { freeze: [...frozen.freeze, { number: 58, url: "https://github.com/contoso/payments-service/issues/58" }] };
+      expect(evaluateGates(decision(), PROD, facts(two), "approved:prod").failed_checks[0].message).toMatch(/^Promotion is frozen while #57, #58 are open /);
+    });
+
+    it("never blocks deployments to the first environment (how the fix arrives)", () => {
+      expect(evaluateGates(decision({ environment: "dev" }), DEV, facts({ ...frozen, approval: null }), "l").success).toBe(true);
+    });
+
+    it("never blocks rollbacks (how the freeze is handled) or previews", () => {
+      const rollback = decision({ action: "rollback", environment: "staging", commit: "abcdef1", pullRequest: null, source: "dispatch", ref: "refs/heads/test", commentId: null });
+      expect(evaluateGates(rollback, STAGING, facts({ ...frozen, approval: null, pullRequest: null, targetOnBranch: true }), "l").success).toBe(true);
+      expect(evaluateGates(decision({ action: "preview" }), PROD, facts({ ...frozen, approval: null, checks: [] }), "l").success).toBe(true);
+    });
+  });
+
+  describe("/rollback <env> without a SHA: the last known-good commit", () => {
+    const rollback = decision({ action: "rollback", environment: "staging", commit: null });
+
+    it("rolls back to the machine's last known-good commit, when it is on the branch", () => {
+      const r = evaluateGates(rollback, STAGING, facts({ approval: null, target: OTHER, targetOnBranch: true, lastKnownGood: { sha: OTHER, deployedSha: HEAD, state: "validating" } }), "l");
+      expect(r).toEqual({ success: true, failed_checks: [], commit: OTHER, message: `rollback of staging at ${OTHER.slice(0, 12)} is allowed.` });
+    });
+
+    it("rolls a failed environment back even to the commit it runs (a redeploy of the known-good one)", () => {
+      const r = evaluateGates(rollback, STAGING, facts({ approval: null, target: OTHER, targetOnBranch: true, lastKnownGood: { sha: OTHER, deployedSha: OTHER, state: "failed" } }), "l");
+      expect(r.success).toBe(true);
+    });
+
+    it("refuses when there is no known-good commit, and says how to name one", () => {
+      const r = evaluateGates(rollback, STAGING, facts({ approval: null, target: null, lastKnownGood: { sha: null, deployedSha: HEAD, state: "failed" } }), "l");
+      expect(r.failed_checks).toEqual([
+        { id: "no-known-good", message: "staging has no last known-good commit (its promotion state is failed): no deployment of it passed validation. Name the commit: `/rollback staging to <sha>`." },
+      ]);
+    });
+
+    it("refuses to 'roll back' to what already runs", () => {
+      const r = evaluateGates(rollback, STAGING, facts({ approval: null, target: HEAD, targetOnBranch: true, lastKnownGood: { sha: HEAD, deployedSha: HEAD, state: "promoted" } }), "l");
+      expect(r.failed_checks).toEqual([
+        { id: "already-known-good", message: `staging already runs its last known-good commit ${HEAD.slice(0, 12)}; to go further back, name the commit: \`/rollback staging to <sha>\`.` },
+      ]);
+    });
+
+    it("still requires the known-good commit to be on the environment branch", () => {
+      const r = evaluateGates(rollback, STAGING, facts({ approval: null, target: OTHER, targetOnBranch: false, lastKnownGood: { sha: OTHER, deployedSha: HEAD, state: "validating" } }), "l");
+      expect(ids(r)).toEqual(["target-not-on-branch"]);
+    });
+  });
+
+  describe("a push to an environment branch", () => {
+    const pushed = decision({ environment: "staging", source: "push", commit: HEAD, ref: "refs/heads/test", pullRequest: null, commentId: null });
+    const merged = { number: 40, headSha: OTHER };
+
+    it("deploys the pushed commit when a merged pull request with green checks brought it", () => {
+      expect(evaluateGates(pushed, STAGING, facts({ pullRequest: null, approval: null, targetOnBranch: true, mergedPullRequest: merged }), "l")).toMatchObject({ success: true, commit: HEAD });
+    });
+
+    it("refuses a push no pull request brought", () => {
+      const r = evaluateGates(pushed, STAGING, facts({ pullRequest: null, approval: null, targetOnBranch: true, checks: [] }), "l");
+      expect(r.failed_checks).toEqual([
+        { id: "unreviewed-push", message: `${HEAD.slice(0, 12)} reached \`test\` without a merged pull request, so it is not deployed on push. Deploy it with the deploy workflow's manual dispatch on \`test\`.` },
+      ]);
+    });
+
+    it("reads the required checks on the merged pull request's head, and says so", () => {
+      const r = evaluateGates(pushed, STAGING, facts({ pullRequest: null, approval: null, targetOnBranch: true, mergedPullRequest: merged, checks: [] }), "l");
+      expect(r.failed_checks).toEqual([{ id: "required-checks", message: `Required checks on ${OTHER.slice(0, 12)} (the head of #40) are not green: \`preview (dev)\` has not run; \`preview (prod)\` has not run.` }]);
+    });
+
+    it("deploys prod only from pushes to its branch", () => {
+      const r = evaluateGates({ ...pushed, environment: "prod", ref: "refs/heads/test" }, PROD, facts({ pullRequest: null, targetOnBranch: true, mergedPullRequest: merged }), "approved:prod");
+      expect(r.failed_checks).toEqual([{ id: "branch-policy", message: "prod is dispatched only from `main`, not `refs/heads/test`." }]);
+    });
   });
 
   it("reports every failure at once", () => {
@@ -143,4 +233,55 @@ describe("headStillAt", () => {
   it("passes when the PR has not moved", () => expect(headStillAt(HEAD, pr)).toBeNull());
   it("refuses when it moved", () => expect(headStillAt(OTHER, pr)?.id).toBe("head-moved"));
   it("refuses when it was closed", () => expect(headStillAt(HEAD, { ...pr, state: "closed" })?.id).toBe("pull-request-open"));
+});
+
+describe("evaluatePromoteGates (/promote <from> <to>)", () => {
+  const PIPELINE = ["dev", "staging", "prod"];
+  const promote = (from: string, to: string): PromoteDecision => ({ action: "promote", from, to, commentId: 1, source: "comment", requestedBy: "alice", pullRequest: 7 });
+  const openPr = { kind: "open-pr" as const, from: "dev", to: "staging", sha: HEAD, base: "test", head: `promote/dev-to-staging/${HEAD.slice(0, 12)}`, title: "Promote" };
+  const machine = (dev: Partial<NonNullable<PromoteGateFacts["promotion"]>["environments"][number]>): PromoteGateFacts["promotion"] => ({
+    environments: [
+      { name: "dev", state: "promoted", blocking: [], actions: [openPr], ...dev },
+      { name: "staging", state: "complete", blocking: [], actions: [] },
+    ],
+  });
+
+  it("allows exactly the promotion the machine asks for, at the validated SHA", () => {
+    expect(evaluatePromoteGates(promote("dev", "staging"), PIPELINE, { requesterPermission: "write", promotion: machine({}) })).toEqual({
+      success: true,
+      failed_checks: [],
+      commit: HEAD,
+      message: `promote of ${HEAD.slice(0, 12)} from dev to staging is allowed.`,
+    });
+  });
+
+  it("refuses people without write access, without reading the pipeline", () => {
+    const r = evaluatePromoteGates(promote("dev", "staging"), PIPELINE, { requesterPermission: "triage", promotion: null });
+    expect(r.failed_checks).toEqual([{ id: "permission", message: "@alice has triage permission on this repository; promote needs write, maintain or admin." }]);
+    expect(r.message).toBe("promote from dev to staging refused:\n- @alice has triage permission on this repository; promote needs write, maintain or admin.");
+  });
+
+  it("promotes only to the next environment", () => {
+    expect(evaluatePromoteGates(promote("dev", "prod"), PIPELINE, { requesterPermission: "write", promotion: machine({}) }).failed_checks).toEqual([
+      { id: "not-next-environment", message: "`/promote` moves a commit one environment along the pipeline (dev -> staging -> prod): dev promotes only to staging, not to prod." },
+    ]);
+    expect(evaluatePromoteGates(promote("staging", "dev"), PIPELINE, { requesterPermission: "write", promotion: machine({}) }).failed_checks[0].id).toBe("not-next-environment");
+    expect(evaluatePromoteGates(promote("prod", "dev"), PIPELINE, { requesterPermission: "write", promotion: machine({}) }).failed_checks).toEqual([
+      { id: "not-next-environment", message: "prod is the last environment of the pipeline (dev -> staging -> prod); there is nothing to promote it to." },
+    ]);
+  });
+
+  it("replies with what blocks the environment when the machine does not ask for the promotion", () => {
+    const blocked = machine({ state: "validating", blocking: ["smoke (dev): pending", "soaking until 2025-06-02T11:00:00.000Z (60 min after the deployment)"], actions: [{ kind: "wait", environment: "dev", reason: "x" }] });
+    expect(evaluatePromoteGates(promote("dev", "staging"), PIPELINE, { requesterPermission: "write", promotion: blocked }).failed_checks).toEqual([
+      { id: "not-promotable", message: "dev is not ready to promote to staging (dev is validating): smoke (dev): pending; soaking until 2025-06-02T11:00:00.000Z (60 min after the deployment)." },
+    ]);
+  });
+
+  it("says what the machine does instead when nothing blocks (e.g. already promoted)", () => {
+    const done = machine({ actions: [{ kind: "done", environment: "dev", reason: `${HEAD.slice(0, 12)} is already promoted to staging (PR #41)` }] });
+    expect(evaluatePromoteGates(promote("dev", "staging"), PIPELINE, { requesterPermission: "admin", promotion: done }).failed_checks).toEqual([
+      { id: "not-promotable", message: `dev is not ready to promote to staging (dev is promoted): done: ${HEAD.slice(0, 12)} is already promoted to staging (PR #41).` },
+    ]);
+  });
 });

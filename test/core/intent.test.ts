@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { asciiSkeleton, decideIntent, firstLine, helpText, parseCommand, type Decision, type IntentConfig } from "../../core/intent";
-import { dispatch, issueComment, prComment, prLabeled, prOpened } from "../fixtures/events";
+import { dispatch, issueComment, prComment, prLabeled, prOpened, push } from "../fixtures/events";
 
 const ENVS = ["dev", "staging", "prod"];
-const CFG: IntentConfig = { environments: ENVS, approvalLabel: "approved:prod", approvalEnvironments: ["prod"] };
+const CFG: IntentConfig = { environments: ENVS, approvalLabel: "approved:prod", approvalEnvironments: ["prod"], branches: { dev: "dev", staging: "test", prod: "main" } };
 
 describe("parseCommand", () => {
   it.each([
@@ -107,10 +107,13 @@ describe("parseCommand", () => {
     );
   });
 
-  it("help lists every command and the two-person rule", () => {
+  it("help lists every command, the two-person rule, last known-good rollbacks and the freeze", () => {
     const text = helpText(ENVS, "approved:prod", ["prod"]);
     for (const c of ["/deploy", "/preview", "/rollback", "/promote", "/help"]) expect(text).toContain(c);
     expect(text).toContain("`approved:prod` label, applied by someone who is neither the PR author nor the person asking");
+    expect(text).toContain("| `/rollback <environment> [to <sha>]` | redeploy the environment's last known-good commit, or the given commit from its branch |");
+    expect(text).toContain("| `/promote <from-environment> <to-environment>` | open the pull request that promotes the validated commit of `<from>` to the next environment |");
+    expect(text).toContain("While an issue labelled `deployment-failure` is open, promotion is frozen: only rollbacks and deployments to `dev` run.");
   });
 });
 
@@ -163,8 +166,13 @@ describe("decideIntent on real payload shapes", () => {
     expect(decideIntent("issue_comment", prComment("/help"), CFG)).toMatchObject({ action: "help", reply: expect.stringContaining("/rollback <environment> [to <sha>]") });
   });
 
-  it("/promote is parsed for the promotion workflow", () => {
-    expect(decideIntent("issue_comment", prComment("/promote staging prod", { login: "octocat" }), CFG)).toMatchObject({ action: "promote", from: "staging", to: "prod", requestedBy: "octocat" });
+  it("/promote is parsed for the gates and the promotion machine", () => {
+    const e = prComment("/promote staging prod", { login: "octocat" });
+    expect(decideIntent("issue_comment", e, CFG)).toEqual({ action: "promote", from: "staging", to: "prod", commentId: e.comment.id, source: "comment", requestedBy: "octocat", pullRequest: e.issue.number });
+  });
+
+  it("/rollback without a SHA leaves the commit to the gates (the last known-good one)", () => {
+    expect(decideIntent("issue_comment", prComment("/rollback staging", { login: "octocat" }), CFG)).toMatchObject({ action: "rollback", environment: "staging", commit: null, source: "comment" });
   });
 
   it("closed pull requests are refused with a reply", () => {
@@ -205,10 +213,65 @@ describe("decideIntent on real payload shapes", () => {
     expect(decideIntent("workflow_dispatch", dispatch({ action: "rollback", environment: "dev", sha: " ABCDEF1 " }), CFG)).toMatchObject({ action: "rollback", commit: "abcdef1" });
   });
 
+  it("a bot may dispatch only rollbacks (the promotion machine's), never deploys or previews", () => {
+    const bot = (inputs: Record<string, string>) => {
+      const e = dispatch(inputs, "refs/heads/test");
+      e.sender.login = "github-actions[bot]";
+      e.sender.type = "Bot";
+      return e;
+    };
+    expect(decideIntent("workflow_dispatch", bot({ action: "rollback", environment: "staging", sha: "3f2a9c1d5e7b8a0f4c6d2e1b9a8c7d6e5f4a3b2c" }), CFG)).toEqual({
+      action: "rollback",
+      environment: "staging",
+      commit: "3f2a9c1d5e7b8a0f4c6d2e1b9a8c7d6e5f4a3b2c",
+      ref: "refs/heads/test",
+      commentId: null,
+      source: "dispatch",
+      requestedBy: "github-actions[bot]",
+      pullRequest: null,
+    });
+    expect(decideIntent("workflow_dispatch", bot({ action: "deploy", environment: "staging", sha: "" }), CFG)).toMatchObject({
+      action: "none",
+      reason: "bot-sender",
+      detail: "github-actions[bot] is a bot; bots may dispatch only rollbacks (the promotion machine's), not deploy",
+    });
+  });
+
   it("dispatch inputs are validated like commands", () => {
     expect(decideIntent("workflow_dispatch", dispatch({ action: "destroy", environment: "dev" }), CFG)).toMatchObject({ action: "none", reason: "unknown-command" });
     expect(decideIntent("workflow_dispatch", dispatch({ action: "deploy", environment: "qa" }), CFG)).toMatchObject({ action: "none", reason: "unknown-environment" });
     expect(decideIntent("workflow_dispatch", dispatch({ action: "deploy", environment: "dev", sha: "main; rm -rf /" }), CFG)).toMatchObject({ action: "none", reason: "malformed-command" });
+  });
+
+  describe("a push to an environment branch (a merged pull request)", () => {
+    it("deploys that environment at the pushed commit, on behalf of the pusher", () => {
+      const e = push("test", { after: "5c9e1a7b3d2f4e6a8c0b9d7f5e3a1c2b4d6f8e0a", sender: "octocat" });
+      expect(decideIntent("push", e, CFG)).toEqual({
+        action: "deploy",
+        environment: "staging",
+        commit: "5c9e1a7b3d2f4e6a8c0b9d7f5e3a1c2b4d6f8e0a",
+        ref: "refs/heads/test",
+        commentId: null,
+        source: "push",
+        requestedBy: "octocat",
+        pullRequest: null,
+      });
+    });
+
+    it("does nothing for other branches, tags, deleted branches and bots", () => {
+      expect(decideIntent("push", push("feature/x"), CFG)).toMatchObject({
+        action: "none",
+        reason: "not-an-environment-branch",
+        detail: "a push to refs/heads/feature/x deploys nothing; pushes to `dev`, `test`, `main` deploy their environment",
+        reply: null,
+      });
+      const tag = push("main");
+      tag.ref = "refs/tags/main";
+      expect(decideIntent("push", tag, CFG)).toMatchObject({ action: "none", reason: "not-an-environment-branch" });
+      expect(decideIntent("push", push("main", { deleted: true }), CFG)).toMatchObject({ action: "none", reason: "branch-deleted", detail: "refs/heads/main was deleted" });
+      expect(decideIntent("push", push("dev", { sender: "renovate[bot]", senderType: "Bot" }), CFG)).toMatchObject({ action: "none", reason: "bot-sender" });
+      expect(decideIntent("push", { ...push("dev"), after: "main; id" }, CFG)).toMatchObject({ action: "none", reason: "invalid-payload", detail: "push.after is missing or not a commit SHA" });
+    });
   });
 
   it("other events and broken payloads give a reason, never an exception", () => {

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { ACTIONS } from "../../workflows/actions";
-import { DEFAULT_RETRY_SCHEDULE_SECONDS, renderWorkflows, requiredCheckNames, previewCheckNames, workflowInputs, workflowLabels, workflows } from "../../workflows";
+import { DEFAULT_RETRY_SCHEDULE_SECONDS, renderWorkflows, requiredCheckNames, previewCheckNames, promotionStatusPrefixes, workflowInputs, workflowLabels, workflows } from "../../workflows";
 import { lint, stackConfig, untrustedInterpolations } from "./helpers";
 
 const cfg = stackConfig("prod");
@@ -12,8 +12,8 @@ const allJobs = files.flatMap((f) => Object.entries(docs[f.path].jobs as Record<
 const allSteps = allJobs.flatMap(({ file, id, job }) => (job.steps as Any[]).map((step) => ({ file, job: id, jobDef: job, step })));
 
 describe("rendered workflows", () => {
-  it("renders the four workflow files", () => {
-    expect(files.map((f) => f.path)).toEqual([".github/workflows/preview.yml", ".github/workflows/deploy.yml", ".github/workflows/docs.yml", ".github/workflows/docs-generate.yml"]);
+  it("renders the five workflow files", () => {
+    expect(files.map((f) => f.path)).toEqual([".github/workflows/preview.yml", ".github/workflows/deploy.yml", ".github/workflows/docs.yml", ".github/workflows/docs-generate.yml", ".github/workflows/promote.yml"]);
   });
 
   it("is deterministic", () => {
@@ -49,8 +49,16 @@ describe("security rules", () => {
   it("gives every job explicit permissions, write only where needed", () => {
     const allowedWrites: Record<string, string[]> = {
       "id-token": ["preview.yml#preview", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "docs-generate.yml#generate"],
-      "pull-requests": ["preview.yml#preview", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview"],
-      contents: ["docs-generate.yml#generate"],
+      "pull-requests": ["preview.yml#preview", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "deploy.yml#issueops-promote", "promote.yml#act"],
+      // docs (generate) pushes the documents; the promotion jobs create the promotion branch at the validated SHA.
+      contents: ["docs-generate.yml#generate", "deploy.yml#issueops-promote", "promote.yml#act"],
+      // The deploy jobs record the deployment of the commit they really deploy.
+      deployments: ["deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod"],
+      // Validations are commit statuses on the deployed SHA; act asks for manual-test sign-off.
+      statuses: ["promote.yml#validate", "promote.yml#act"],
+      issues: ["promote.yml#act"],
+      // act dispatches the rollback through the deploy workflow.
+      actions: ["promote.yml#act"],
     };
     for (const { file, id, job } of allJobs) {
       expect(job.permissions).toBeDefined();
@@ -68,12 +76,16 @@ describe("security rules", () => {
     }
   });
 
-  it("never triggers on pull_request_target or workflow_run", () => {
+  it("never triggers on pull_request_target, and on workflow_run only where nothing of the triggering run is read", () => {
     for (const f of files) {
       expect(Object.keys(docs[f.path].on)).not.toContain("pull_request_target");
-      expect(Object.keys(docs[f.path].on)).not.toContain("workflow_run");
       expect(f.content).not.toContain("pull_request_target");
     }
+    const onWorkflowRun = files.filter((f) => "workflow_run" in docs[f.path].on).map((f) => f.path);
+    expect(onWorkflowRun).toEqual([".github/workflows/promote.yml"]);
+    // workflow_run runs with the default branch's token: its head branch, commit and title are someone else's text.
+    expect(docs[".github/workflows/promote.yml"]).toBeDefined();
+    expect(files.find((f) => f.path === ".github/workflows/promote.yml")!.content).not.toMatch(/github\.event\.workflow_run|github\.head_ref|github\.event\.(deployment|deployment_status|issue|pull_request)\.(title|body|head_branch|description)/);
   });
 
   it("puts no ${{ }} expression inside any run script: values reach scripts through env", () => {
@@ -121,10 +133,11 @@ describe("security rules", () => {
 describe("the deploy workflow", () => {
   const deploy = docs[".github/workflows/deploy.yml"];
 
-  it("triggers on new PR comments, labels and manual dispatch", () => {
+  it("triggers on new PR comments, labels, pushes to the environment branches and manual dispatch", () => {
     expect(deploy.on).toEqual({
       issue_comment: { types: ["created"] },
       pull_request: { types: ["labeled"] },
+      push: { branches: ["dev", "test", "main"] },
       workflow_dispatch: expect.objectContaining({ inputs: expect.objectContaining({ environment: expect.objectContaining({ options: ["dev", "staging", "prod"] }) }) }),
     });
   });
@@ -177,6 +190,150 @@ describe("the deploy workflow", () => {
   it("checks out trusted tooling from the default branch in the gate", () => {
     const checkout = (deploy.jobs.intent.steps as Any[])[0];
     expect(checkout.with.ref).toBe("${{ github.event.repository.default_branch }}");
+  });
+
+  it.each(["dev", "staging", "prod"])("records the deployment of %s around pulumi up, and its result whatever happened", (env) => {
+    const job = deploy.jobs[`deploy-${env}`];
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write", deployments: "write" });
+    const steps = job.steps as Any[];
+    const record = steps.findIndex((s) => s.id === "record");
+    const up = steps.findIndex((s) => s.id === "up");
+    const finish = steps.findIndex((s) => s.name === "Record the deployment's result");
+    expect([record > -1, up > record, finish > up]).toEqual([true, true, true]);
+    expect(steps[record].run).toContain('npx delivery promote record start --environment "$STACK" --commit "$COMMIT" "${rollback[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"');
+    expect(steps[record].run).toContain('if [ "$ACTION" = rollback ]; then rollback=(--rollback); fi');
+    expect(steps[finish].if).toBe("always() && steps.record.outputs.deployment_id != ''");
+    expect(steps[finish].env).toMatchObject({ DEPLOYMENT_ID: "${{ steps.record.outputs.deployment_id }}", RESULT: "${{ steps.up.outputs.result || job.status }}" });
+    expect(steps[finish].run).toContain('npx delivery promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL"');
+    // The deployed commit is the gate's, a full SHA; the deploy jobs run for deploys and rollbacks alike.
+    expect(job.env.COMMIT).toBe("${{ needs.intent.outputs.commit }}");
+  });
+
+  it("reads the promotion facts in the gate (freeze, last known-good, /promote) with read-only scopes", () => {
+    expect(deploy.jobs.intent.permissions).toEqual({ contents: "read", "pull-requests": "write", issues: "read", checks: "read", statuses: "read", deployments: "read", actions: "read" });
+    expect(deploy.jobs.intent.if).toContain("github.event_name == 'push'");
+    expect(deploy.jobs.intent.outputs.from).toBe("${{ steps.gate.outputs.from }}");
+  });
+
+  it("handles /promote after the gate, in the repository-wide promotion group, opening only the PR the machine asks for", () => {
+    const job = deploy.jobs["issueops-promote"];
+    expect(job.needs).toEqual(["intent"]);
+    expect(job.if).toBe("needs.intent.outputs.proceed == 'true' && needs.intent.outputs.action == 'promote'");
+    expect(job.environment).toBeUndefined();
+    expect(job.concurrency).toEqual({ group: "promote", "cancel-in-progress": false });
+    expect(job.permissions).toEqual({ contents: "write", "pull-requests": "write", deployments: "read", issues: "read", actions: "read", checks: "read", statuses: "read" });
+    const run = (job.steps as Any[]).map((s) => s.run ?? "").join("\n");
+    const next = run.indexOf("npx delivery promote next --facts promotion-facts.json");
+    const act = run.indexOf('npx delivery promote act --facts promotion-facts.json --only open-pr --run-url "$RUN_URL"');
+    expect([next > -1, act > next]).toEqual([true, true]);
+    expect(run).toContain(`jq -e --arg from "$FROM" --arg to "$TO" 'any(.actions[]; .kind == "open-pr" and .from == $from and .to == $to)' next.json`);
+    expect(job.env).toMatchObject({ FROM: "${{ needs.intent.outputs.from }}", TO: "${{ needs.intent.outputs.environment }}" });
+  });
+});
+
+describe("the promote workflow", () => {
+  const promote = docs[".github/workflows/promote.yml"];
+
+  it("triggers on deploy runs, deployment and commit statuses, closed promotion PRs and failure issues, a schedule and dispatch", () => {
+    expect(promote.on).toEqual({
+      workflow_run: { workflows: ["Deploy"], types: ["completed"] },
+      deployment_status: null,
+      status: null,
+      pull_request: { types: ["closed"], branches: ["test", "main"] },
+      issues: { types: ["closed"] },
+      schedule: [{ cron: "*/15 * * * *" }],
+      workflow_dispatch: {},
+    });
+    expect(docs[".github/workflows/deploy.yml"].name).toBe("Deploy");
+  });
+
+  it("runs one promotion at a time across the repository, with empty top-level permissions", () => {
+    expect(promote.concurrency).toEqual({ group: "promote", "cancel-in-progress": false });
+    expect(promote.permissions).toEqual({});
+  });
+
+  it("gives each job only what it needs", () => {
+    expect(Object.fromEntries(Object.entries(promote.jobs as Record<string, Any>).map(([id, job]) => [id, job.permissions]))).toEqual({
+      decide: { contents: "read", deployments: "read", "pull-requests": "read", issues: "read", actions: "read", checks: "read", statuses: "read" },
+      validate: { contents: "read", statuses: "write" },
+      act: { contents: "write", "pull-requests": "write", issues: "write", actions: "write", statuses: "write", deployments: "read", checks: "read" },
+    });
+    for (const job of Object.values(promote.jobs as Record<string, Any>)) expect(job.environment).toBeUndefined();
+  });
+
+  it("filters cheaply: only validation and sign-off statuses, only failure issues, only same-repository pull requests", () => {
+    expect(promotionStatusPrefixes()).toEqual(["health (", "smoke (", "monitors (", "manual-test ("]);
+    const cond = promote.jobs.decide.if as string;
+    for (const p of promotionStatusPrefixes()) expect(cond).toContain(`startsWith(github.event.context, '${p}')`);
+    expect(cond).toContain("(github.event_name != 'issues' || contains(github.event.issue.labels.*.name, 'deployment-failure'))");
+    expect(cond).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+  });
+
+  it("decides from facts read once, and puts the status with its Mermaid diagram in the job summary", () => {
+    const step = (promote.jobs.decide.steps as Any[]).find((s) => s.id === "next");
+    expect(step.run).toBe(
+      [
+        "npx delivery promote facts > promotion-facts.json",
+        'npx delivery promote next --facts promotion-facts.json --github-output "$GITHUB_OUTPUT"',
+        'npx delivery promote status --facts promotion-facts.json --summary "$GITHUB_STEP_SUMMARY"',
+        "",
+      ].join("\n"),
+    );
+    expect(promote.jobs.decide.outputs).toEqual({
+      actions: "${{ steps.next.outputs.actions }}",
+      has_actions: "${{ steps.next.outputs.has_actions }}",
+      validate: "${{ steps.next.outputs.validate }}",
+      frozen: "${{ steps.next.outputs.frozen }}",
+    });
+  });
+
+  it("validates what the machine asks for, reporting commit statuses on the deployed SHA, without giving the checks a token", () => {
+    const job = promote.jobs.validate;
+    expect(job.needs).toEqual(["decide"]);
+    expect(job.if).toBe("needs.decide.outputs.validate != '[]'");
+    expect(job.strategy.matrix).toEqual({ include: "${{ fromJSON(needs.decide.outputs.validate) }}" });
+    expect(job["timeout-minutes"]).toBe(150); // prod soaks 120 minutes and its monitors watch the soak
+    const run = (job.steps as Any[]).map((s) => s.run ?? "").join("\n");
+    expect(run).toContain('npx delivery promote check --commit "$SHA" --name "$name" --state pending --run-url "$RUN_URL"');
+    expect(run).toContain('npx delivery promote check --commit "$SHA" --name "$name" --state "$state" --run-url "$RUN_URL"');
+    expect(run).toContain('env -u GITHUB_TOKEN npm run "$kind" -- --environment "$ENVIRONMENT" --commit "$SHA"');
+  });
+
+  it("acts after validation (when there is something to do), then summarises the pipeline", () => {
+    const job = promote.jobs.act;
+    expect(job.needs).toEqual(["decide", "validate"]);
+    expect(job.if).toBe("always() && needs.decide.result == 'success' && (needs.decide.outputs.has_actions == 'true' || needs.validate.result == 'success' || needs.validate.result == 'failure')");
+    const steps = job.steps as Any[];
+    expect(steps.find((s) => s.name === "Act on the decision").run).toBe('npx delivery promote act --run-url "$RUN_URL"\n');
+    expect(steps.find((s) => s.name === "Summarise the pipeline")).toMatchObject({ if: "always()", run: 'npx delivery promote status --summary "$GITHUB_STEP_SUMMARY"\n' });
+  });
+
+  it("acts as the promotion App when one is configured, narrowed to the job's scopes, else with the job's token", () => {
+    const steps = promote.jobs.act.steps as Any[];
+    const app = steps.find((s) => s.id === "app-token");
+    expect(app.if).toBe("vars.PROMOTION_APP_ID != ''");
+    expect(app.uses).toBe(`${ACTIONS.createGithubAppToken.name}@${ACTIONS.createGithubAppToken.sha}`);
+    expect(app.with).toEqual({
+      "app-id": "${{ vars.PROMOTION_APP_ID }}",
+      "private-key": "${{ secrets.PROMOTION_APP_PRIVATE_KEY }}",
+      "permission-contents": "write",
+      "permission-pull-requests": "write",
+      "permission-issues": "write",
+      "permission-actions": "write",
+      "permission-statuses": "write",
+      "permission-deployments": "read",
+      "permission-checks": "read",
+      "permission-members": "read",
+    });
+    expect(steps.find((s) => s.name === "Act on the decision").env.GITHUB_TOKEN).toBe("${{ steps.app-token.outputs.token || github.token }}");
+  });
+
+  it("checks out only the default branch's tooling (and the deployed commit, for its own checks)", () => {
+    for (const job of Object.values(promote.jobs as Record<string, Any>)) {
+      const checkouts = (job.steps as Any[]).filter((s) => typeof s.uses === "string" && s.uses.startsWith(`${ACTIONS.checkout.name}@`));
+      expect(checkouts[0].with.ref).toBe("${{ github.event.repository.default_branch }}");
+      for (const c of checkouts.slice(1)) expect(c.with).toEqual({ ref: "${{ matrix.sha }}", path: "target", "persist-credentials": false });
+    }
   });
 });
 
@@ -233,11 +390,11 @@ describe("what the components need", () => {
     expect(workflowInputs(cfg)).toEqual({
       environmentVariables: ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"],
       docsVariables: { environments: ["docs", "prod"], names: ["AWS_DOCS_ROLE_ARN"] },
-      repositoryVariables: ["PULUMI_BACKEND_URL", "AZURE_PREVIEW_CLIENT_ID_DEV", "AZURE_PREVIEW_CLIENT_ID_STAGING", "AZURE_PREVIEW_CLIENT_ID_PROD"],
-      secrets: ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_TOKEN", "DELIVERY_GITHUB_READ_TOKEN"],
+      repositoryVariables: ["PULUMI_BACKEND_URL", "PROMOTION_APP_ID", "AZURE_PREVIEW_CLIENT_ID_DEV", "AZURE_PREVIEW_CLIENT_ID_STAGING", "AZURE_PREVIEW_CLIENT_ID_PROD"],
+      secrets: ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_TOKEN", "DELIVERY_GITHUB_READ_TOKEN", "PROMOTION_APP_PRIVATE_KEY"],
     });
   });
   it("keeps workflows as data", () => {
-    expect(workflows(cfg).map((w) => w.file)).toEqual(["preview.yml", "deploy.yml", "docs.yml", "docs-generate.yml"]);
+    expect(workflows(cfg).map((w) => w.file)).toEqual(["preview.yml", "deploy.yml", "docs.yml", "docs-generate.yml", "promote.yml"]);
   });
 });

@@ -1,0 +1,196 @@
+/**
+ * The promote workflow: runs the promotion machine (`delivery promote`, core/promotion) whenever
+ * something it reads may have changed, and does exactly what it says. The rules live in the
+ * command; this file only triggers it and runs the validation jobs (docs/promotion.md, "Spec for
+ * the workflows").
+ *
+ * Triggers: the deploy workflow finished (`workflow_run`, which fires even when the run used
+ * GITHUB_TOKEN), deployment statuses and commit statuses posted by people or Apps (a reviewer's
+ * manual-test sign-off), a promotion pull request closed, a failure issue closed (the freeze
+ * lifted), a schedule (soak times end without an event), and manual dispatch.
+ *
+ * 1. `decide` reads the facts once and prints the decision (`promote next`) and the report with
+ *    its Mermaid diagram (`promote status`) into the job summary.
+ * 2. `validate (<env>)` runs the health check, smoke tests and production monitors the machine
+ *    asks for, reporting each as a commit status on the deployed SHA (`promote check`). No
+ *    `environment:`, so GitHub records no deployment of the default branch's commit.
+ * 3. `act` re-reads the facts after validation and performs the decision (`promote act`): the
+ *    failure issue (the freeze), the rollback dispatch, the manual-test request, the promotion PR.
+ *
+ * Every job checks out the default branch (trusted tooling) and never reads the triggering run's
+ * head, branch or title; the only `workflow_run` data used is that it happened. One promotion at
+ * a time: the whole workflow, and `/promote` in the deploy workflow, share one concurrency group.
+ */
+import type { StackConfig } from "../core/config";
+import { DEPLOYMENT_FAILURE_LABEL } from "../core/labels";
+import { healthCheckName, manualTestContext, monitorsCheckName, smokeCheckName } from "../core/promotion/facts";
+import { ACTIONS } from "./actions";
+import { checkout, expr, nodeSetup, PROMOTION_CONCURRENCY, promotionToken, RUN_URL, RUNNER, script, TRUSTED_REF, type Jobs } from "./common";
+import { DEPLOY_WORKFLOW_NAME } from "./deploy";
+import type { Job, Permissions, Workflow } from "./model";
+
+export const PROMOTE_WORKFLOW_FILE = "promote.yml";
+export const DECIDE_JOB_ID = "decide";
+export const VALIDATE_JOB_ID = "validate";
+export const ACT_JOB_ID = "act";
+
+/** Where the deployed commit is checked out for its validations. */
+const TARGET_DIR = "target";
+/** The facts `decide` reads once, so its decision and its summary agree. */
+const FACTS_FILE = "promotion-facts.json";
+/** Minutes a validation job may take beyond the longest soak time (production monitors watch the whole soak). */
+const VALIDATION_MARGIN_MINUTES = 30;
+
+/**
+ * Commit-status contexts the workflow reacts to: the validations and the manual-test sign-off
+ * (`health (`, `smoke (`, `monitors (`, `manual-test (`), from the names the machine reads.
+ */
+export function promotionStatusPrefixes(): string[] {
+  return [healthCheckName, smokeCheckName, monitorsCheckName, manualTestContext].map((name) => name("").slice(0, -1));
+}
+
+/** Cheap filters (the command decides everything else): only validation statuses, only failure issues, only same-repository pull requests. */
+export function decideCondition(): string {
+  const statuses = promotionStatusPrefixes().map((p) => `startsWith(github.event.context, '${p}')`);
+  return [
+    `(github.event_name != 'status' || ${statuses.join(" || ")})`,
+    `(github.event_name != 'issues' || contains(github.event.issue.labels.*.name, '${DEPLOYMENT_FAILURE_LABEL.name}'))`,
+    "(github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository)",
+  ].join(" && ");
+}
+
+const DECIDE_PERMISSIONS: Permissions = { contents: "read", deployments: "read", "pull-requests": "read", issues: "read", actions: "read", checks: "read", statuses: "read" };
+const ACT_PERMISSIONS: Permissions = { contents: "write", "pull-requests": "write", issues: "write", actions: "write", statuses: "write", deployments: "read", checks: "read" };
+
+function decideJob(): Job {
+  const { steps: tokenSteps, token } = promotionToken({ ...DECIDE_PERMISSIONS, members: "read" }, { notice: false });
+  return {
+    name: "decide",
+    "runs-on": RUNNER,
+    if: decideCondition(),
+    permissions: DECIDE_PERMISSIONS,
+    outputs: {
+      actions: expr("steps.next.outputs.actions"),
+      has_actions: expr("steps.next.outputs.has_actions"),
+      validate: expr("steps.next.outputs.validate"),
+      frozen: expr("steps.next.outputs.frozen"),
+    },
+    "timeout-minutes": 15,
+    steps: [
+      checkout({ ref: TRUSTED_REF }),
+      ...nodeSetup(),
+      ...tokenSteps,
+      {
+        name: "Read the facts and decide",
+        id: "next",
+        env: { GITHUB_TOKEN: token },
+        run: script([
+          `npx delivery promote facts > ${FACTS_FILE}`,
+          `npx delivery promote next --facts ${FACTS_FILE} --github-output "$GITHUB_OUTPUT"`,
+          `npx delivery promote status --facts ${FACTS_FILE} --summary "$GITHUB_STEP_SUMMARY"`,
+        ]),
+      },
+    ],
+  };
+}
+
+/**
+ * One job per environment to validate. Each check `<kind> (<env>)` runs the deployed commit's
+ * own `npm run <kind> -- --environment <env> --commit <sha>` and is reported as a commit status
+ * on that commit (pending, then success or failure). A commit without the script reports
+ * nothing (the check stays "not started" and the machine asks again) and fails the job, saying so.
+ */
+function validateJob(cfg: StackConfig): Job {
+  const longestSoak = Math.max(0, ...cfg.environments.map((e) => e.soakMinutes));
+  return {
+    name: "validate (${{ matrix.environment }})",
+    "runs-on": RUNNER,
+    needs: [DECIDE_JOB_ID],
+    if: `needs.${DECIDE_JOB_ID}.outputs.validate != '[]'`,
+    permissions: { contents: "read", statuses: "write" },
+    strategy: { "fail-fast": false, matrix: { include: expr(`fromJSON(needs.${DECIDE_JOB_ID}.outputs.validate)`) } },
+    env: { ENVIRONMENT: expr("matrix.environment"), SHA: expr("matrix.sha"), CHECKS: expr("toJSON(matrix.checks)"), RUN_URL },
+    "timeout-minutes": longestSoak + VALIDATION_MARGIN_MINUTES,
+    steps: [
+      checkout({ ref: TRUSTED_REF }),
+      ...nodeSetup(),
+      { name: "Check out the deployed commit", uses: ACTIONS.checkout, with: { ref: expr("matrix.sha"), path: TARGET_DIR, "persist-credentials": false } },
+      { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script(["npm ci"]) },
+      {
+        name: "Run the checks and report them on the deployed commit",
+        env: { GITHUB_TOKEN: expr("github.token") },
+        run: script([
+          "failed=0",
+          "while IFS= read -r name; do",
+          '  kind="${name%% (*}"',
+          `  if [ "$(cd ${TARGET_DIR} && npm pkg get "scripts.$kind")" = "{}" ]; then`,
+          '    echo "::error::$name: the deployed commit ${SHA:0:12} has no npm script \\"$kind\\" (run as: npm run $kind -- --environment ENV --commit SHA). Nothing was reported; add the script and the machine asks again."',
+          "    failed=1",
+          "    continue",
+          "  fi",
+          '  npx delivery promote check --commit "$SHA" --name "$name" --state pending --run-url "$RUN_URL"',
+          "  # The check is the deployed commit's code: it gets no GitHub token.",
+          `  if (cd ${TARGET_DIR} && env -u GITHUB_TOKEN npm run "$kind" -- --environment "$ENVIRONMENT" --commit "$SHA"); then state=success; else state=failure; failed=1; fi`,
+          '  npx delivery promote check --commit "$SHA" --name "$name" --state "$state" --run-url "$RUN_URL"',
+          `done < <(jq -r '.[]' <<< "$CHECKS")`,
+          'exit "$failed"',
+        ]),
+      },
+    ],
+  };
+}
+
+function actJob(): Job {
+  const { steps: tokenSteps, token } = promotionToken({ ...ACT_PERMISSIONS, members: "read" }, { notice: true });
+  const decide = `needs.${DECIDE_JOB_ID}`;
+  const validate = `needs.${VALIDATE_JOB_ID}`;
+  return {
+    name: "act",
+    "runs-on": RUNNER,
+    needs: [DECIDE_JOB_ID, VALIDATE_JOB_ID],
+    // After validation too: the state it leaves (passed, failed) usually has something to do, and
+    // the statuses it posted with GITHUB_TOKEN trigger no new run.
+    if: `always() && ${decide}.result == 'success' && (${decide}.outputs.has_actions == 'true' || ${validate}.result == 'success' || ${validate}.result == 'failure')`,
+    permissions: ACT_PERMISSIONS,
+    "timeout-minutes": 15,
+    steps: [
+      checkout({ ref: TRUSTED_REF }),
+      ...nodeSetup(),
+      ...tokenSteps,
+      {
+        name: "Act on the decision",
+        env: { GITHUB_TOKEN: token, RUN_URL },
+        // `act` re-reads the facts: it acts on the state after validation, never on a stale decision.
+        run: script(['npx delivery promote act --run-url "$RUN_URL"']),
+      },
+      {
+        name: "Summarise the pipeline",
+        if: "always()",
+        env: { GITHUB_TOKEN: token },
+        run: script(['npx delivery promote status --summary "$GITHUB_STEP_SUMMARY"']),
+      },
+    ],
+  };
+}
+
+export function promoteWorkflow(cfg: StackConfig): Workflow {
+  const jobs: Jobs = { [DECIDE_JOB_ID]: decideJob(), [VALIDATE_JOB_ID]: validateJob(cfg), [ACT_JOB_ID]: actJob() };
+  return {
+    file: PROMOTE_WORKFLOW_FILE,
+    name: "Promote",
+    header: "Promotion dev -> staging -> prod: runs `delivery promote` on deploy runs, statuses, closed promotion PRs and failure issues, and a schedule.",
+    on: {
+      workflow_run: { workflows: [DEPLOY_WORKFLOW_NAME], types: ["completed"] },
+      deployment_status: null,
+      status: null,
+      pull_request: { types: ["closed"], branches: cfg.environments.slice(1).map((e) => e.branch) },
+      issues: { types: ["closed"] },
+      schedule: [{ cron: "*/15 * * * *" }],
+      workflow_dispatch: {},
+    },
+    permissions: {},
+    concurrency: { ...PROMOTION_CONCURRENCY },
+    defaults: { run: { shell: "bash" } },
+    jobs,
+  };
+}
