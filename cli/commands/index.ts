@@ -10,6 +10,7 @@ import { registerIntent } from "./intent";
 import { registerPrComment } from "./pr-comment";
 import { registerPromote } from "./promote";
 import { registerRenderWorkflows } from "./render-workflows";
+import { registerValidate } from "./validate";
 import { registerWhatIf } from "./whatif";
 
 export function registerCommands(program: Command, io: CliIo): void {
@@ -23,4 +24,5 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerGraftStatus(program, io);
   registerGraftGenerate(program, io);
   registerPromote(program, io);
+  registerValidate(program, io);
 }

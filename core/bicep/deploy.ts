@@ -12,6 +12,7 @@ import { auditOutputs, redactText, writeAuditRecord, type AuditEvent, type Audit
 import { classificationOfKind, classify, type Classification } from "../classify";
 import { backoffDelay, errorText, RetryError, withRetry, type AttemptRecord } from "../retry";
 import { digest, parseWhatIf, summarizeWhatIf, summaryLines, WhatIfParseError, type WhatIfDigest, type WhatIfSummary } from "../whatif";
+import { checkEndpoints } from "../validate";
 import { AzCommandError, azCommands, parseAzJson, type AzRunner } from "./az";
 import { contentHash, type ContentHash } from "./files";
 import { BicepLintError, formatDiagnostic, parseBicepDiagnostics, type BicepDiagnostic } from "./lint";
@@ -425,18 +426,7 @@ export async function verifyHealth(spec: BicepDeploymentSpec, ctx: DeployContext
     if (pending.length > 0 && poll < HEALTH_POLLS) await ctx.sleep(backoffDelay(spec.retry, poll, ctx.random));
   }
   const checks: HealthCheck[] = resourceIds.map((id) => ({ target: id, healthy: observed.get(id)!.startsWith("Succeeded"), observed: observed.get(id)! }));
-  for (const url of spec.healthEndpoints) {
-    let result: string;
-    let healthy = false;
-    try {
-      const status = await ctx.httpGet(url, spec.timeouts.http * 1000);
-      result = `HTTP ${status}`;
-      healthy = status >= 200 && status < 300;
-    } catch (err) {
-      result = `request failed: ${errorText(err)}`;
-    }
-    checks.push({ target: url, healthy, observed: result });
-  }
+  checks.push(...(await checkEndpoints(spec.healthEndpoints, ctx.httpGet, spec.timeouts.http * 1000)));
   return { healthy: checks.every((c) => c.healthy), checks };
 }
 
