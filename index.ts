@@ -59,6 +59,9 @@ export = async () => {
       location: cfg.azure.location,
       tags: { ...cfg.azure.tags, repository: cfg.repository },
       protectFromDeletion: isProduction,
+      // The promote workflow's validate job runs on the production branch and reads production's
+      // Azure Monitor alerts with the read-only identity (`delivery validate monitors`).
+      readerSubjects: isProduction ? [`repo:${cfg.repository}:ref:refs/heads/${production.branch}`] : [],
     },
     { provider: azureProvider },
   );

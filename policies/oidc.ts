@@ -1,15 +1,21 @@
 /** OIDC: every trust is exact — this repository, its own environment, no wildcards. */
-import type { EnforcementLevel, StackValidationPolicy } from "@pulumi/policy";
+import type { EnforcementLevel, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { BUILT_IN_ROLES } from "../core/azure-roles";
 import { AWS_STS_AUDIENCE, AZURE_TOKEN_EXCHANGE_AUDIENCE, BEDROCK_INVOKE_ACTIONS, GITHUB_OIDC_HOST, GITHUB_OIDC_ISSUER, environmentSubject, subjectProblems } from "../core/oidc";
-import { SETTINGS_SCHEMA, TYPES, environmentOfGroup, ofType, repositoryOf } from "./lib";
+import { SETTINGS_SCHEMA, TYPES, environmentOfGroup, ofType, repositoryOf, settingsOf } from "./lib";
+
+/** Roles that let an identity change an environment; an identity holding one may only trust its environment's jobs. */
+const WRITE_ROLE_IDS = new Set<string>([BUILT_IN_ROLES.contributor.id, BUILT_IN_ROLES.roleBasedAccessControlAdministrator.id, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635" /* Owner */]);
 
 export function oidcFederatedCredentialsExact(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
   return {
     name: "oidc-federated-credentials-exact",
-    description: "Checks whether every Azure federated credential trusts GitHub's issuer and audience and one exact subject of this repository and its own environment.",
+    description:
+      "Checks whether every Azure federated credential trusts GitHub's issuer and audience and one exact subject of this repository: its own environment, or (for read-only identities) pull requests and the production branch.",
     enforcementLevel,
     configSchema: SETTINGS_SCHEMA,
     validateStack: (args, reportViolation) => {
+      const { productionBranch } = settingsOf(args.getConfig);
       const repository = repositoryOf(args.resources);
       for (const fic of ofType(args.resources, TYPES.federatedCredential)) {
         const { issuer, audiences, subject, resourceName, resourceGroupName } = fic.props;
@@ -25,13 +31,28 @@ export function oidcFederatedCredentialsExact(enforcementLevel: EnforcementLevel
         }
         for (const problem of subjectProblems(subject, repository)) reportViolation(`${label}: ${problem}.`, fic.urn);
         const env = environmentOfGroup(args.resources, resourceGroupName);
-        const allowed = env ? [environmentSubject(repository, env), `repo:${repository}:pull_request`] : [];
-        if (env && !allowed.includes(subject)) {
-          reportViolation(`${label} on identity "${resourceName}" in the ${env} resource group must trust only ${allowed.join(" or ")}; found "${subject}".`, fic.urn);
+        if (!env) continue;
+        const own = environmentSubject(repository, env);
+        const readOnly = [`repo:${repository}:pull_request`, `repo:${repository}:ref:refs/heads/${productionBranch}`];
+        if (subject === own) continue;
+        if (!readOnly.includes(subject)) {
+          reportViolation(`${label} on identity "${resourceName}" in the ${env} resource group must trust only ${[own, ...readOnly].join(" or ")}; found "${subject}".`, fic.urn);
+        } else if (holdsWriteRole(args.resources, resourceName, resourceGroupName)) {
+          reportViolation(`${label} on identity "${resourceName}" trusts "${subject}", but the identity can change the ${env} environment; only read-only identities may trust it.`, fic.urn);
         }
       }
     },
   };
+}
+
+/** Whether the identity holds a role that changes things (known once its principal id is). */
+function holdsWriteRole(resources: readonly PolicyResource[], identityName: unknown, resourceGroupName: unknown): boolean {
+  const identity = ofType(resources, TYPES.identity).find((i) => i.props.resourceName === identityName && i.props.resourceGroupName === resourceGroupName);
+  const principalId = identity?.props.principalId;
+  if (typeof principalId !== "string") return false;
+  return ofType(resources, TYPES.roleAssignment).some(
+    (a) => a.props.principalId === principalId && typeof a.props.roleDefinitionId === "string" && WRITE_ROLE_IDS.has(a.props.roleDefinitionId.split("/").pop()!),
+  );
 }
 
 type Statement = { Effect?: string; Action?: string | string[]; Resource?: string | string[]; Condition?: Record<string, Record<string, unknown>> };

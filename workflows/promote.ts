@@ -21,11 +21,11 @@
  * head, branch or title; the only `workflow_run` data used is that it happened. One promotion at
  * a time: the whole workflow, and `/promote` in the deploy workflow, share one concurrency group.
  */
-import type { StackConfig } from "../core/config";
+import { productionEnvironment, type StackConfig } from "../core/config";
 import { DEPLOYMENT_FAILURE_LABEL } from "../core/labels";
 import { healthCheckName, manualTestContext, monitorsCheckName, smokeCheckName } from "../core/promotion/facts";
 import { ACTIONS } from "./actions";
-import { checkout, expr, nodeSetup, PROMOTION_CONCURRENCY, promotionToken, RUN_URL, RUNNER, script, TRUSTED_REF, type Jobs } from "./common";
+import { azureLogin, checkout, expr, nodeSetup, previewClientIdVariable, PROMOTION_CONCURRENCY, promotionToken, RUN_URL, RUNNER, script, TRUSTED_REF, type Jobs } from "./common";
 import { DEPLOY_WORKFLOW_NAME } from "./deploy";
 import type { Job, Permissions, Workflow } from "./model";
 
@@ -102,12 +102,14 @@ function decideJob(): Job {
  */
 function validateJob(cfg: StackConfig): Job {
   const longestSoak = Math.max(0, ...cfg.environments.map((e) => e.soakMinutes));
+  const production = productionEnvironment(cfg).name;
   return {
     name: "validate (${{ matrix.environment }})",
     "runs-on": RUNNER,
     needs: [DECIDE_JOB_ID],
     if: `needs.${DECIDE_JOB_ID}.outputs.validate != '[]'`,
-    permissions: { contents: "read", statuses: "write" },
+    // id-token: the production monitors check reads Azure Monitor with the read-only identity.
+    permissions: { contents: "read", statuses: "write", "id-token": "write" },
     strategy: { "fail-fast": false, matrix: { include: expr(`fromJSON(needs.${DECIDE_JOB_ID}.outputs.validate)`) } },
     env: { ENVIRONMENT: expr("matrix.environment"), SHA: expr("matrix.sha"), CHECKS: expr("toJSON(matrix.checks)"), RUN_URL },
     "timeout-minutes": longestSoak + VALIDATION_MARGIN_MINUTES,
@@ -116,6 +118,8 @@ function validateJob(cfg: StackConfig): Job {
       ...nodeSetup(),
       { name: "Check out the deployed commit", uses: ACTIONS.checkout, with: { ref: expr("matrix.sha"), path: TARGET_DIR, "persist-credentials": false } },
       { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script(["npm ci"]) },
+      // Production's read-only identity trusts this branch (repo:OWNER/REPO:ref:refs/heads/<prod branch>).
+      azureLogin(expr(`vars.${previewClientIdVariable(production)}`), cfg.azure.tenantId, cfg.azure.subscriptionId, `matrix.environment == '${production}'`),
       {
         name: "Run the checks and report them on the deployed commit",
         env: { GITHUB_TOKEN: expr("github.token") },

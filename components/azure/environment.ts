@@ -35,6 +35,12 @@ export interface AzureEnvironmentArgs {
    * Azure allows 20 federated credentials per identity.
    */
   readonly additionalSubjects?: readonly string[];
+  /**
+   * Subjects the read-only preview identity trusts besides pull-request jobs, each exact and of
+   * this repository, e.g. the production branch, whose promotion job reads Azure Monitor alerts.
+   * Defaults to none.
+   */
+  readonly readerSubjects?: readonly string[];
 }
 
 /** The subjects the deploy identity trusts, validated; throws listing every problem. */
@@ -50,14 +56,27 @@ export function deploySubjects(args: Pick<AzureEnvironmentArgs, "repository" | "
   return subjects;
 }
 
+/** The subjects the read-only preview identity trusts: pull requests, plus `readerSubjects`. */
+export function previewSubjects(args: Pick<AzureEnvironmentArgs, "repository" | "environment" | "readerSubjects">): string[] {
+  const subjects = [`repo:${args.repository}:pull_request`, ...(args.readerSubjects ?? [])];
+  const problems = subjects.flatMap((s) => subjectProblems(s, args.repository));
+  const duplicate = subjects.find((s, i) => subjects.indexOf(s) !== i);
+  if (duplicate) problems.push(`subject "${duplicate}" is listed twice in [readerSubjects]`);
+  if (subjects.length > MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
+    problems.push(`${subjects.length} federated credentials requested for the preview identity; Azure allows at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity`);
+  }
+  if (problems.length > 0) throw new Error(`environment ${args.environment}: ${problems.join("; ")}`);
+  return subjects;
+}
+
 /**
  * One environment's footprint in Azure: its resource group, and two user-assigned managed
  * identities that GitHub Actions reach through OIDC federation:
  *
  * - the deploy identity, trusted only for jobs in the GitHub environment of the same name, with
  *   Contributor and constrained Role Based Access Control Administrator on this resource group;
- * - the preview identity, trusted only for pull-request jobs, with Reader on this resource group
- *   plus the what-if action, so a PR preview can never change anything.
+ * - the preview identity, trusted for pull-request jobs (and `readerSubjects`), with Reader on this
+ *   resource group plus the what-if action, so a PR preview can never change anything.
  *
  * Managed identities rather than Entra applications: creating them needs only Azure RBAC on the
  * subscription (no directory-wide Application.ReadWrite permission), they live, are tagged and
@@ -72,8 +91,10 @@ export class AzureEnvironment extends pulumi.ComponentResource {
   constructor(name: string, args: AzureEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("delivery:azure:AzureEnvironment", name, {}, opts);
     let subjects: string[];
+    let readerSubjects: string[];
     try {
       subjects = deploySubjects(args);
+      readerSubjects = previewSubjects(args);
     } catch (err) {
       throw new pulumi.ResourceError((err as Error).message, this);
     }
@@ -127,18 +148,20 @@ export class AzureEnvironment extends pulumi.ComponentResource {
       { resourceGroupName: this.resourceGroup.name, resourceName: `id-${args.resourceGroupName}-preview`, location: args.location, tags },
       inGroup,
     );
-    new managedidentity.FederatedIdentityCredential(
-      `${name}-preview-fic`,
-      {
-        resourceGroupName: this.resourceGroup.name,
-        resourceName: this.previewIdentity.name,
-        federatedIdentityCredentialResourceName: "github-pull-request",
-        issuer: GITHUB_OIDC_ISSUER,
-        subject: `repo:${args.repository}:pull_request`,
-        audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
-      },
-      { parent: this },
-    );
+    readerSubjects.forEach((subject, i) => {
+      new managedidentity.FederatedIdentityCredential(
+        i === 0 ? `${name}-preview-fic` : `${name}-preview-fic-${i}`,
+        {
+          resourceGroupName: this.resourceGroup.name,
+          resourceName: this.previewIdentity.name,
+          federatedIdentityCredentialResourceName: i === 0 ? "github-pull-request" : `github-reader-${i}`,
+          issuer: GITHUB_OIDC_ISSUER,
+          subject,
+          audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
+        },
+        { parent: this },
+      );
+    });
 
     const assign = (suffix: string, principalId: pulumi.Output<string>, roleId: string, description: string, condition?: string) =>
       new authorization.RoleAssignment(

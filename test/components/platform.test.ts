@@ -129,9 +129,10 @@ describe.each(stacks)("stack %s", (stack) => {
       ]);
     });
 
-    it("federates the preview identity with pull-request jobs only", () => {
-      const fic = run.one(T.fic, `${stack}-preview-fic`).inputs;
-      expect(fic).toMatchObject({ resourceName: `id-${rgName}-preview`, subject: `repo:${REPO}:pull_request`, issuer: "https://token.actions.githubusercontent.com", audiences: ["api://AzureADTokenExchange"] });
+    it(stack === "prod" ? "federates the preview identity with pull-request jobs and the production branch" : "federates the preview identity with pull-request jobs only", () => {
+      const fics = run.ofType(T.fic).filter((f) => f.inputs.resourceName === `id-${rgName}-preview`);
+      for (const f of fics) expect(f.inputs).toMatchObject({ issuer: "https://token.actions.githubusercontent.com", audiences: ["api://AzureADTokenExchange"] });
+      expect(fics.map((f) => f.inputs.subject)).toEqual(stack === "prod" ? [`repo:${REPO}:pull_request`, `repo:${REPO}:ref:refs/heads/main`] : [`repo:${REPO}:pull_request`]);
     });
 
     it("grants roles on its own resource group only", () => {

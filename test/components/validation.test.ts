@@ -1,6 +1,6 @@
 /** The components' argument validation, as pure functions: every problem named before anything is created. */
 import { docsRoleProblems } from "../../components/aws/docs-role";
-import { deploySubjects } from "../../components/azure/environment";
+import { deploySubjects, previewSubjects } from "../../components/azure/environment";
 import { branchRulesetProblems } from "../../components/github/branch-ruleset";
 import { workflowFilesProblems } from "../../components/github/workflow-files";
 
@@ -25,6 +25,17 @@ describe("deploySubjects", () => {
         'subject "repo:contoso/*:environment:dev" is not scoped to contoso/payments-service; it must start with "repo:contoso/payments-service:"',
         `subject "repo:${REPO}:environment:dev" is listed twice in [additionalSubjects]`,
       ].join("; "),
+    );
+  });
+});
+
+describe("previewSubjects", () => {
+  it("trusts pull requests and the exact reader subjects", () => {
+    expect(previewSubjects({ repository: REPO, environment: "prod", readerSubjects: [`repo:${REPO}:ref:refs/heads/main`] })).toEqual([`repo:${REPO}:pull_request`, `repo:${REPO}:ref:refs/heads/main`]);
+  });
+  it("refuses a reader subject of another repository", () => {
+    expect(() => previewSubjects({ repository: REPO, environment: "prod", readerSubjects: ["repo:contoso/other:ref:refs/heads/main"] })).toThrow(
+      'environment prod: subject "repo:contoso/other:ref:refs/heads/main" is not scoped to contoso/payments-service; it must start with "repo:contoso/payments-service:"',
     );
   });
 });

@@ -137,14 +137,20 @@ describe("oidc-federated-credentials-exact", () => {
     expect(await violationsOf(policy, weaken(prod, T.fic, "prod-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:*`)))).toEqual([
       `Federated credential "github-prod": subject "repo:${REPO}:*" contains a wildcard; trust one exact subject such as repo:${REPO}:environment:prod.`,
       `Federated credential "github-prod": subject "repo:${REPO}:*" has context "*"; use environment:<name>, ref:refs/heads/<branch> or pull_request.`,
-      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod or repo:${REPO}:pull_request; found "repo:${REPO}:*".`,
+      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod or repo:${REPO}:pull_request or repo:${REPO}:ref:refs/heads/main; found "repo:${REPO}:*".`,
     ]);
   });
   it("reports another environment's subject", async () => {
     expect(await violationsOf(policy, weaken(prod, T.fic, "prod-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:environment:dev`)))).toEqual([
-      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod or repo:${REPO}:pull_request; found "repo:${REPO}:environment:dev".`,
+      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod or repo:${REPO}:pull_request or repo:${REPO}:ref:refs/heads/main; found "repo:${REPO}:environment:dev".`,
     ]);
   });
+  it("reports a read-only subject on an identity that can deploy", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.fic, "prod-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:pull_request`)))).toEqual([
+      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" trusts "repo:${REPO}:pull_request", but the identity can change the prod environment; only read-only identities may trust it.`,
+    ]);
+  });
+
   it("reports a wrong issuer and audience", async () => {
     const weakened = weaken(prod, T.fic, "prod-deploy-fic-0", (p) => {
       p.issuer = "https://token.actions.example.com";

@@ -48,7 +48,7 @@ describe("security rules", () => {
 
   it("gives every job explicit permissions, write only where needed", () => {
     const allowedWrites: Record<string, string[]> = {
-      "id-token": ["preview.yml#preview", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "docs-generate.yml#generate"],
+      "id-token": ["preview.yml#preview", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "docs-generate.yml#generate", "promote.yml#validate"],
       "pull-requests": ["preview.yml#preview", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "deploy.yml#issueops-promote", "promote.yml#act"],
       // docs (generate) pushes the documents; the promotion jobs create the promotion branch at the validated SHA.
       contents: ["docs-generate.yml#generate", "deploy.yml#issueops-promote", "promote.yml#act"],
@@ -255,10 +255,16 @@ describe("the promote workflow", () => {
   it("gives each job only what it needs", () => {
     expect(Object.fromEntries(Object.entries(promote.jobs as Record<string, Any>).map(([id, job]) => [id, job.permissions]))).toEqual({
       decide: { contents: "read", deployments: "read", "pull-requests": "read", issues: "read", actions: "read", checks: "read", statuses: "read" },
-      validate: { contents: "read", statuses: "write" },
+      validate: { contents: "read", statuses: "write", "id-token": "write" },
       act: { contents: "write", "pull-requests": "write", issues: "write", actions: "write", statuses: "write", deployments: "read", checks: "read" },
     });
     for (const job of Object.values(promote.jobs as Record<string, Any>)) expect(job.environment).toBeUndefined();
+  });
+
+  it("logs in to Azure read-only, for production's monitors only", () => {
+    const login = (promote.jobs.validate.steps as Any[]).find((s) => typeof s.uses === "string" && s.uses.startsWith("azure/login@"));
+    expect(login.if).toBe("matrix.environment == 'prod'");
+    expect(login.with).toEqual({ "client-id": "${{ vars.AZURE_PREVIEW_CLIENT_ID_PROD }}", "tenant-id": "00000000-0000-0000-0000-000000000000", "subscription-id": "00000000-0000-0000-0000-000000000000" });
   });
 
   it("filters cheaply: only validation and sign-off statuses, only failure issues, only same-repository pull requests", () => {
