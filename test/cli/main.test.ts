@@ -21,7 +21,7 @@ describe("delivery CLI", () => {
   it("names the missing stack file and the known stacks", async () => {
     const c = captureIo();
     expect(await run(["config", "--stack", "qa"], c.io)).toBe(2);
-    expect(c.stderr()).toBe(`delivery: No stack file ${path.join(REPO_ROOT, "Pulumi.qa.yaml")} for stack "qa". Known stacks: dev, prod, staging. Create one with \`pulumi stack init qa\`.\n`);
+    expect(c.stderr()).toBe(`delivery: No stack file ${path.join(REPO_ROOT, "Pulumi.qa.yaml")} for stack "qa". Known stacks: dev, prod, sandbox, staging. Create one with \`pulumi stack init qa\`.\n`);
   });
 
   it("rejects an unknown subcommand with usage", async () => {
