@@ -76,6 +76,8 @@ export = async () => {
       bicep: env.bicep,
       // The deploy workflow points this at the directory it uploads as the audit artifact.
       auditDir: process.env.DELIVERY_AUDIT_DIR ?? "audit",
+      // Production's what-if must be visible to the policy gate (destructive changes need a reason).
+      whatIfInCheck: isProduction,
     },
     { dependsOn: [azureEnv] },
   );

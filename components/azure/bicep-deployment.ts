@@ -44,6 +44,13 @@ export interface BicepDeploymentArgs {
    * last deployment reported (`outputResources`), children first. Defaults to "keep".
    */
   readonly deletePolicy?: DeletePolicy;
+  /**
+   * Run the what-if during check, so the policy pack sees it (`plannedWhatIf`, read by
+   * bicep-destructive-changes-need-reason). The engine calls check one resource at a time, so this
+   * serialises the what-ifs of several deployments in one preview; otherwise they run in parallel
+   * during diff. Defaults to false; the production environment turns it on.
+   */
+  readonly whatIfInCheck?: boolean;
   /** Stack name recorded in audit records. Defaults to pulumi.getStack(). */
   readonly stack?: string;
   /** The dynamic provider to use. Defaults to the Bicep provider (tests pass their own). */
@@ -130,6 +137,7 @@ export class BicepDeployment extends pulumi.ComponentResource {
         timeouts: args.timeouts ?? {},
         // Keeping resources is the safe default: the deployment record is not what it deployed.
         deletePolicy: args.deletePolicy ?? "keep",
+        whatIfInCheck: args.whatIfInCheck ?? false,
         stack: args.stack ?? pulumi.getStack(),
       },
       { parent: this },

@@ -51,6 +51,13 @@ export type BicepDeploymentProps = Partial<Omit<BicepDeploymentSpec, "retry" | "
    * see checked inputs) can block destructive changes that carry no allowDestructiveChanges reason.
    */
   readonly plannedWhatIf?: WhatIfDigest;
+  /**
+   * Run lint and what-if inside check, so `plannedWhatIf` is part of the checked inputs that the
+   * policy pack sees. The engine calls check one resource at a time, so this serialises previews
+   * across deployments; without it, check starts the what-if and diff (which the engine runs in
+   * parallel) waits for it. Defaults to false.
+   */
+  readonly whatIfInCheck?: boolean;
 };
 
 /** Outputs: the inputs, plus what the last deployment (or refresh) produced. */
@@ -157,6 +164,19 @@ function outputsOf(props: BicepDeploymentProps, outcome: DeploymentOutcome): Bic
   };
 }
 
+/** The informative line of an error: az's own "ERROR: ..." line when there is one, else the first line with text. */
+function reasonLine(message: string): string {
+  const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
+  return (lines.find((l) => /^ERROR:/.test(l)) ?? lines[0] ?? "no message").replace(/\.+$/, "");
+}
+
+/**
+ * What-ifs check started and diff awaits, keyed by what they plan. Module-level: every call of
+ * the dynamic provider loads this module once per process, but may build a new provider object.
+ */
+const pendingPlans = new Map<string, Promise<unknown>>();
+const planKey = (spec: BicepDeploymentSpec, contentHash: string) => `${spec.subscriptionId}/${spec.resourceGroupName}/${spec.name}/${contentHash}`;
+
 export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.ResourceProvider<BicepDeploymentProps, BicepDeploymentOutputs> {
   const log = (): Logger => deps.log ?? pulumiLogger();
 
@@ -173,6 +193,19 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
     }
   }
 
+  function startPlan(spec: BicepDeploymentSpec, hash: ReturnType<typeof hashSpec>): void {
+    const running = plan(spec, context(spec, deps), hash);
+    running.catch(() => undefined); // diff reports the failure; this only keeps it from being unhandled
+    pendingPlans.set(planKey(spec, hash.hash), running);
+  }
+
+  async function takePlan(spec: BicepDeploymentSpec, contentHash: string | undefined): Promise<void> {
+    const key = planKey(spec, contentHash ?? "");
+    const running = pendingPlans.get(key) ?? plan(spec, context(spec, deps));
+    pendingPlans.delete(key);
+    await running;
+  }
+
   return {
     async check(olds, news) {
       const known = knownFields(news);
@@ -184,12 +217,19 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
           try {
             const hash = hashSpec(spec);
             const checked: BicepDeploymentProps = { ...news, contentHash: hash.hash, files: hash.files };
-            // Lint and what-if run here, not in diff, so the what-if is part of the checked inputs
-            // that policies see; an unchanged deployment runs no az at all.
+            // An unchanged deployment runs no az at all. A first deployment has no diff, so its
+            // what-if runs here; otherwise here only when policies must see it (whatIfInCheck),
+            // else it starts here and diff waits for it, in parallel with the other deployments.
             const first = Object.keys(olds ?? {}).length === 0;
             const changed = first || DEPLOYMENT_FIELDS.some((k) => olds[k] !== checked[k]);
-            const planned = !changed ? undefined : first ? await previewFirstDeployment(spec) : digest((await plan(spec, context(spec, deps), hash)).whatIf);
-            return { inputs: planned ? { ...checked, plannedWhatIf: planned } : checked };
+            if (!changed) return { inputs: checked };
+            if (first) {
+              const planned = await previewFirstDeployment(spec);
+              return { inputs: planned ? { ...checked, plannedWhatIf: planned } : checked };
+            }
+            if (news.whatIfInCheck) return { inputs: { ...checked, plannedWhatIf: digest((await plan(spec, context(spec, deps), hash)).whatIf) } };
+            startPlan(spec, hash);
+            return { inputs: checked };
           } catch (err) {
             if (err instanceof MissingReferenceError) problems.push({ property: "template", reason: err.message });
             else if (err instanceof BicepLintError) problems.push({ property: "template", reason: err.message });
@@ -204,6 +244,8 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
     async diff(_id, olds, news) {
       const changed = DEPLOYMENT_FIELDS.filter((k) => olds[k] !== news[k]);
       if (changed.length === 0) return { changes: false };
+      // Lint errors and what-if failures fail the preview, with the file:line or the classified reason.
+      if (!hasUnknown(news) && !news.plannedWhatIf) await takePlan(toSpec(news), news.contentHash);
       const replaces = REPLACE_FIELDS.filter((k) => olds[k] !== news[k]);
       if (hasUnknown(news)) {
         log().info(`[bicep ${news.name}] inputs are not known until the program runs; lint and what-if run during the deployment`);
@@ -258,7 +300,7 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
       if (err instanceof BicepLintError) throw err;
       const c = err instanceof DeploymentError ? err.classification : undefined;
       log().warn(
-        `[bicep ${spec.name}] what-if before the first deployment did not run (${c ? `${c.kind}` : "error"}): ${(err as Error).message.split("\n")[0]}. It runs again during \`pulumi up\`.`,
+        `[bicep ${spec.name}] what-if before the first deployment did not run (${c ? `${c.kind}` : "error"}): ${reasonLine((err as Error).message)}. It runs again during \`pulumi up\`.`,
       );
       return undefined;
     }

@@ -175,6 +175,8 @@ describe.each(stacks)("stack %s", (stack) => {
       verifyHealth: true,
       deletePolicy: "keep",
       auditDir: "audit",
+      // production's what-if runs in check, where the policy gate sees it
+      whatIfInCheck: stack === "prod",
     });
   });
 

@@ -104,7 +104,9 @@ describe("check", () => {
     const root = makeRepo();
     const { failures } = await provider().check({}, props(root));
     expect(failures).toBeUndefined();
-    expect(logs.at(-1)!.message).toMatch(/^\[bicep app\] what-if before the first deployment did not run \(authorization-failed\): what-if failed: az deployment group what-if failed \(exit code 1\):/);
+    expect(logs.at(-1)!.message).toMatch(
+      /^\[bicep app\] what-if before the first deployment did not run \(authorization-failed\): ERROR: \(AuthorizationFailed\) The client '6f1c2d3e-[^']+' with object id '[^']+' does not have authorization to perform action 'Microsoft\.Resources\/deployments\/whatIf\/action' .* please refresh your credentials\. It runs again during `pulumi up`\.$/,
+    );
   });
 
   it("fails a first preview on a lint error, with file:line and the BCP code", async () => {
@@ -153,20 +155,15 @@ describe("diff", () => {
     expect(commands()).toEqual([]);
   });
 
-  it("lints and runs the what-if (in check) when a module changed, and logs the summary with every destructive change", async () => {
+  it("starts lint and what-if in check and reports them in diff when a module changed, with every destructive change", async () => {
     const root = makeRepo();
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/modules/storage.bicep"), "// tweak\n");
     az.use("success", "mixed");
     const { inputs } = await provider().check(outs, props(root));
-    expect(commands()).toEqual(["account show", "bicep build", "deployment group what-if"]);
-    expect(inputs!.plannedWhatIf).toMatchObject({
-      status: "Succeeded",
-      counts: { Create: 1, Modify: 1, Delete: 1 },
-      destructive: [`/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-payments-dev/providers/Microsoft.ServiceBus/namespaces/sb-delivery-dev/queues/legacy-orders`],
-    });
+    expect(inputs!.plannedWhatIf).toBeUndefined();
     expect(await provider().diff("id", outs, inputs!)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    expect(commands()).toHaveLength(3);
+    expect(commands()).toEqual(["account show", "bicep build", "deployment group what-if"]);
     expect(logs).toEqual([
       { level: "info", message: "[bicep app] what-if Succeeded: 1 to create, 1 to modify, 1 to delete, 0 to deploy, 2 no change, 1 ignore, 1 unsupported" },
       { level: "info", message: "[bicep app]   Create      Microsoft.Insights/components appi-delivery-dev" },
@@ -183,13 +180,43 @@ describe("diff", () => {
     expect(whatIf.cwd).toBe(fs.realpathSync(root));
   });
 
+  it("with whatIfInCheck, runs them in check so policies see plannedWhatIf, and diff runs nothing more", async () => {
+    const root = makeRepo();
+    const { outs } = await deployed(root);
+    fs.appendFileSync(path.join(root, "bicep/modules/storage.bicep"), "// tweak\n");
+    az.use("success", "mixed");
+    const { inputs } = await provider().check(outs, props(root, { whatIfInCheck: true }));
+    expect(commands()).toEqual(["account show", "bicep build", "deployment group what-if"]);
+    expect(inputs!.plannedWhatIf).toMatchObject({
+      status: "Succeeded",
+      counts: { Create: 1, Modify: 1, Delete: 1 },
+      destructive: [`/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-payments-dev/providers/Microsoft.ServiceBus/namespaces/sb-delivery-dev/queues/legacy-orders`],
+    });
+    expect(await provider().diff("id", outs, inputs!)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(commands()).toHaveLength(3);
+  });
+
+  it("gives each changed deployment its own what-if, started in check and collected by diff", async () => {
+    const roots = [makeRepo(), makeRepo(), makeRepo()];
+    const deployments: { root: string; outs: BicepDeploymentOutputs }[] = [];
+    for (const [i, root] of roots.entries()) deployments.push({ root, outs: (await deployed(root, { name: `app${i}` })).outs });
+    for (const d of deployments) fs.appendFileSync(path.join(d.root, "bicep/main.bicep"), "// tweak\n");
+    az.use("success", "mixed");
+    const checked: BicepDeploymentProps[] = [];
+    for (const [i, d] of deployments.entries()) checked.push((await provider().check(d.outs, props(d.root, { name: `app${i}` }))).inputs!);
+    await Promise.all(deployments.map((d, i) => provider().diff("id", d.outs, checked[i])));
+    expect(commands().filter((c) => c === "deployment group what-if")).toHaveLength(3);
+  });
+
   it("keeps the raw what-if in DELIVERY_WHATIF_DIR for the PR comment", async () => {
     const root = makeRepo();
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/modules/storage.bicep"), "// tweak\n");
     const whatIfDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "whatif-")), "nested");
     az.use("success", "mixed");
-    await provider({ DELIVERY_WHATIF_DIR: whatIfDir }).check(outs, props(root));
+    const p = provider({ DELIVERY_WHATIF_DIR: whatIfDir });
+    const { inputs } = await p.check(outs, props(root));
+    await p.diff("id", outs, inputs!);
     expect(fs.readdirSync(whatIfDir)).toEqual(["app.json"]);
     const saved = JSON.parse(fs.readFileSync(path.join(whatIfDir, "app.json"), "utf8"));
     expect(saved.status).toBe("Succeeded");
@@ -201,14 +228,10 @@ describe("diff", () => {
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/main.bicep"), "// tweak\n");
     az.use("lint-error");
-    const { failures } = await provider().check(outs, props(root));
-    expect(failures).toEqual([
-      {
-        property: "template",
-        reason:
-          'Bicep lint found 1 error; nothing was deployed:\n  bicep/main.bicep:12:5 error BCP057: The name "storageAcount" does not exist in the current context.\nFix them and run `az bicep build --file <template>` to check before pushing.',
-      },
-    ]);
+    const { inputs } = await provider().check(outs, props(root));
+    await expect(provider().diff("id", outs, inputs!)).rejects.toThrow(
+      'Bicep lint found 1 error; nothing was deployed:\n  bicep/main.bicep:12:5 error BCP057: The name "storageAcount" does not exist in the current context.',
+    );
     expect(commands()).toEqual(["account show", "bicep build"]);
   });
 
@@ -217,8 +240,8 @@ describe("diff", () => {
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/main.bicep"), "// tweak\n");
     az.use("lint-warning");
-    const { failures } = await provider().check(outs, props(root));
-    expect(failures).toBeUndefined();
+    const { inputs } = await provider().check(outs, props(root));
+    await provider().diff("id", outs, inputs!);
     expect(logs[0]).toEqual({ level: "warn", message: '[bicep app] bicep/main.bicep:3:7 warning no-unused-params: Parameter "unused" is declared but never used.' });
   });
 
@@ -244,7 +267,8 @@ describe("diff", () => {
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/main.bicep"), "// tweak\n");
     az.use("authorization-error");
-    const err = provider().check(outs, props(root));
+    const { inputs } = await provider().check(outs, props(root));
+    const err = provider().diff("id", outs, inputs!);
     await expect(err).rejects.toThrow(/^what-if failed: az deployment group what-if failed \(exit code 1\):\nERROR: \(AuthorizationFailed\) The client '6f1c2d3e-/);
     await expect(err).rejects.toThrow(/\[not retried: environmental\/authorization-failed\] The deploy identity lacks a role for this action\./);
     expect(commands().filter((c) => c === "deployment group what-if")).toHaveLength(1);
@@ -256,7 +280,8 @@ describe("create and update", () => {
     const root = makeRepo();
     const p = provider();
     const { inputs } = await p.check({ contentHash: "x" } as BicepDeploymentProps, props(root));
-    az.reset(); // check ran the preview's lint and what-if; count the deployment's own commands
+    await p.diff("id", { contentHash: "x" } as BicepDeploymentOutputs, inputs!);
+    az.reset(); // the preview ran lint and what-if; count the deployment's own commands
     const { id, outs } = await p.create(inputs!);
     const name = `delivery-app-${inputs!.contentHash!.slice(0, 12)}`;
     expect(id).toBe(`/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-payments-dev/bicepDeployments/app`);
@@ -386,7 +411,8 @@ describe("create and update", () => {
     fs.appendFileSync(path.join(root, "bicep/parameters/dev.bicepparam"), "// tweak\n");
     const p = provider();
     const { inputs } = await p.check(outs, props(root));
-    az.reset(); // check ran the preview's lint and what-if; count the update's own commands
+    await p.diff("id", outs, inputs!);
+    az.reset(); // the preview ran lint and what-if; count the update's own commands
     const result = await p.update("id", outs, inputs!);
     expect(result.outs!.contentHash).toBe(inputs!.contentHash);
     expect(result.outs!.deploymentName).not.toBe(outs.deploymentName);
@@ -395,25 +421,26 @@ describe("create and update", () => {
 });
 
 describe("failures of az itself", () => {
-  async function failingCheck(scenario: FakeAzScenario, extra: Partial<BicepDeploymentProps> = {}): Promise<Error> {
+  async function failingDiff(scenario: FakeAzScenario, extra: Partial<BicepDeploymentProps> = {}): Promise<Error> {
     const root = makeRepo();
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/main.bicep"), "// tweak\n");
     az.use(scenario);
+    const { inputs } = await provider().check(outs, props(root, extra));
     return provider()
-      .check(outs, props(root, extra))
+      .diff("id", outs, inputs!)
       .then(() => new Error("expected a failure"))
       .catch((e: Error) => e);
   }
 
   it("says to run az login when not logged in", async () => {
-    expect((await failingCheck("not-logged-in")).message).toBe(
+    expect((await failingDiff("not-logged-in")).message).toBe(
       `The Azure CLI is not logged in (or its login expired). Run \`az login\` and \`az account set --subscription ${SUBSCRIPTION}\`; in a workflow, run the azure/login step (OIDC) before this one.`,
     );
   });
 
   it("says which subscription is wrong", async () => {
-    expect((await failingCheck("wrong-subscription")).message).toBe(
+    expect((await failingDiff("wrong-subscription")).message).toBe(
       `The Azure CLI answered for subscription 99999999-9999-9999-9999-999999999999, but this deployment targets ${SUBSCRIPTION}. Run \`az account set --subscription ${SUBSCRIPTION}\` (and check the stack's azure.subscriptionId).`,
     );
   });
@@ -426,7 +453,8 @@ describe("failures of az itself", () => {
     const saved = process.env.PATH;
     process.env.PATH = empty;
     try {
-      await expect(provider().check(outs, props(root))).rejects.toThrow(
+      const { inputs } = await provider().check(outs, props(root));
+      await expect(provider().diff("id", outs, inputs!)).rejects.toThrow(
         "Azure CLI (az) was not found on PATH. Install it (https://aka.ms/azure-cli; in a workflow the ubuntu runners have it) and make sure `az version` works, then run again.",
       );
     } finally {
@@ -435,14 +463,14 @@ describe("failures of az itself", () => {
   });
 
   it("treats malformed what-if JSON as unknown and does not retry it", async () => {
-    const err = await failingCheck("malformed-json");
+    const err = await failingDiff("malformed-json");
     expect(err.message).toMatch(/^what-if failed: what-if output is not JSON \(.*\); it starts with "\{\\"status\\": \\"Succeeded\\", \\"changes\\": \[\{\\"resourceId\\": \\"\/subscriptions\/"/);
     expect(err.message).toContain("[not retried: unknown/malformed-output]");
     expect(commands().filter((c) => c === "deployment group what-if")).toHaveLength(1);
   });
 
   it("stops a hanging what-if at its timeout and classifies it as a timeout", async () => {
-    const err = await failingCheck("hang", { retry: { maxAttempts: 1 }, timeouts: { whatIf: 1 } });
+    const err = await failingDiff("hang", { retry: { maxAttempts: 1 }, timeouts: { whatIf: 1 } });
     expect(err.message).toBe(
       "what-if failed: az deployment group what-if timed out after 1s and was stopped (raise timeouts in the deployment's arguments if it needs longer)\n[gave up after 1 attempt] The operation timed out. It is retried with backoff; if it keeps timing out, raise the command timeout for this deployment or check the resource's own deployment logs.",
     );
