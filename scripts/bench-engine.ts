@@ -120,7 +120,7 @@ async function bicepDeployments(o: Options): Promise<void> {
         const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
           const started = Date.now();
           return new Promise<{ code: number; output: string; seconds: number }>((resolve) => {
-            const child = spawn(path.join(ws.paths.cliBin, "pulumi"), args, { cwd, env: { ...ws.env, ...env, ...(parallelDiff ? { PULUMI_PARALLEL_DIFF: "true" } : {}) }, stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn(path.join(ws.paths.cliBin, "pulumi"), args, { cwd, env: { ...ws.env, ...env, PULUMI_PARALLEL_DIFF: String(parallelDiff) }, stdio: ["ignore", "pipe", "pipe"] });
             let output = "";
             child.stdout.on("data", (d: Buffer) => (output += d.toString()));
             child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -144,7 +144,7 @@ async function bicepDeployments(o: Options): Promise<void> {
         if (unchanged.code !== 0 || changed.code !== 0) throw new Error(`bench preview failed:\n${unchanged.output}\n${changed.output}`);
         const ideal = o.latency;
         console.log(
-          `  ${parallelDiff ? "PULUMI_PARALLEL_DIFF=true " : ""}N=${n}: unchanged ${unchanged.seconds.toFixed(2)} s (${unchangedCalls} az calls) | changed ${changed.seconds.toFixed(2)} s (what-if ${counts["deployment group what-if"] ?? 0}, account ${counts["account show"] ?? 0}, build ${counts["bicep build"] ?? 0}); changed - unchanged = ${(changed.seconds - unchanged.seconds).toFixed(2)} s vs L = ${ideal} s, N x L = ${n * ideal} s`,
+          `  PULUMI_PARALLEL_DIFF=${parallelDiff} N=${n}: unchanged ${unchanged.seconds.toFixed(2)} s (${unchangedCalls} az calls) | changed ${changed.seconds.toFixed(2)} s (what-if ${counts["deployment group what-if"] ?? 0}, account ${counts["account show"] ?? 0}, build ${counts["bicep build"] ?? 0}); changed - unchanged = ${(changed.seconds - unchanged.seconds).toFixed(2)} s vs L = ${ideal} s, N x L = ${n * ideal} s`,
         );
       } finally {
         ws.dispose();

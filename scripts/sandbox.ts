@@ -46,6 +46,8 @@ export function sandboxEnv(p: SandboxPaths, base: NodeJS.ProcessEnv = process.en
     PULUMI_BACKEND_URL: `file://${p.backend}`,
     PULUMI_CONFIG_PASSPHRASE: base.PULUMI_CONFIG_PASSPHRASE ?? SANDBOX_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",
+    // Diffs in parallel, as the workflows run them: the Bicep what-ifs overlap (npm run bench:engine).
+    PULUMI_PARALLEL_DIFF: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     DELIVERY_SANDBOX_DIR: p.dir,
     DELIVERY_AUDIT_DIR: base.DELIVERY_AUDIT_DIR ?? path.join(p.dir, "audit"),
@@ -195,7 +197,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   await ensureSandbox(p);
   const env = sandboxEnv(p);
   if (parsed.command === "env") {
-    for (const k of ["PATH", "PULUMI_HOME", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_SKIP_UPDATE_CHECK", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "DELIVERY_SANDBOX_DIR", "DELIVERY_AUDIT_DIR"]) {
+    for (const k of ["PATH", "PULUMI_HOME", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_SKIP_UPDATE_CHECK", "PULUMI_PARALLEL_DIFF", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "DELIVERY_SANDBOX_DIR", "DELIVERY_AUDIT_DIR"]) {
       process.stdout.write(`export ${k}=${JSON.stringify(env[k])}\n`);
     }
     return 0;

@@ -105,6 +105,8 @@ export function pulumiEnv(cfg: StackConfig, githubToken: string): Record<string,
     PULUMI_BACKEND_URL: expr("vars.PULUMI_BACKEND_URL"),
     PULUMI_CONFIG_PASSPHRASE: expr("secrets.PULUMI_CONFIG_PASSPHRASE"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
+    // Diffs in parallel: the Bicep provider's what-ifs then overlap instead of queueing (npm run bench:engine).
+    PULUMI_PARALLEL_DIFF: "true",
     GITHUB_OWNER: cfg.owner,
     GITHUB_TOKEN: githubToken,
   };
