@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RETRY_POLICY, realSleep, resolveRetryPolicy } from "../../core/retry";
 import { MissingReferenceError } from "../../core/bicep/files";
 import { BicepLintError } from "../../core/bicep/lint";
+import { fetchStatus } from "../../core/validate";
 import { digest, type WhatIfDigest } from "../../core/whatif";
 import {
   DeploymentError,
@@ -121,12 +122,6 @@ export function toSpec(props: BicepDeploymentProps): BicepDeploymentSpec {
 
 function pulumiLogger(): Logger {
   return { info: (m) => void pulumi.log.info(m), warn: (m) => void pulumi.log.warn(m) };
-}
-
-async function fetchStatus(url: string, timeoutMs: number): Promise<number> {
-  const res = await fetch(url, { method: "GET", redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
-  await res.body?.cancel();
-  return res.status;
 }
 
 function context(spec: BicepDeploymentSpec, deps: ProviderDeps): DeployContext {
