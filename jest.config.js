@@ -1,6 +1,7 @@
-// Jest runs the TypeScript sources through swc (type-checking is `tsc`, run by `npm test` first).
-// Some dependencies (execa, Octokit) ship only as ES modules; Jest on Node 20 cannot require
-// those natively, so exactly the packages that declare `"type": "module"` are transformed too.
+// Jest runs the TypeScript sources through ts-jest without type-checking (`tsc`, run by `npm test`
+// first, does that). Some dependencies (execa, Octokit) ship only as ES modules; Jest on Node 20
+// cannot require those natively, so exactly the packages that declare `"type": "module"` are
+// turned into CommonJS by babel-jest.
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -38,7 +39,8 @@ module.exports = {
   // The engine tests run the real Pulumi CLI for minutes: `npm run test:engine` (jest.engine.config.js).
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/engine/"],
   transform: {
-    "^.+\\.(t|j|mj)s$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
+    "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }],
+    "^.+\\.m?js$": ["babel-jest", { babelrc: false, configFile: false, plugins: ["@babel/plugin-transform-export-namespace-from", "@babel/plugin-transform-modules-commonjs"] }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esm.join("|")})/)`],
   // unicorn-magic (used by execa) exports only an "import" condition, which Jest's CommonJS resolver skips.

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { transformFileSync } from "@swc/core";
+import * as ts from "typescript";
 import { execa } from "execa";
 import { bicepProvider, implModulePath, missingImplMessage } from "../../../providers/bicep";
 import { FAKE_AZ_DIR } from "../../fakes/az/fake-az";
@@ -23,7 +23,8 @@ function compile(out: string): void {
   const walk = (dir: string): string[] =>
     fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
   for (const file of dirs.flatMap(walk)) {
-    const { code } = transformFileSync(path.join(ROOT, file), { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" }, sourceMaps: false });
+    const source = fs.readFileSync(path.join(ROOT, file), "utf8");
+    const code = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true }, fileName: file }).outputText;
     const target = path.join(out, file.replace(/\.ts$/, ".js"));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, code);
