@@ -150,6 +150,8 @@ langhost_ok() {
     if [ "$(head -c 2 "$bin")" = '#!' ] && [ "$(sed -n 2p "$bin")" = "$NODE_HOST_MARKER" ]; then
         js=$(sed -n "s/^HOST_JS='\(.*\)'\$/\1/p" "$bin" | head -n1)
         if [ -z "$js" ] || [ ! -f "$js" ]; then echo "its launcher points at ${js:-nothing}, which no longer exists"; return 1; fi
+        # Another checkout's host may be older or newer than this one's: run this checkout's.
+        if [ "$js" != "$NODE_HOST_JS" ]; then echo "its launcher runs another checkout's host ($js), not this one's ($NODE_HOST_JS)"; return 1; fi
         [ -z "${PULUMI_LANGUAGE_NODEJS_BIN:-}" ] || { echo "PULUMI_LANGUAGE_NODEJS_BIN is set"; return 1; }
         return 0
     fi
