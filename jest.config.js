@@ -34,6 +34,8 @@ const esm = esmOnlyPackages(path.join(__dirname, "node_modules")).map((n) => n.r
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
+  // Every core: Jest's default leaves one idle, which on a 2-core machine means a single worker.
+  maxWorkers: "100%",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   // The engine tests run the real Pulumi CLI for minutes: `npm run test:engine` (jest.engine.config.js).

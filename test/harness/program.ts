@@ -94,6 +94,14 @@ function mockId(type: string, name: string, inputs: Record<string, any>): string
   return `${name}-id`;
 }
 
+let loaded: { pulumi: typeof pulumiType; program: () => Promise<Record<string, unknown>> } | undefined;
+
+/** The SDK and index.ts's exported program function, loaded once; each call of the function is one run. */
+function loadProgram(): NonNullable<typeof loaded> {
+  loaded ??= { pulumi: require("@pulumi/pulumi"), program: require("../../index") };
+  return loaded;
+}
+
 export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): Promise<ProgramRun> {
   const { config, secretKeys } = readStackFile(REPO_ROOT, stack);
   for (const key of opts.removeConfig ?? []) delete config[key];
@@ -106,11 +114,12 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
 
   let outputs: Record<string, unknown> = {};
   let failure: unknown;
-  await jest.isolateModulesAsync(async () => {
-    // A fresh copy of the SDK per evaluation: its run state lives on the global object.
+  {
+    // The SDK keeps a run's state on the global object: a fresh store per evaluation, while the
+    // modules (the SDK, the provider SDKs, the program) load once per test file.
     (globalThis as any).globalStore = undefined;
     (globalThis as any).stackResource = undefined;
-    const pulumi: typeof pulumiType = require("@pulumi/pulumi");
+    const { pulumi, program } = loadProgram();
     pulumi.runtime.setAllConfig(config, secretKeys);
     await pulumi.runtime.setMocks(
       {
@@ -141,14 +150,13 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
       return register(req, callback);
     };
     try {
-      const program = require("../../index");
-      const result = await (typeof program === "function" ? program() : program);
+      const result = await program();
       outputs = await unwrapAll(pulumi, result ?? {});
       await pulumi.runtime.disconnect();
     } catch (err) {
       failure = err;
     }
-  });
+  }
   // The resources registered before the failure, so tests can assert that nothing was created.
   if (failure) throw Object.assign(failure as object, { registered: resources });
 
