@@ -45,27 +45,23 @@ export interface AzureEnvironmentArgs {
 
 /** The subjects the deploy identity trusts, validated; throws listing every problem. */
 export function deploySubjects(args: Pick<AzureEnvironmentArgs, "repository" | "environment" | "additionalSubjects">): string[] {
-  const subjects = [environmentSubject(args.repository, args.environment), ...(args.additionalSubjects ?? [])];
-  const problems = subjects.flatMap((s) => subjectProblems(s, args.repository));
-  const duplicate = subjects.find((s, i) => subjects.indexOf(s) !== i);
-  if (duplicate) problems.push(`subject "${duplicate}" is listed twice in [additionalSubjects]`);
-  if (subjects.length > MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
-    problems.push(`${subjects.length} federated credentials requested; Azure allows at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity (remove some [additionalSubjects])`);
-  }
-  if (problems.length > 0) throw new Error(`environment ${args.environment}: ${problems.join("; ")}`);
-  return subjects;
+  return checkedSubjects(args.repository, args.environment, [environmentSubject(args.repository, args.environment), ...(args.additionalSubjects ?? [])], "additionalSubjects", "");
 }
 
 /** The subjects the read-only preview identity trusts: pull requests, plus `readerSubjects`. */
 export function previewSubjects(args: Pick<AzureEnvironmentArgs, "repository" | "environment" | "readerSubjects">): string[] {
-  const subjects = [`repo:${args.repository}:pull_request`, ...(args.readerSubjects ?? [])];
-  const problems = subjects.flatMap((s) => subjectProblems(s, args.repository));
+  return checkedSubjects(args.repository, args.environment, [`repo:${args.repository}:pull_request`, ...(args.readerSubjects ?? [])], "readerSubjects", " for the preview identity");
+}
+
+/** One identity's subjects, each exact and of this repository, unique, within Azure's limit; throws listing every problem. */
+function checkedSubjects(repository: string, environment: string, subjects: string[], argument: string, identity: string): string[] {
+  const problems = subjects.flatMap((s) => subjectProblems(s, repository));
   const duplicate = subjects.find((s, i) => subjects.indexOf(s) !== i);
-  if (duplicate) problems.push(`subject "${duplicate}" is listed twice in [readerSubjects]`);
+  if (duplicate) problems.push(`subject "${duplicate}" is listed twice in [${argument}]`);
   if (subjects.length > MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
-    problems.push(`${subjects.length} federated credentials requested for the preview identity; Azure allows at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity`);
+    problems.push(`${subjects.length} federated credentials requested${identity}; Azure allows at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity (remove some [${argument}])`);
   }
-  if (problems.length > 0) throw new Error(`environment ${args.environment}: ${problems.join("; ")}`);
+  if (problems.length > 0) throw new Error(`environment ${environment}: ${problems.join("; ")}`);
   return subjects;
 }
 
