@@ -465,6 +465,16 @@ function evaluateEnvironment(pipeline: readonly PipelineEnvironment[], index: nu
  * Evaluates the whole pipeline. Total and deterministic: any facts give exactly one state per
  * environment and never throw; the same facts always give the same report.
  */
+/** An environment whose facts cannot all be true: reported, with "investigate", never guessed. */
+function contradictory(env: PipelineEnvironment, reason: string): Local {
+  return {
+    report: { name: env.name, branch: env.branch, state: "contradictory", deployment: null, deployedSha: null, lastKnownGoodSha: null, rolledBackFrom: null, validations: [], soakUntil: null, failure: null, blocking: [], contradictions: [reason] },
+    wants: [{ kind: "investigate", environment: env.name, reason }],
+    goodShas: new Set(),
+    latest: null,
+  };
+}
+
 export function evaluatePromotion(pipeline: readonly PipelineEnvironment[], facts: PromotionFacts): PromotionReport {
   const contradictions: { environment: string | null; message: string }[] = [];
   const known = new Set(pipeline.map((e) => e.name));
@@ -478,26 +488,8 @@ export function evaluatePromotion(pipeline: readonly PipelineEnvironment[], fact
 
   const locals = pipeline.map((env, i) => {
     const f = facts.environments.filter((e) => e.name === env.name);
-    if (f.length > 1) {
-      const reason = `facts list ${env.name} more than once`;
-      const l: Local = {
-        report: { name: env.name, branch: env.branch, state: "contradictory", deployment: null, deployedSha: null, lastKnownGoodSha: null, rolledBackFrom: null, validations: [], soakUntil: null, failure: null, blocking: [], contradictions: [reason] },
-        wants: [{ kind: "investigate", environment: env.name, reason }],
-        goodShas: new Set(),
-        latest: null,
-      };
-      return l;
-    }
-    if (!validTime(facts.now)) {
-      const reason = `the facts' time is not a timestamp: "${facts.now}"`;
-      const l: Local = {
-        report: { name: env.name, branch: env.branch, state: "contradictory", deployment: null, deployedSha: null, lastKnownGoodSha: null, rolledBackFrom: null, validations: [], soakUntil: null, failure: null, blocking: [], contradictions: [reason] },
-        wants: [{ kind: "investigate", environment: env.name, reason }],
-        goodShas: new Set(),
-        latest: null,
-      };
-      return l;
-    }
+    if (f.length > 1) return contradictory(env, `facts list ${env.name} more than once`);
+    if (!validTime(facts.now)) return contradictory(env, `the facts' time is not a timestamp: "${facts.now}"`);
     return evaluateEnvironment(pipeline, i, f[0] ?? emptyFacts(env.name), facts);
   });
   for (const l of locals) for (const c of l.report.contradictions) if (!contradictions.some((x) => x.environment === l.report.name && x.message === c)) contradictions.push({ environment: l.report.name, message: c });
