@@ -2,9 +2,10 @@
  * Benchmark for `delivery graft-status`: builds a synthetic Graft repository (by default 1,000
  * prompts with 10 deps each, every document generated and signed, graft.lock.json, dvc.yaml and
  * dvc.lock with DVC's md5s), changes a few deps, and times the real CLI in a fresh Node process:
- * once cold (no hash cache) and several times warm (hash cache in .graft/cache).
+ * once cold (no hash cache) and several times warm (hash cache in .graft/cache); and, in the same
+ * run, the real `dvc status --json` on the same repository when DVC is on PATH, with the ratio.
  *
- *     npm run build && node dist/scripts/bench-graft.js [--prompts 1000] [--deps 10] [--shared 0] [--runs 5] [--keep]
+ *     npm run build && node dist/scripts/bench-graft.js [--prompts 1000] [--deps 10] [--shared 0] [--runs 5] [--keep] [--cli bin/delivery.js]
  *
  * `--shared N` draws N of each prompt's deps from a pool shared by all prompts (default 0: every
  * dep is its own file, the worst case). "Cold" means no hash cache; the OS page cache is warm
@@ -25,13 +26,16 @@ interface Options {
   shared: number;
   runs: number;
   keep: boolean;
+  /** The `delivery` entry point to time. Defaults to bin/delivery.js of this checkout. */
+  cli: string | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { prompts: 1000, deps: 10, shared: 0, runs: 5, keep: false };
+  const opts: Options = { prompts: 1000, deps: 10, shared: 0, runs: 5, keep: false, cli: undefined };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, "");
     if (key === "keep") opts.keep = true;
+    else if (key === "cli") opts.cli = path.resolve(argv[++i]);
     else if (key in opts) (opts as unknown as Record<string, number>)[key] = Number(argv[++i]);
     else throw new Error(`unknown option ${argv[i]}`);
   }
@@ -71,7 +75,7 @@ function buildRepository(root: string, opts: Options): { files: number } {
     const output = `docs/d${id}.md`;
     const body = `Document module ${id}: what each function computes and how they fit together.\n`;
     const promptText = write(prompt, `---\ndeps:\n${deps.map((d) => `  - ${d}`).join("\n")}\n---\n${body}`);
-    const doc = write(output, renderSignedDocument(`# Module ${id}\n\n${"Generated text. ".repeat(40)}\n`, { model: MODEL, rev: "bench01", date: "2025-11-04" }));
+    const doc = write(output, renderSignedDocument(`# Module ${id}\n\n${"Generated text. ".repeat(40)}\n`, { model: MODEL, sig: sha256Hex(`pack ${id}`), rev: "bench01", date: "2025-11-04" }));
     files += 2;
     records[output] = { prompt, model: MODEL, instructionsSha256: sha256Hex(body), deps: Object.fromEntries(deps.map((d) => [d, sha256Hex(content.get(d)!)])), outputSha256: sha256Hex(doc) };
     const stage = `d${id}`;
@@ -115,10 +119,28 @@ function describe(t: CliTiming): string {
   return `${t.ms.toFixed(0)} ms wall${t.cpuMs !== undefined ? `, ${t.cpuMs.toFixed(0)} ms CPU` : ""}, of which computeStatus ${t.statusMs} ms`;
 }
 
+/** `dvc status --json` on the repository (after `dvc init --no-scm`), or undefined without DVC. */
+function timeDvc(root: string, runs: number): { version: string; medianMs: number; fastestMs: number; stages: string[] } | undefined {
+  const version = spawnSync("dvc", ["--version"], { encoding: "utf8" });
+  if (version.status !== 0) return undefined;
+  if (!existsSync(path.join(root, ".dvc"))) spawnSync("dvc", ["init", "--no-scm", "-q"], { cwd: root });
+  const times: number[] = [];
+  let stages: string[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    const res = spawnSync("dvc", ["status", "--json"], { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (res.status !== 0) throw new Error(`dvc status failed (${res.status}): ${res.stderr}`);
+    stages = Object.keys(JSON.parse(res.stdout) as object).sort();
+  }
+  times.sort((a, b) => a - b);
+  return { version: `dvc ${version.stdout.trim()}`, medianMs: times[Math.floor(times.length / 2)], fastestMs: times[0], stages };
+}
+
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
   const root = mkdtempSync(path.join(tmpdir(), "graft-bench-"));
-  const cli = path.resolve(__dirname, "..", "..", "bin", "delivery.js");
+  const cli = opts.cli ?? path.resolve(__dirname, "..", "..", "bin", "delivery.js");
   try {
     const built = Date.now();
     const { files } = buildRepository(root, opts);
@@ -142,6 +164,7 @@ function main(): void {
     const inProcessWarm = performance.now() - t1;
 
     const byWall = [...warm].sort((a, b) => a.ms - b.ms);
+    const dvc = timeDvc(root, opts.runs);
     const helpStarted = process.hrtime.bigint();
     spawnSync(process.execPath, [cli, "--help"]);
     const startup = Number(process.hrtime.bigint() - helpStarted) / 1e6;
@@ -152,6 +175,13 @@ function main(): void {
         `  warm (${warm[0].cached} files from the hash cache, ${warm[0].hashed} hashed), ${opts.runs} runs: median ${describe(byWall[Math.floor(byWall.length / 2)])}; fastest ${describe(byWall[0])}`,
         `computeStatus in process: cold ${inProcessCold.toFixed(0)} ms, warm ${inProcessWarm.toFixed(0)} ms`,
         `stale documents: ${cold.stale} (the same warm: ${warm.every((w) => w.stale === cold.stale) && status.documents.filter((d) => d.stale).length === cold.stale})`,
+        dvc === undefined
+          ? "dvc status: DVC is not on PATH (python3 -m venv /tmp/dvcvenv && /tmp/dvcvenv/bin/pip install -r requirements-dvc.txt), not measured"
+          : [
+              `dvc status --json (${dvc.version}), ${opts.runs} runs: median ${dvc.medianMs.toFixed(0)} ms wall, fastest ${dvc.fastestMs.toFixed(0)} ms; stages it lists: ${dvc.stages.join(", ")}`,
+              `  stages graft-status's dvc report lists: ${Object.keys(status.dvc?.status ?? {}).sort().join(", ")}`,
+              `ratio (median wall): dvc status / warm graft-status = ${(dvc.medianMs / byWall[Math.floor(byWall.length / 2)].ms).toFixed(1)}x; / warm computeStatus = ${(dvc.medianMs / byWall[Math.floor(byWall.length / 2)].statusMs).toFixed(1)}x`,
+            ].join("\n"),
         "",
       ].join("\n"),
     );

@@ -38,10 +38,13 @@ export function resolveGraftOptions(io: CliIo, opts: GraftCliOptions): ResolvedG
   return { root, config, awsRegion: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION, availableModels: [config.defaultModel] };
 }
 
-/** Runs the staleness check, turning bad input into CliErrors. */
-export function graftStatusOrFail(root: string, config: GraftConfig, cache: boolean): GraftStatus {
+/**
+ * Runs the staleness check, turning bad input into CliErrors. `missingDeps`: "report" lists a
+ * deleted dep per document (status), "fail" rejects it before anything is generated.
+ */
+export function graftStatusOrFail(root: string, config: GraftConfig, cache: boolean, missingDeps: "fail" | "report"): GraftStatus {
   try {
-    return computeStatus(root, config, { cache });
+    return computeStatus(root, config, { cache, missingDeps });
   } catch (err) {
     if (err instanceof GraftValidationError || err instanceof DvcFileError || err instanceof RecordFileError) throw new CliError(err.message);
     throw err;
@@ -67,6 +70,7 @@ export function graftStatusJson(status: GraftStatus): unknown {
       dvc: d.dvc,
     })),
     dvc: status.dvc,
+    outOfStep: status.outOfStep,
     warnings: status.warnings,
     stats: status.stats,
   };
@@ -79,15 +83,18 @@ export function registerGraftStatus(program: Command, io: CliIo): void {
     .option("--root <dir>", "repository root", ".")
     .option("--stack <name>", "read the graft config from Pulumi.<name>.yaml (default: the config defaults)")
     .option("--json", "print one JSON object")
-    .option("--check", "exit 1 when any document is stale")
+    .option("--check", "exit 1 when any document is stale or dvc.yaml is out of step with the prompts")
     .option("--no-cache", "ignore and do not write the hash cache in .graft/cache")
     .action((opts: { root: string; stack?: string; json?: boolean; check?: boolean; cache: boolean }) => {
       const resolved = resolveGraftOptions(io, opts);
-      const status = graftStatusOrFail(resolved.root, resolved.config, opts.cache);
+      const status = graftStatusOrFail(resolved.root, resolved.config, opts.cache, "report");
       io.stdout(opts.json ? `${JSON.stringify(graftStatusJson(status), null, 2)}\n` : formatStatus(status));
       const stale = status.documents.filter((d) => d.stale).length;
-      if (opts.check && stale > 0) {
-        throw new CliError(`${stale} Graft document${stale === 1 ? " is" : "s are"} stale; regenerate with \`pulumi up\` or \`delivery graft-generate\` and commit the result`, 1);
-      }
+      if (!opts.check) return;
+      const failures = [
+        stale > 0 ? `${stale} Graft document${stale === 1 ? " is" : "s are"} stale; regenerate with \`pulumi up\` or \`delivery graft-generate\` and commit the result` : "",
+        status.outOfStep.length > 0 ? "dvc.yaml is out of step with the prompts; run `delivery graft-sync` and commit dvc.yaml" : "",
+      ].filter(Boolean);
+      if (failures.length > 0) throw new CliError(failures.join("; "), 1);
     });
 }

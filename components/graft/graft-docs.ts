@@ -20,7 +20,7 @@ export interface GraftDocsArgs {
    * to the Pulumi program's working directory. Must be an existing directory. Defaults to ".".
    */
   readonly rootDir?: string;
-  /** The stack's `graft` configuration: prompt globs, generator argv, default model, timeout. */
+  /** The stack's `graft` configuration: prompt globs, generator (built-in Bedrock, or an argv), model table, default model, timeout. */
   readonly config: GraftConfig;
   /**
    * AWS region the generator invokes Bedrock in; exported as AWS_REGION when the environment has
@@ -62,8 +62,8 @@ export function graftDocsArgsProblems(args: GraftDocsArgs, cwd: string = process
   }
   if (!isDir) problems.push(`[rootDir] must be an existing directory; received "${args.rootDir ?? "."}" (resolved to ${root}). Point it at the repository root.`);
   if (args.config.promptGlobs.length === 0) problems.push("[config.promptGlobs] must list at least one glob; received []. Use e.g. [\"**/*.prompt.md\"].");
-  if (args.config.generatorCommand.length === 0 || args.config.generatorCommand[0].trim() === "") {
-    problems.push(`[config.generatorCommand] must start with an executable; received ${JSON.stringify(args.config.generatorCommand)}. Use e.g. ["graft", "generate", "{prompt}"].`);
+  if (args.config.generatorCommand.length > 0 && args.config.generatorCommand[0].trim() === "") {
+    problems.push(`[config.generatorCommand] must start with an executable, or be empty for the built-in Bedrock generator; received ${JSON.stringify(args.config.generatorCommand)}.`);
   }
   if (!(args.config.timeoutSeconds > 0)) problems.push(`[config.timeoutSeconds] must be a positive number of seconds; received ${args.config.timeoutSeconds}.`);
   const delays = args.throttleDelaysMs;
@@ -99,6 +99,7 @@ export function graftDocumentInputs(doc: DocumentStatus, args: GraftDocsArgs, ro
     staleReasons: doc.messages,
     generator: {
       command: args.config.generatorCommand,
+      models: args.config.models,
       timeoutSeconds: args.config.timeoutSeconds,
       // Bedrock's throttling recovers over tens of seconds; these match Graft's documented backoff.
       throttleDelaysMs: args.throttleDelaysMs ?? DEFAULT_RETRY_POLICY.throttleDelaysMs,
@@ -129,7 +130,7 @@ export class GraftDocs extends pulumi.ComponentResource {
       // problem is in the message, and no document resource exists yet.
       throw new pulumi.ResourceError(err instanceof Error ? err.message : String(err), this);
     }
-    for (const warning of this.status.warnings) pulumi.log.warn(warning, this);
+    for (const warning of [...this.status.outOfStep, ...this.status.warnings]) pulumi.log.warn(warning, this);
 
     const children = new Map<string, GraftDocument>();
     for (const doc of this.status.documents) {

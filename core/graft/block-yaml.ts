@@ -164,3 +164,76 @@ function coreSchema(text: string): unknown {
   if (/^\.(?:nan|NaN|NAN)$/.test(text)) return NaN;
   return text;
 }
+
+// Plain scalars YAML 1.1 readers (PyYAML, older ruamel) take as booleans or null; always quoted.
+const YAML11_SPECIAL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+
+/**
+ * A string as a YAML scalar that every reader reads back as the same string: plain when this
+ * module's reader (and so the core schema) takes it as that string and no YAML 1.1 reader sees a
+ * boolean, otherwise single-quoted, or double-quoted JSON when it holds line breaks or controls.
+ */
+export function yamlString(value: string): string {
+  if (value !== "" && !YAML11_SPECIAL.test(value) && !/^\s|\s$/.test(value)) {
+    const parsed = parseBlockYaml(`k: ${value}`) as { k?: unknown } | undefined;
+    if (parsed?.k === value) return value;
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(value)) return JSON.stringify(value);
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function emitScalar(value: unknown): string {
+  if (typeof value === "string") return yamlString(value);
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return yamlString(String(value));
+}
+
+function isEmptyCollection(value: unknown): string | undefined {
+  if (Array.isArray(value) && value.length === 0) return "[]";
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0) return "{}";
+  return undefined;
+}
+
+function emitMapping(map: Record<string, unknown>, indent: number, out: string[], firstPrefix?: string): void {
+  let first = true;
+  for (const [key, value] of Object.entries(map)) {
+    const lead = first && firstPrefix !== undefined ? firstPrefix : " ".repeat(indent);
+    first = false;
+    const head = `${lead}${yamlString(key)}:`;
+    const empty = isEmptyCollection(value);
+    if (empty !== undefined) out.push(`${head} ${empty}`);
+    else if (Array.isArray(value)) {
+      out.push(head);
+      emitSequence(value, indent, out);
+    } else if (typeof value === "object" && value !== null) {
+      out.push(head);
+      emitMapping(value as Record<string, unknown>, indent + 2, out);
+    } else out.push(`${head} ${emitScalar(value)}`);
+  }
+}
+
+function emitSequence(list: readonly unknown[], indent: number, out: string[]): void {
+  const pad = " ".repeat(indent);
+  for (const item of list) {
+    const empty = isEmptyCollection(item);
+    if (empty !== undefined) out.push(`${pad}- ${empty}`);
+    else if (Array.isArray(item)) {
+      out.push(`${pad}-`);
+      emitSequence(item, indent + 2, out);
+    } else if (typeof item === "object" && item !== null) emitMapping(item as Record<string, unknown>, indent + 2, out, `${pad}- `);
+    else out.push(`${pad}- ${emitScalar(item)}`);
+  }
+}
+
+/**
+ * Block-style YAML for plain data (mappings, sequences, strings, numbers, booleans, null) in the
+ * layout DVC and PyYAML write: sequence items at their key's indentation, two spaces per level.
+ * This module's reader reads it back unchanged.
+ */
+export function emitBlockYaml(value: Record<string, unknown>): string {
+  const out: string[] = [];
+  emitMapping(value, 0, out);
+  return out.length === 0 ? "{}\n" : `${out.join("\n")}\n`;
+}

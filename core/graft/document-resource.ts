@@ -7,10 +7,13 @@
 import * as path from "node:path";
 import { DEFAULT_RETRY_POLICY } from "./failures";
 import { adoptDocument, generateDocument, type GenerateResult } from "./generate";
+import type { ModelTable } from "./models";
 
 export interface GraftGeneratorSettings {
-  /** The generator argv with `{prompt}`, `{output}`, `{stage}`, `{model}` placeholders. */
+  /** The generator argv with `{prompt}`, `{output}`, `{stage}`, `{model}` placeholders; empty for the built-in Bedrock generator. */
   readonly command: readonly string[];
+  /** Model names to what Bedrock invokes (graft.models). */
+  readonly models: ModelTable;
   readonly timeoutSeconds: number;
   /** Backoff before each retry of a throttled generation. */
   readonly throttleDelaysMs: readonly number[];
@@ -45,6 +48,8 @@ export interface GraftDocumentOutputs extends Omit<GraftDocumentInputs, "staleRe
   readonly outputSha256: string;
   /** Its signature line. */
   readonly signature: string;
+  /** The model really called (the Bedrock id or inference profile invoked, or the one a command's signature names). */
+  readonly modelCalled: string;
   readonly durationMs: number;
   readonly attempts: number;
   /** False when the document was already up to date and was adopted without generating. */
@@ -88,6 +93,7 @@ export async function applyGraftDocument(inputs: GraftDocumentInputs, options: A
       model: inputs.model,
       deps: Object.keys(inputs.deps),
       command: inputs.generator.command,
+      models: inputs.generator.models,
       timeoutMs: inputs.generator.timeoutSeconds * 1000,
       retry: { ...DEFAULT_RETRY_POLICY, throttleDelaysMs: inputs.generator.throttleDelaysMs },
       awsRegion: inputs.generator.awsRegion,
@@ -102,6 +108,7 @@ export async function applyGraftDocument(inputs: GraftDocumentInputs, options: A
     staleReasons: [],
     outputSha256: result.outputSha256,
     signature: result.signature,
+    modelCalled: result.model,
     durationMs: result.durationMs,
     attempts: result.attempts,
     generated: result.generated,

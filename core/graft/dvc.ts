@@ -19,7 +19,7 @@ import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { parseBlockYaml } from "./block-yaml";
 import type { ContentHasher, FileDigest } from "./hashing";
-import { normaliseRepoPath } from "./front-matter";
+import { normaliseRepoPath } from "./text";
 
 export interface DvcOut {
   readonly path: string;
@@ -97,6 +97,11 @@ export function readDvcPipeline(root: string, hasher?: ContentHasher): DvcPipeli
   const lockData = load("dvc.lock");
   const lock = lockData === undefined ? undefined : readLock(lockData);
   return { stages, lock, cacheDir: readCacheDir(root) };
+}
+
+/** Parses dvc.yaml or dvc.lock text (fast block reader, the `yaml` package for anything else); throws DvcFileError. */
+export function parseDvcFile(name: string, text: string): unknown {
+  return parseYamlFile(name, text);
 }
 
 function parseYamlFile(name: string, text: string): unknown {
@@ -237,14 +242,6 @@ function workspaceStatus(hasher: ContentHasher, p: string, entry: DvcLockEntry |
   const actual = hashFor(digest, hashName);
   if (actual === undefined || entry?.md5 !== actual) return "modified";
   return undefined;
-}
-
-/**
- * What `dvc status --json` reports for one stage (an empty array when it is up to date), or
- * undefined when the stage is unsupported.
- */
-export function dvcStageStatus(pipeline: DvcPipeline, stage: DvcStage, hasher: ContentHasher): DvcStageStatus | undefined {
-  return stageUnsupported(pipeline, stage, hasher) === undefined ? computeStageStatus(pipeline, stage, hasher) : undefined;
 }
 
 /** Why a stage cannot be evaluated exactly here, or undefined when it can. */

@@ -25,9 +25,9 @@ export interface GenerationFailurePattern {
 
 /** Checked in order; the first match wins. */
 const PATTERNS: readonly GenerationFailurePattern[] = [
-  { category: "no-credentials", pattern: /NoCredentialsError|Unable to locate credentials|CredentialsProviderError|Could not load credentials|ExpiredToken(?:Exception)?|security token included in the request is (?:expired|invalid)|UnrecognizedClientException|InvalidIdentityToken/i },
+  { category: "no-credentials", pattern: /NoCredentialsError|Unable to locate credentials|CredentialsProviderError|Could not load credentials|ExpiredToken(?:Exception)?|security token included in the request is (?:expired|invalid)|UnrecognizedClientException|InvalidIdentityToken|MissingAuthenticationToken/i },
   { category: "access-denied", pattern: /AccessDeniedException|not authorized to perform:? bedrock:/i },
-  { category: "model-not-found", pattern: /ModelNotFoundException|model identifier is invalid|ResourceNotFoundException[^\n]*model|model[^\n]*not (?:available|supported|found) in (?:region|the region|[a-z]{2}-[a-z]+-\d)|Unknown model/i },
+  { category: "model-not-found", pattern: /ModelNotFoundException|model identifier is invalid|ResourceNotFoundException[^\n]*model|model[^\n]*not (?:available|supported|found) in (?:region|the region|[a-z]{2}-[a-z]+-\d)|Unknown model|on-demand throughput isn.t supported/i },
   { category: "throttled", pattern: /ThrottlingException|Rate exceeded|TooManyRequestsException|Too many requests|ServiceQuotaExceededException/i },
   { category: "read-timeout", pattern: /ReadTimeoutError|Read timed? ?out|ModelTimeoutException|ReadTimeout\b/i },
 ];
@@ -110,7 +110,8 @@ export function classifyGenerationFailure(output: string, ctx: ClassifyContext):
         reason: `model ${ctx.model} is not available${where} (ModelNotFoundException)`,
         fix: [
           known.length > 0 ? `Models that exist${where}: ${known.join(", ")}.` : `No list of models was available.`,
-          `Set \`model:\` in the prompt's front matter or graft.defaultModel to one of them (and keep it in aws.bedrockModelIds),`,
+          `Set \`model:\` in the prompt's front matter or graft.defaultModel to one of them (and keep it in aws.bedrockModelIds), or map the name in graft.models`,
+          `(\`inferenceProfile: true\` when Bedrock serves the model only through an inference profile),`,
           `or enable ${ctx.model} in the Bedrock console for this region. List them with \`aws bedrock list-foundation-models --region ${region ?? "REGION"} --by-output-modality TEXT\`.`,
         ].join(" "),
       };

@@ -14,7 +14,9 @@
 import type { Node as YamlNode } from "yaml";
 import { closestKey } from "../config";
 import { parseBlockYaml } from "./block-yaml";
-import { splitFrontMatter } from "./text";
+import { normaliseRepoPath, splitFrontMatter } from "./text";
+
+export { normaliseRepoPath };
 
 export interface FrontMatter {
   readonly deps: readonly string[];
@@ -33,22 +35,6 @@ export type ParsedPrompt =
   | { readonly ok: false; readonly problems: readonly PromptProblem[] };
 
 export const FRONT_MATTER_KEYS = ["deps", "model", "output"] as const;
-
-/** A repository-relative path in normal form, or a reason it is not one. */
-export function normaliseRepoPath(raw: string): { ok: true; path: string } | { ok: false; reason: string } {
-  // Already in normal form (the common case): no leading ./ or /, no empty, . or .. segments.
-  if (/^(?![./])[^\\\s:]+$/.test(raw) && !/(?:^|\/)\.{1,2}(?:\/|$)|\/\/|\/$/.test(raw)) return { ok: true, path: raw };
-  const trimmed = raw.trim();
-  if (trimmed === "") return { ok: false, reason: "is empty" };
-  if (trimmed.includes("\\")) return { ok: false, reason: "uses backslashes; write it with forward slashes" };
-  if (trimmed.startsWith("/") || /^[A-Za-z]:/.test(trimmed)) return { ok: false, reason: "is absolute; write it relative to the repository root" };
-  const parts = trimmed.split("/").filter((p) => p !== "" && p !== ".");
-  if (parts.includes("..")) return { ok: false, reason: "leaves the repository (contains ..)" };
-  if (parts.some((p) => p !== p.trim())) return { ok: false, reason: "has a path segment starting or ending with spaces" };
-  if (parts.length === 0) return { ok: false, reason: "names the repository root, not a file" };
-  if (/^[A-Za-z]:/.test(parts[0])) return { ok: false, reason: "is absolute; write it relative to the repository root" };
-  return { ok: true, path: parts.join("/") };
-}
 
 /**
  * Parses a prompt file. `fast: false` skips the quick reader and always uses the full YAML parser

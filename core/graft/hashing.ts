@@ -5,7 +5,7 @@
  * - `sha256`: what graft.lock.json records and what the Graft dynamic resources take as inputs;
  * - `md5`: DVC 3.x's file hash (`hash: md5` entries in dvc.lock) — the MD5 of the raw bytes;
  * - `md5Dos2unix`: DVC 2.x's file hash (dvc.lock entries without `hash:`), see {@link dvcMd5};
- * - `bodySha256`: for a file starting with a Graft signature, the SHA-256 of its body.
+ * - `signatureLine`: for a file starting with a Graft signature, that first line.
  *
  * An optional on-disk cache (`.graft/cache/hashes.json`) remembers digests keyed by
  * (path, size, mtime). It only saves re-reading unchanged files: staleness is always decided by
@@ -28,8 +28,6 @@ export interface FileDigest {
   readonly sha256: string;
   readonly md5: string;
   readonly md5Dos2unix: string;
-  /** SHA-256 of the bytes after the first line when the file starts with a Graft signature; otherwise null. */
-  readonly bodySha256: string | null;
   /** The first line (without its line break) when it starts with a Graft signature; otherwise null. */
   readonly signatureLine: string | null;
 }
@@ -86,31 +84,31 @@ function dos2unix(chunk: Uint8Array): Uint8Array {
   return out.subarray(0, n);
 }
 
-const SIGNATURE_PREFIX_BYTES = Buffer.from(SIGNATURE_PREFIX);
 
 /** Every digest of a file's content (size and mtime come from the caller's stat). */
 export function digestContent(content: Buffer, size: number, mtime: string): FileDigest {
   const md5 = dvcMd5(content, "md5");
   // md5-dos2unix differs from md5 only for text chunks that contain CRLF.
   const md5Dos2unix = content.indexOf("\r\n") < 0 ? md5 : dvcMd5(content, "md5-dos2unix");
-  let bodySha256: string | null = null;
   let signatureLine: string | null = null;
-  if (content.subarray(0, SIGNATURE_PREFIX_BYTES.length).equals(SIGNATURE_PREFIX_BYTES)) {
+  // The prefix is ASCII, so its bytes match exactly when they decode to it. (No module-level Buffer:
+  // the Graft provider captures this module, and the serializer cannot carry a Buffer.)
+  if (content.subarray(0, SIGNATURE_PREFIX.length).toString("utf8") === SIGNATURE_PREFIX) {
     const nl = content.indexOf(0x0a);
-    bodySha256 = sha256Hex(nl < 0 ? Buffer.alloc(0) : content.subarray(nl + 1));
     signatureLine = content
       .subarray(0, nl < 0 ? content.length : nl)
       .toString("utf8")
       .replace(/\r$/, "");
   }
-  return { size, mtime, sha256: sha256Hex(content), md5, md5Dos2unix, bodySha256, signatureLine };
+  return { size, mtime, sha256: sha256Hex(content), md5, md5Dos2unix, signatureLine };
 }
 
 /** Where the hash cache lives, relative to the repository root. */
-export const HASH_CACHE_FILE = ".graft/cache/hashes.json";
-const CACHE_VERSION = 2;
+const CACHE_FILE = ".graft/cache/hashes.json";
+export const HASH_CACHE_FILE = CACHE_FILE;
+const CACHE_VERSION = 3;
 
-type CacheRow = [size: number, mtime: string, sha256: string, md5: string, md5Dos2unix: string | null, bodySha256: string | null, signatureLine: string | null];
+type CacheRow = [size: number, mtime: string, sha256: string, md5: string, md5Dos2unix: string | null, signatureLine: string | null];
 
 export interface HasherStats {
   /** Files read and hashed this run. */
@@ -137,7 +135,7 @@ export class ContentHasher {
     readonly root: string,
     options: { readonly cache?: boolean } = {},
   ) {
-    this.cachePath = options.cache === false ? undefined : path.join(root, HASH_CACHE_FILE);
+    this.cachePath = options.cache === false ? undefined : path.join(root, CACHE_FILE);
     if (this.cachePath) this.loadCache(this.cachePath);
   }
 
@@ -182,7 +180,7 @@ export class ContentHasher {
     if (!this.cachePath || !this.dirty) return;
     const entries: Record<string, CacheRow> = {};
     for (const [p, d] of this.memo) {
-      if (d) entries[p] = [d.size, d.mtime, d.sha256, d.md5, d.md5Dos2unix === d.md5 ? null : d.md5Dos2unix, d.bodySha256, d.signatureLine];
+      if (d) entries[p] = [d.size, d.mtime, d.sha256, d.md5, d.md5Dos2unix === d.md5 ? null : d.md5Dos2unix, d.signatureLine];
     }
     try {
       mkdirSync(path.dirname(this.cachePath), { recursive: true });
@@ -203,7 +201,7 @@ export class ContentHasher {
     const row = this.diskRows.get(relPath);
     if (row && row[0] === st.size && row[1] === mtime && st.mtimeMs < this.cacheMtime) {
       this.stats.cached++;
-      return { size: row[0], mtime, sha256: row[2], md5: row[3], md5Dos2unix: row[4] ?? row[3], bodySha256: row[5], signatureLine: row[6] };
+      return { size: row[0], mtime, sha256: row[2], md5: row[3], md5Dos2unix: row[4] ?? row[3], signatureLine: row[5] };
     }
     let content: Buffer;
     try {
@@ -224,7 +222,7 @@ export class ContentHasher {
       const data = JSON.parse(readFileSync(cachePath, "utf8")) as { version?: number; entries?: Record<string, CacheRow>; derived?: Record<string, unknown> };
       if (data.version !== CACHE_VERSION || typeof data.entries !== "object" || data.entries === null) return;
       for (const [p, row] of Object.entries(data.entries)) {
-        if (Array.isArray(row) && row.length === 7) this.diskRows.set(p, row);
+        if (Array.isArray(row) && row.length === 6) this.diskRows.set(p, row);
       }
       for (const [key, value] of Object.entries(data.derived ?? {})) this.derivedDisk.set(key, value);
       this.cacheMtime = st.mtimeMs;

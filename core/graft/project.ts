@@ -90,6 +90,8 @@ export interface LoadOptions {
   readonly readText?: (relPath: string) => string;
   /** Maps an output to the dvc.yaml stage writing it, when there is one. */
   readonly stageFor?: (output: string) => string | undefined;
+  /** "fail": a dep that does not exist is a problem; "report": it is left for staleness to report as deleted. Defaults to "fail". */
+  readonly missingDeps?: "fail" | "report";
 }
 
 /**
@@ -151,7 +153,9 @@ export function buildProject(root: string, prompts: readonly string[], config: D
       bucket.set(dep, [...(bucket.get(dep) ?? []), doc.prompt]);
     }
   }
-  for (const [dep, needers] of [...missing].sort(([a], [b]) => a.localeCompare(b))) problems.push({ kind: "missing-dep", dep, prompts: needers });
+  if ((options.missingDeps ?? "fail") === "fail") {
+    for (const [dep, needers] of [...missing].sort(([a], [b]) => a.localeCompare(b))) problems.push({ kind: "missing-dep", dep, prompts: needers });
+  }
   for (const [dep, needers] of [...directories].sort(([a], [b]) => a.localeCompare(b))) problems.push({ kind: "directory-dep", dep, prompts: needers });
 
   // Generation order and cycles: an edge from each upstream output to the prompt that reads it.

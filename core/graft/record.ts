@@ -20,14 +20,18 @@ export const RECORD_VERSION = VERSION;
 export interface GenerationRecord {
   /** The prompt file, repository-relative. */
   readonly prompt: string;
-  /** The model the generator was asked to use. */
+  /** The model as the prompt (or graft.defaultModel) named it; staleness compares this. */
   readonly model: string;
+  /** The model really called (Bedrock model or inference-profile id, or the command's signature model). */
+  readonly modelCalled?: string;
   /** SHA-256 of the prompt's instructions (the body after the front matter). */
   readonly instructionsSha256: string;
   /** SHA-256 of every front-matter dep at generation time. */
   readonly deps: Readonly<Record<string, string>>;
   /** SHA-256 of the whole generated document (signature line included). */
   readonly outputSha256: string;
+  /** The document's signature line as generated: a different one later means another generation, not a hand edit. */
+  readonly signature?: string;
 }
 
 export interface RecordFile {
@@ -85,7 +89,9 @@ function recordProblems(data: unknown): string[] {
       hex.test(r.outputSha256) &&
       typeof r.deps === "object" &&
       r.deps !== null &&
-      Object.values(r.deps as Record<string, unknown>).every((v) => typeof v === "string" && hex.test(v));
+      Object.values(r.deps as Record<string, unknown>).every((v) => typeof v === "string" && hex.test(v)) &&
+      (r.modelCalled === undefined || typeof r.modelCalled === "string") &&
+      (r.signature === undefined || typeof r.signature === "string");
     if (!ok) problems.push(`documents["${output}"] needs prompt, model, instructionsSha256, deps and outputSha256 (SHA-256 hex)`);
   }
   return problems;
@@ -102,7 +108,15 @@ export function renderRecords(records: RecordFile): string {
   const documents: Record<string, GenerationRecord> = {};
   for (const output of Object.keys(records.documents).sort()) {
     const r = records.documents[output];
-    documents[output] = { prompt: r.prompt, model: r.model, instructionsSha256: r.instructionsSha256, deps: sortedObject(r.deps), outputSha256: r.outputSha256 };
+    documents[output] = {
+      prompt: r.prompt,
+      model: r.model,
+      ...(r.modelCalled !== undefined ? { modelCalled: r.modelCalled } : {}),
+      instructionsSha256: r.instructionsSha256,
+      deps: sortedObject(r.deps),
+      outputSha256: r.outputSha256,
+      ...(r.signature !== undefined ? { signature: r.signature } : {}),
+    };
   }
   return `${JSON.stringify({ version: VERSION, documents }, null, 2)}\n`;
 }

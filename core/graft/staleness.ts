@@ -20,6 +20,7 @@ import { dvcContentChanged, dvcStatus, type DvcPipeline, type DvcStage, type Dvc
 import { ContentHasher } from "./hashing";
 import { loadProject, type DiscoveryConfig, type PromptDocument } from "./project";
 import { readRecords, RECORD_FILE, type GenerationRecord } from "./record";
+import { pipelineDrift } from "./sync";
 import { parseSignatureLine, sha256Hex, splitFrontMatter } from "./text";
 
 export type DepChange = { readonly path: string; readonly change: "modified" | "added" | "removed" | "deleted" };
@@ -27,8 +28,9 @@ export type DepChange = { readonly path: string; readonly change: "modified" | "
 export type StaleReason =
   | { readonly kind: "output-missing"; readonly output: string }
   | { readonly kind: "output-unsigned" }
-  | { readonly kind: "output-edited"; readonly baseline: "graft.lock.json" | "dvc.lock"; readonly signatureMismatch: boolean }
-  | { readonly kind: "never-generated"; readonly output: string; readonly signatureMismatch: boolean }
+  | { readonly kind: "output-edited"; readonly baseline: "graft.lock.json" | "dvc.lock" }
+  | { readonly kind: "output-regenerated"; readonly signature: string }
+  | { readonly kind: "never-generated"; readonly output: string }
   | { readonly kind: "prompt-changed"; readonly baseline: "graft.lock.json" | "dvc.lock" }
   | { readonly kind: "model-changed"; readonly from: string; readonly to: string }
   | { readonly kind: "deps-changed"; readonly deps: readonly DepChange[] }
@@ -42,9 +44,11 @@ export function describeReason(reason: StaleReason): string {
     case "output-unsigned":
       return "output has no Graft signature line (edited by hand, or not written by Graft)";
     case "output-edited":
-      return `output edited by hand: it differs from the generated version recorded in ${reason.baseline}${reason.signatureMismatch ? " and its signature no longer matches its body" : ""}`;
+      return `output edited by hand: it differs from the generated version recorded in ${reason.baseline}`;
+    case "output-regenerated":
+      return `output regenerated without a record: its signature (${reason.signature}) is not the one ${RECORD_FILE} recorded, and neither ${RECORD_FILE} nor dvc.lock says what it was generated from`;
     case "never-generated":
-      return `never generated: neither ${RECORD_FILE} nor dvc.lock records ${reason.output}${reason.signatureMismatch ? "; its signature does not match its body (edited by hand?)" : ""}`;
+      return `never generated: neither ${RECORD_FILE} nor dvc.lock records ${reason.output}`;
     case "prompt-changed":
       return reason.baseline === "graft.lock.json" ? "prompt instructions changed" : "prompt file changed (instructions or front matter; dvc.lock records only its md5)";
     case "model-changed":
@@ -92,7 +96,9 @@ export interface GraftStatus {
   readonly documents: readonly DocumentStatus[];
   /** `dvc status --json` for every stage of dvc.yaml, or null without dvc.yaml. */
   readonly dvc: DvcStatusReport | null;
-  /** Things to fix that do not make a document stale (dvc.yaml out of sync with the prompts). */
+  /** Where dvc.yaml is out of step with the prompts (`graft-status --check` fails on any). */
+  readonly outOfStep: readonly string[];
+  /** Things to know that fail no check (dvc.yaml stages this module cannot evaluate). */
   readonly warnings: readonly string[];
   readonly stats: { readonly filesHashed: number; readonly filesFromCache: number; readonly durationMs: number };
 }
@@ -102,6 +108,12 @@ export interface StatusOptions {
   readonly cache?: boolean;
   /** A hasher to share with other work in the same run. */
   readonly hasher?: ContentHasher;
+  /**
+   * A dep that does not exist: "fail" rejects the prompts (nothing can be generated from them),
+   * "report" marks the documents reading it stale with the dep `deleted`, as `dvc status` does.
+   * Defaults to "fail".
+   */
+  readonly missingDeps?: "fail" | "report";
 }
 
 /** Validates the prompts (throws GraftValidationError) and reports every document's staleness. */
@@ -113,7 +125,7 @@ export function computeStatus(root: string, config: DiscoveryConfig, options: St
   const stages = new Map((pipeline?.stages ?? []).map((s) => [s.name, s]));
   for (const stage of pipeline?.stages ?? []) for (const out of stage.outs) if (!stageByOutput.has(out.path)) stageByOutput.set(out.path, stage.name);
 
-  const project = loadProject(root, config, { isFile: (p) => hasher.exists(p), stageFor: (o) => stageByOutput.get(o) });
+  const project = loadProject(root, config, { isFile: (p) => hasher.exists(p), stageFor: (o) => stageByOutput.get(o), missingDeps: options.missingDeps ?? "fail" });
   const records = readRecords(root).documents;
   const report = pipeline ? dvcStatus(pipeline, hasher) : null;
   const warnings: string[] = [];
@@ -124,14 +136,15 @@ export function computeStatus(root: string, config: DiscoveryConfig, options: St
     const status = documentStatus(doc, { hasher, records, pipeline, report, stageName: stageByOutput.get(doc.output), stages, staleOutputs: stale });
     if (status.stale) stale.add(doc.output);
     documents.push(status);
-    if (pipeline) warnings.push(...pipelineWarnings(doc, stages, stageByOutput.get(doc.output)));
   }
+  const outOfStep = pipeline ? pipelineDrift(project.documents, pipeline) : [];
   if (report) for (const [stage, why] of Object.entries(report.unsupported)) warnings.push(`dvc.yaml stage ${stage} ${why}, which graft-status does not evaluate; run \`dvc status ${stage}\` for it`);
   hasher.save();
   return {
     root,
     documents,
     dvc: report,
+    outOfStep,
     warnings,
     stats: { filesHashed: hasher.stats.hashed, filesFromCache: hasher.stats.cached, durationMs: Math.round(performance.now() - started) },
   };
@@ -155,7 +168,6 @@ function documentStatus(doc: PromptDocument, ctx: Context): DocumentStatus {
   const inputs: DocumentInputs = { model: doc.model, instructionsSha256: sha256Hex(splitFrontMatter(doc.text).body), deps, outputSha256: out?.sha256 ?? MISSING };
 
   const signature = out?.signatureLine ? parseSignatureLine(out.signatureLine) : undefined;
-  const signatureMismatch = signature !== undefined && out?.bodySha256 !== signature.sig;
   const dvcStage = ctx.stageName !== undefined ? ctx.stages.get(ctx.stageName) : undefined;
   const dvcSupported = dvcStage !== undefined && ctx.report !== null && ctx.report.unsupported[dvcStage.name] === undefined;
   const dvcEntries: DvcStageStatus | null = dvcSupported ? (ctx.report?.status[dvcStage.name] ?? []) : null;
@@ -170,16 +182,22 @@ function documentStatus(doc: PromptDocument, ctx: Context): DocumentStatus {
   let baseline: DocumentStatus["baseline"];
   if (record && (!out || record.outputSha256 === out.sha256 || dvcOutMatches !== true)) {
     baseline = "graft.lock.json";
-    if (out && record.outputSha256 !== out.sha256 && signature) reasons.push({ kind: "output-edited", baseline, signatureMismatch });
+    if (out && record.outputSha256 !== out.sha256 && signature) {
+      // A Graft-signed document with a new signature line was generated again, not edited by hand.
+      const regenerated = record.signature !== undefined && out.signatureLine !== record.signature;
+      reasons.push(regenerated ? { kind: "output-regenerated", signature: describeSignature(out.signatureLine!) } : { kind: "output-edited", baseline });
+    }
     reasons.push(...compareWithRecord(record, inputs));
     if (reasons.length === 0 && dvcEntries && dvcContentChanged(dvcEntries)) reasons.push({ kind: "dvc", stage: dvcStage!.name, status: dvcEntries });
   } else if (dvcLocked && dvcEntries) {
     baseline = "dvc.lock";
-    if (out && signature && dvcOutMatches === false) reasons.push({ kind: "output-edited", baseline, signatureMismatch });
+    if (out && signature && dvcOutMatches === false) reasons.push({ kind: "output-edited", baseline });
     reasons.push(...compareWithDvc(doc, dvcStage!.name, dvcEntries, dvcOutMatches !== undefined));
   } else {
     baseline = "none";
-    if (out) reasons.push({ kind: "never-generated", output: doc.output, signatureMismatch });
+    if (out) reasons.push({ kind: "never-generated", output: doc.output });
+    const deleted = Object.entries(deps).filter(([dep, hash]) => hash === MISSING && !doc.upstream.includes(dep));
+    if (deleted.length > 0) reasons.push({ kind: "deps-changed", deps: deleted.map(([dep]) => ({ path: dep, change: "deleted" as const })) });
   }
 
   const upstreamStale = doc.upstream.filter((u) => ctx.staleOutputs.has(u));
@@ -198,6 +216,11 @@ function documentStatus(doc: PromptDocument, ctx: Context): DocumentStatus {
     upstream: doc.upstream,
     dvc: dvcStage ? { stage: dvcStage.name, status: dvcEntries } : null,
   };
+}
+
+function describeSignature(line: string): string {
+  const sig = parseSignatureLine(line);
+  return sig ? `model=${sig.model}, rev=${sig.rev}, ${sig.date}` : line;
 }
 
 /** Reasons a document's current inputs differ from its graft.lock.json record. */
@@ -243,17 +266,6 @@ function compareWithDvc(doc: PromptDocument, stage: string, entries: DvcStageSta
   return reasons;
 }
 
-function pipelineWarnings(doc: PromptDocument, stages: ReadonlyMap<string, DvcStage>, stageName: string | undefined): string[] {
-  if (stageName === undefined) return [`dvc.yaml has no stage writing ${doc.output} (prompt ${doc.prompt}); regenerate dvc.yaml from the prompts (Graft: bin/graft sync)`];
-  const stage = stages.get(stageName)!;
-  const expected = [doc.prompt, ...doc.deps];
-  const missing = expected.filter((d) => !stage.deps.includes(d));
-  const extra = stage.deps.filter((d) => !expected.includes(d));
-  if (missing.length === 0 && extra.length === 0) return [];
-  const parts = [missing.length > 0 ? `lacks ${missing.join(", ")}` : "", extra.length > 0 ? `also lists ${extra.join(", ")}` : ""].filter(Boolean);
-  return [`dvc.yaml stage ${stageName} deps disagree with ${doc.prompt}: it ${parts.join(" and ")}; regenerate dvc.yaml from the prompts (Graft: bin/graft sync)`];
-}
-
 /** The human-readable report `delivery graft-status` prints. */
 export function formatStatus(status: GraftStatus): string {
   const stale = status.documents.filter((d) => d.stale);
@@ -267,6 +279,7 @@ export function formatStatus(status: GraftStatus): string {
       for (const m of d.messages) lines.push(`    - ${m}`);
     }
   }
+  for (const p of status.outOfStep) lines.push(`out of step: ${p}`);
   for (const w of status.warnings) lines.push(`warning: ${w}`);
   return `${lines.join("\n")}\n`;
 }

@@ -41,10 +41,11 @@ export class GraftDocument extends pulumi.dynamic.Resource {
   declare readonly outputSha256: pulumi.Output<string>;
   declare readonly signature: pulumi.Output<string>;
   declare readonly model: pulumi.Output<string>;
+  declare readonly modelCalled: pulumi.Output<string>;
   declare readonly durationMs: pulumi.Output<number>;
   declare readonly generated: pulumi.Output<boolean>;
 
   constructor(name: string, inputs: GraftDocumentInputs, opts?: pulumi.CustomResourceOptions) {
-    super(graftDocumentProvider, name, { ...inputs, outputSha256: undefined, signature: undefined, durationMs: undefined, attempts: undefined, generated: undefined }, opts, "graft", "GraftDocument");
+    super(graftDocumentProvider, name, { ...inputs, outputSha256: undefined, signature: undefined, modelCalled: undefined, durationMs: undefined, attempts: undefined, generated: undefined }, opts, "graft", "GraftDocument");
   }
 }

@@ -37,8 +37,17 @@ describe("classifyGenerationFailure", () => {
       fix:
         "Models that exist in us-east-1: anthropic.claude-3-5-sonnet-20240620-v1:0, anthropic.claude-3-haiku-20240307-v1:0, anthropic.claude-sonnet-4-5-20250929-v1:0. " +
         "Set `model:` in the prompt's front matter or graft.defaultModel to one of them (and keep it in aws.bedrockModelIds), " +
+        "or map the name in graft.models (`inferenceProfile: true` when Bedrock serves the model only through an inference profile), " +
         "or enable claude-v4.5-sonnet in the Bedrock console for this region. List them with `aws bedrock list-foundation-models --region us-east-1 --by-output-modality TEXT`.",
     });
+  });
+
+  it("Bedrock refusing an on-demand call to a profile-only model is model-not-found, not retried", () => {
+    const f = classifyGenerationFailure(
+      "ValidationException: Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn’t supported. Retry your request with the ID or ARN of an inference profile that contains this model. (HTTP 400)",
+      { model, region: "us-east-1" },
+    );
+    expect([f.category, f.retryable]).toEqual(["model-not-found", false]);
   });
 
   it("explains missing credentials with the OIDC step and the variables, naming which are set", () => {

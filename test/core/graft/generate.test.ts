@@ -4,7 +4,7 @@ import { adoptDocument, expandCommand, generateDocument, GenerationError, genera
 import { GENERATION_LOCK_FILE } from "../../../core/graft/mutex";
 import { readRecords } from "../../../core/graft/record";
 import { computeStatus } from "../../../core/graft/staleness";
-import { checkSignature, sha256Hex } from "../../../core/graft/text";
+import { sha256Hex, splitSignedDocument } from "../../../core/graft/text";
 import { fakeGenerator, smallRepo, type FakeRun } from "./generator-helpers";
 import { cleanupScratch, GRAFT_DEFAULTS } from "./helpers";
 
@@ -22,6 +22,7 @@ function request(root: string, fake: FakeRun, overrides: Partial<GenerateRequest
     model: MODEL,
     deps: ["src/a.txt"],
     command: GRAFT_DEFAULTS.generatorCommand,
+    models: GRAFT_DEFAULTS.models,
     timeoutMs: 10_000,
     env: fake.env,
     sleep: async (ms) => {
@@ -48,14 +49,17 @@ describe("generateDocument with the fake generator", () => {
     const fake = fakeGenerator(["success"]);
     const result = await generateDocument(request(root, fake));
     const content = readFileSync(path.join(root, "docs/a.md"));
-    expect(result).toEqual({ output: "docs/a.md", outputSha256: sha256Hex(content), signature: content.toString("utf8").split("\n")[0], model: MODEL, durationMs: expect.any(Number), attempts: 1, generated: true });
-    expect(checkSignature(content)).toBe("valid");
+    const signature = content.toString("utf8").split("\n")[0];
+    expect(result).toEqual({ output: "docs/a.md", outputSha256: sha256Hex(content), signature, model: MODEL, requestedModel: MODEL, durationMs: expect.any(Number), attempts: 1, generated: true, dvcLock: { kind: "no-pipeline" } });
+    expect(splitSignedDocument(content).signature?.model).toBe(MODEL);
     expect(readRecords(root).documents["docs/a.md"]).toEqual({
       prompt: "docs/a.prompt.md",
       model: MODEL,
+      modelCalled: MODEL,
       instructionsSha256: sha256Hex("Describe alpha.\n"),
       deps: { "src/a.txt": sha256Hex("alpha\n") },
       outputSha256: sha256Hex(content),
+      signature,
     });
     const status = computeStatus(root, GRAFT_DEFAULTS, { cache: false });
     expect(status.documents.find((d) => d.output === "docs/a.md")?.stale).toBe(false);
@@ -108,7 +112,7 @@ describe("generateDocument with the fake generator", () => {
     expect(err.message).toBe(
       "docs/a.md was not generated (1 attempt): model claude-v4.5-sonnet is not available in us-east-1 (ModelNotFoundException). " +
         `Models that exist in us-east-1: anthropic.claude-3-5-sonnet-20240620-v1:0, anthropic.claude-3-haiku-20240307-v1:0, ${MODEL}. ` +
-        "Set `model:` in the prompt's front matter or graft.defaultModel to one of them (and keep it in aws.bedrockModelIds), or enable claude-v4.5-sonnet in the Bedrock console for this region. " +
+        "Set `model:` in the prompt's front matter or graft.defaultModel to one of them (and keep it in aws.bedrockModelIds), or map the name in graft.models (`inferenceProfile: true` when Bedrock serves the model only through an inference profile), or enable claude-v4.5-sonnet in the Bedrock console for this region. " +
         "List them with `aws bedrock list-foundation-models --region us-east-1 --by-output-modality TEXT`.",
     );
   });
@@ -163,7 +167,7 @@ describe("generateDocument with the fake generator", () => {
   it("a missing generator is explained", async () => {
     const root = smallRepo();
     const err = await failure(generateDocument(request(root, fakeGenerator(["success"]), { command: ["graft-does-not-exist", "{prompt}"] })));
-    expect(err.message).toMatch(/^docs\/a\.md was not generated \(1 attempt\): the generator command graft-does-not-exist was not found \(PATH=.*\)\. Install it, or set graft\.generatorCommand, e\.g\. \["dvc", "repro", "--single-item", "\{stage\}"\]\.$/);
+    expect(err.message).toMatch(/^docs\/a\.md was not generated \(1 attempt\): the generator command graft-does-not-exist was not found \(PATH=.*\)\. Install it, or leave graft\.generatorCommand unset to use the built-in Bedrock generator\.$/);
   });
 
   it("passes {prompt} {output} {stage} in Graft's render_llm.sh style", async () => {
@@ -207,6 +211,6 @@ describe("helpers", () => {
   it("adoptDocument reads the document as it is", () => {
     const root = smallRepo();
     writeFileSync(path.join(root, "docs/a.md"), "plain\n");
-    expect(adoptDocument(root, "docs/a.md", "m")).toEqual({ output: "docs/a.md", outputSha256: "missing", signature: "", model: "m", durationMs: 0, attempts: 0, generated: false });
+    expect(adoptDocument(root, "docs/a.md", "m")).toEqual({ output: "docs/a.md", outputSha256: "missing", signature: "", model: "m", requestedModel: "m", durationMs: 0, attempts: 0, generated: false });
   });
 });

@@ -2,6 +2,7 @@
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { DEFAULT_MODEL_TABLE } from "../../../core/graft/models";
 
 export const FIXTURE_ROOT = path.join(__dirname, "..", "..", "fixtures", "graft");
 export const FIXTURE_REPO = path.join(FIXTURE_ROOT, "repo");
@@ -10,7 +11,9 @@ export const FAKE_GENERATOR_DIR = path.join(__dirname, "..", "..", "fakes", "gen
 /** The defaults of the `graft` stack config (see core/config.ts). */
 export const GRAFT_DEFAULTS = {
   promptGlobs: ["**/*.prompt.md"],
+  // The fake generator on PATH (the configured default is the built-in Bedrock generator, []).
   generatorCommand: ["graft", "generate", "{prompt}"],
+  models: DEFAULT_MODEL_TABLE,
   defaultModel: "anthropic.claude-sonnet-4-5-20250929-v1:0",
   timeoutSeconds: 600,
 };

@@ -1,3 +1,4 @@
+import { stackConfigSchema } from "../../../core/config";
 import { buildProject, discoverPrompts, GraftValidationError, loadProject } from "../../../core/graft/project";
 import { cleanupScratch, GRAFT_DEFAULTS, tempDir, writeTree } from "./helpers";
 
@@ -21,6 +22,14 @@ describe("discoverPrompts", () => {
     writeTree(root, { "b.prompt.md": "", "docs/a.prompt.md": "", "node_modules/x/c.prompt.md": "", ".graft/d.prompt.md": "", "docs/readme.md": "" });
     expect(discoverPrompts(root, ["**/*.prompt.md"])).toEqual(["b.prompt.md", "docs/a.prompt.md"]);
     expect(discoverPrompts(root, ["docs/**/*.prompt.md"])).toEqual(["docs/a.prompt.md"]);
+  });
+
+  it("the default globs find Graft's layout: the root README.prompt.md and prompts under docs/", () => {
+    const root = tempDir();
+    writeTree(root, { "README.prompt.md": "", "docs/getting-started.prompt.md": "", "docs/naming/02-final/recommendation.prompt.md": "" });
+    const defaults = stackConfigSchema.shape.graft.parse(undefined);
+    expect(discoverPrompts(root, defaults.promptGlobs)).toEqual(["README.prompt.md", "docs/getting-started.prompt.md", "docs/naming/02-final/recommendation.prompt.md"]);
+    expect(defaults.generatorCommand).toEqual([]);
   });
 });
 

@@ -115,7 +115,7 @@ describe("GraftDocs", () => {
     expect((await previewChanges(children, children)).sort()).toEqual(["docs/faq.md", "docs/guide.md"]);
     expect(infos).toEqual([
       "docs/faq.md is stale: model changed: anthropic.claude-3-haiku-20240307-v1:0 -> anthropic.claude-3-5-sonnet-20240620-v1:0",
-      "docs/guide.md is stale: output edited by hand: it differs from the generated version recorded in graft.lock.json and its signature no longer matches its body",
+      "docs/guide.md is stale: output edited by hand: it differs from the generated version recorded in graft.lock.json",
     ]);
   });
 
@@ -131,11 +131,11 @@ describe("GraftDocs", () => {
 
   it("rejects bad arguments before anything else", async () => {
     const { GraftDocs } = require("../../../components/graft/graft-docs") as typeof import("../../../components/graft/graft-docs");
-    expect(() => new GraftDocs("args", { rootDir: "/no/such/repo", config: { ...GRAFT_DEFAULTS, generatorCommand: [] } })).toThrow(
+    expect(() => new GraftDocs("args", { rootDir: "/no/such/repo", config: { ...GRAFT_DEFAULTS, generatorCommand: [" "] } })).toThrow(
       [
         "GraftDocs arguments have 2 problems:",
         '  - [rootDir] must be an existing directory; received "/no/such/repo" (resolved to /no/such/repo). Point it at the repository root.',
-        '  - [config.generatorCommand] must start with an executable; received []. Use e.g. ["graft", "generate", "{prompt}"].',
+        '  - [config.generatorCommand] must start with an executable, or be empty for the built-in Bedrock generator; received [" "].',
       ].join("\n"),
     );
   });
@@ -144,6 +144,6 @@ describe("GraftDocs", () => {
     const root = copyFixture();
     writeTree(root, { "docs/extra.prompt.md": "Extra\n" });
     await plan("warned", root);
-    expect(warnings).toEqual(["dvc.yaml has no stage writing docs/extra.md (prompt docs/extra.prompt.md); regenerate dvc.yaml from the prompts (Graft: bin/graft sync)"]);
+    expect(warnings).toEqual(["dvc.yaml has no stage writing docs/extra.md (prompt docs/extra.prompt.md); run `delivery graft-sync` and commit dvc.yaml"]);
   });
 });

@@ -106,13 +106,13 @@ describe("GraftDocs argument validation", () => {
   it("lists every problem, naming the argument, the rule and what was received", () => {
     expect(
       graftDocsArgsProblems(
-        { rootDir: "no/such/dir", config: { ...GRAFT_DEFAULTS, promptGlobs: [], generatorCommand: [], timeoutSeconds: 0 }, throttleDelaysMs: [5, -1], availableModels: [] },
+        { rootDir: "no/such/dir", config: { ...GRAFT_DEFAULTS, promptGlobs: [], generatorCommand: [" "], timeoutSeconds: 0 }, throttleDelaysMs: [5, -1], availableModels: [] },
         "/work",
       ),
     ).toEqual([
       '[rootDir] must be an existing directory; received "no/such/dir" (resolved to /work/no/such/dir). Point it at the repository root.',
       '[config.promptGlobs] must list at least one glob; received []. Use e.g. ["**/*.prompt.md"].',
-      '[config.generatorCommand] must start with an executable; received []. Use e.g. ["graft", "generate", "{prompt}"].',
+      '[config.generatorCommand] must start with an executable, or be empty for the built-in Bedrock generator; received [" "].',
       "[config.timeoutSeconds] must be a positive number of seconds; received 0.",
       "[throttleDelaysMs] must hold at most 10 delays of 0-600000 ms each; received [5,-1].",
       "[availableModels] must not be empty when given; pass aws.bedrockModelIds or leave it unset.",

@@ -5,13 +5,14 @@
  * it, a plain Node process serialises the provider object as @pulumi/pulumi's dynamic.Resource does
  * (`serializeFunction(() => provider, { allowSecrets: true })`), and a second fresh Node process
  * loads the text as the dynamic-provider host does (`require-from-string(text).handler()`) and runs
- * diff and create against the fake generator.
+ * diff and create against the fake generator, and create with the built-in Bedrock generator against
+ * the stand-in Bedrock started as a process.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
-import { checkSignature } from "../../../core/graft/text";
+import { splitSignedDocument } from "../../../core/graft/text";
 import { fakeGenerator, smallRepo } from "../../core/graft/generator-helpers";
 import { cleanupScratch, GRAFT_DEFAULTS, tempDir } from "../../core/graft/helpers";
 
@@ -72,11 +73,12 @@ describe("the Graft provider, serialised", () => {
     expect(modules.filter((m) => !m.startsWith("core/graft/"))).toEqual(["providers/graft/provider.ts"]);
   });
 
-  it("captures a small closure: node built-ins and execa by name, no Pulumi, no TypeScript", () => {
-    expect(text.length).toBeLessThan(60_000);
+  it("captures a small closure: node built-ins, and execa, yaml and the Bedrock SDK by name; no Pulumi, no TypeScript", () => {
+    // core/graft's generation path: generator, prompt packer, DVC reader and dvc.lock writer.
+    expect(text.length).toBeLessThan(120_000);
     // `path` may come out as path/posix: on POSIX both names give the same module object.
     const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1].replace(/^path\/(posix|win32)$/, "path")).sort();
-    expect([...new Set(required)]).toEqual(["crypto", "execa", "fs", "os", "path"]);
+    expect([...new Set(required)]).toEqual(["@aws-sdk/client-bedrock-runtime", "child_process", "crypto", "execa", "fs", "os", "path", "yaml"]);
     expect(text).not.toMatch(/ts-node|typescript|@pulumi/);
   });
 
@@ -124,6 +126,45 @@ describe("the Graft provider, serialised", () => {
     expect(result.fresh.changes).toBe(false);
     expect(result.created.id).toBe("docs/a.md");
     expect(result.created.outs).toMatchObject({ output: "docs/a.md", model: GRAFT_DEFAULTS.defaultModel, attempts: 2, generated: true, staleReasons: [] });
-    expect(checkSignature(readFileSync(path.join(root, "docs/a.md")))).toBe("valid");
+    expect(splitSignedDocument(readFileSync(path.join(root, "docs/a.md"))).signature?.model).toBe("anthropic.claude-sonnet-4-5-20250929-v1:0");
+  }, 60_000);
+
+  it("creates with the built-in Bedrock generator in a fresh Node process, against the stand-in Bedrock run as a process", async () => {
+    const server = spawn(process.execPath, [path.join(REPO, "test/fakes/bedrock/server.js"), "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        server.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString("utf8").trim()));
+        server.once("exit", (code) => reject(new Error(`the stand-in Bedrock exited with ${code}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const root = smallRepo();
+      const inputs = {
+        root,
+        prompt: "docs/a.prompt.md",
+        output: "docs/a.md",
+        stage: "a",
+        model: "bedrock-claude-v4.5-sonnet-us",
+        instructionsSha256: "0".repeat(64),
+        deps: { "src/a.txt": "0".repeat(64) },
+        currentOutputSha256: "missing",
+        staleReasons: ["output missing: docs/a.md does not exist"],
+        generator: { command: [], models: GRAFT_DEFAULTS.models, timeoutSeconds: 30, throttleDelaysMs: [1], availableModels: [GRAFT_DEFAULTS.defaultModel] },
+      };
+      const out = node(
+        work,
+        `
+        const text = require("node:fs").readFileSync(${JSON.stringify(path.join(work, "provider.js"))}, "utf8");
+        const provider = require("require-from-string")(text).handler();
+        provider.create(${JSON.stringify(inputs)}).then((created) => process.stdout.write(JSON.stringify(created)), (e) => { process.stderr.write(String(e.stack)); process.exit(1); });
+      `,
+        { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: url, AWS_ACCESS_KEY_ID: "stand-in", AWS_SECRET_ACCESS_KEY: "stand-in", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" },
+      );
+      expect(JSON.parse(out).outs).toMatchObject({ output: "docs/a.md", model: "bedrock-claude-v4.5-sonnet-us", modelCalled: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", attempts: 1, generated: true, staleReasons: [] });
+      const doc = readFileSync(path.join(root, "docs/a.md"), "utf8");
+      expect(splitSignedDocument(Buffer.from(doc)).signature?.model).toBe("bedrock-claude-v4.5-sonnet-us");
+      expect(doc).toContain("Written by the stand-in Bedrock (us.anthropic.claude-sonnet-4-5-20250929-v1:0) for a GENERATE request.");
+    } finally {
+      server.kill("SIGTERM");
+    }
   }, 60_000);
 });
