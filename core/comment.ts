@@ -9,8 +9,17 @@
  *   summary and the errors), never mid-character, always with their code fence closed.
  */
 
+import { addCounts, countsHeadline, parseWhatIf, renderMarkdown, summarizeWhatIf, WhatIfParseError, type WhatIfSummary } from "./whatif";
+
 /** GitHub's limit on an issue or pull-request comment body. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
+
+/**
+ * What the preview comment is built to, in UTF-16 units: GitHub's limit is counted in characters,
+ * and a body of emoji and other non-ASCII text is longer in some counts (UTF-8 bytes) than in
+ * others, so the margin keeps it under 65,536 however it is counted.
+ */
+export const PREVIEW_COMMENT_BUDGET = 60_000;
 
 const MARKER_PREFIX = "<!-- delivery-platform:";
 
@@ -178,8 +187,10 @@ export interface PreviewCommentInput {
   readonly outcome: PreviewOutcome;
   readonly commit: string;
   readonly runUrl: string;
-  /** Markdown from `delivery whatif FILE --format markdown`, one per Bicep deployment. */
+  /** Markdown from `delivery whatif FILE --format markdown` (or whatIfSection), one per Bicep deployment. */
   readonly whatif: readonly string[];
+  /** The what-if counts over every deployment (whatIfSection's headline), shown beside the section's heading. */
+  readonly whatifHeadline?: string;
   /** Stale documents, or null when graft-status gave nothing readable. */
   readonly staleDocs: readonly StaleDoc[] | null;
   readonly log: string;
@@ -192,7 +203,7 @@ const OUTCOME_LINE: Record<PreviewOutcome, string> = {
   failed: "**failed**: see the log below",
 };
 
-export function previewCommentBody(input: PreviewCommentInput, limit = GITHUB_COMMENT_LIMIT): string {
+export function previewCommentBody(input: PreviewCommentInput, limit = PREVIEW_COMMENT_BUDGET): string {
   const icon = input.outcome === "passed" ? "✅" : "❌";
   const head = [
     commentMarker("preview", input.stack),
@@ -200,7 +211,7 @@ export function previewCommentBody(input: PreviewCommentInput, limit = GITHUB_CO
     "",
     `Commit ${input.commit.slice(0, 12)} · [workflow run](${input.runUrl})${input.counts ? ` · ${countsText(input.counts)}` : ""}`,
   ];
-  head.push("", "#### Azure what-if");
+  head.push("", `#### Azure what-if${input.whatifHeadline ? `: ${input.whatifHeadline}` : ""}`);
   head.push(input.whatif.length > 0 ? input.whatif.join("\n\n") : "_No Bicep deployment changed, so no what-if ran._");
   head.push("", "#### Stale documents");
   if (input.staleDocs === null) head.push("_`delivery graft-status --json` gave no readable list; see the log._");
@@ -211,6 +222,54 @@ export function previewCommentBody(input: PreviewCommentInput, limit = GITHUB_CO
     if (input.staleDocs.length > 200) head.push(`| … | ${input.staleDocs.length - 200} more |`);
   }
   return fitComment(head.join("\n"), { summary: "Preview output", content: input.log }, "", limit);
+}
+
+/** One Bicep deployment's saved what-if (the provider writes one JSON file per deployment to DELIVERY_WHATIF_DIR). */
+export interface SavedWhatIf {
+  /** The deployment's name (the file name without .json). */
+  readonly name: string;
+  /** The file's text: a what-if in az's flat shape or the ARM REST shape. */
+  readonly text: string;
+}
+
+export interface WhatIfSectionOptions {
+  /** Characters the whole section may take. Defaults to 40,000, which leaves room in a comment for the stale documents and the log. */
+  readonly maxChars?: number;
+  /** Where the full what-if is, e.g. "the run's artifact `whatif-dev`". Defaults to "the run's artifacts". */
+  readonly fullWhatIfAt?: string;
+}
+
+/**
+ * The PR comment's what-if section: a headline with the counts over every deployment, then one
+ * block per deployment (renderMarkdown: a table with each property's before => after, destructive
+ * first, unchanged resources folded), deployments that delete something first, each within its
+ * share of `maxChars`. A file that is not a readable what-if says so in its block and in the
+ * headline; it never counts as "no changes".
+ */
+export function whatIfSection(saved: readonly SavedWhatIf[], options: WhatIfSectionOptions = {}): { headline: string; blocks: string[] } {
+  const maxChars = options.maxChars ?? 40_000;
+  const read = saved.map((s): { name: string; summary?: WhatIfSummary; problem?: string } => {
+    try {
+      return { name: s.name, summary: summarizeWhatIf(parseWhatIf(s.text)) };
+    } catch (err) {
+      if (err instanceof WhatIfParseError) return { name: s.name, problem: err.message };
+      throw err;
+    }
+  });
+  read.sort((a, b) => Number(!a.summary) - Number(!b.summary) || (b.summary?.destructive.length ?? 0) - (a.summary?.destructive.length ?? 0) || a.name.localeCompare(b.name));
+  const share = Math.floor(maxChars / Math.max(1, read.length));
+  const blocks = read.map((d) =>
+    d.summary
+      ? renderMarkdown(d.summary, { title: d.name, maxChars: share, fullWhatIfAt: options.fullWhatIfAt }).trimEnd()
+      : `##### ${mdCell(d.name)}: **what-if unreadable**\n\n> [!CAUTION]\n> ${mdCell(d.problem ?? "").slice(0, Math.max(200, share - 200))}`,
+  );
+  const summaries = read.flatMap((d) => (d.summary ? [d.summary] : []));
+  const unreadable = read.length - summaries.length;
+  const failed = summaries.filter((s) => s.error).length;
+  const parts = [summaries.length > 0 ? countsHeadline(addCounts(...summaries.map((s) => s.counts))) : ""];
+  if (failed > 0) parts.push(`**${failed} what-if${failed === 1 ? "" : "s"} failed**`);
+  if (unreadable > 0) parts.push(`**${unreadable} what-if${unreadable === 1 ? "" : "s"} unreadable**`);
+  return { headline: parts.filter((p) => p !== "").join("; ") || "no deployments", blocks };
 }
 
 export interface DeployStartInput {

@@ -5,7 +5,13 @@
  * (so a what-if before the group exists fails with ResourceGroupNotFound, as in Azure); the
  * resources in them are what earlier `deployment group create` calls deployed, evaluated from the
  * template and parameters by ./bicep-model.ts. So `what-if` shows the change against what was last
- * deployed, in WhatIfOperationResult's shape.
+ * deployed, in WhatIfOperationResult's shape, with Azure's deltas: leaf paths in dot notation
+ * (`properties.deleteRetentionPolicy.days`), array elements as `Array` children.
+ *
+ * A first deployment is previewed as Azure allows before its group exists: `bicep build-params`
+ * compiles the parameters (its templateJson names the sandbox's template file in its metadata, as
+ * the sandbox does not compile Bicep), and `deployment sub what-if` of a template that creates the
+ * group and deploys that template into it lists the group and every resource as Create.
  *
  * Environment:
  *   DELIVERY_SANDBOX_DIR        sandbox state directory (default: <repo>/.sandbox); az state in <dir>/az
@@ -19,6 +25,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { deploymentModel, parseBicepParams, type ModelResource } from "./bicep-model";
+import { withRuntimeOutputs } from "./health-server";
 
 const sandboxDir = process.env.DELIVERY_SANDBOX_DIR ?? path.resolve(__dirname, "..", "..", ".sandbox");
 const azDir = path.join(sandboxDir, "az");
@@ -139,18 +146,36 @@ interface PropertyChange {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** Azure's delta: nested objects as Modify nodes with children, leaves with before/after. */
-export function delta(before: unknown, after: unknown): PropertyChange[] {
+/**
+ * Azure's delta: object properties by their full dotted path (`properties.deleteRetentionPolicy.days`),
+ * arrays as one `Array` change whose children are the elements that differ (paths "0", "1", ...).
+ */
+export function delta(before: unknown, after: unknown, prefix = ""): PropertyChange[] {
   const out: PropertyChange[] = [];
   const keys = new Set([...Object.keys(isObject(before) ? before : {}), ...Object.keys(isObject(after) ? after : {})]);
   for (const k of [...keys].sort()) {
     const b = isObject(before) ? before[k] : undefined;
     const a = isObject(after) ? after[k] : undefined;
+    const p = prefix ? `${prefix}.${k}` : k;
     if (JSON.stringify(b) === JSON.stringify(a)) continue;
-    if (b === undefined) out.push({ path: k, propertyChangeType: "Create", before: null, after: a, children: null });
-    else if (a === undefined) out.push({ path: k, propertyChangeType: "Delete", before: b, after: null, children: null });
-    else if (isObject(a) && isObject(b)) out.push({ path: k, propertyChangeType: "Modify", before: null, after: null, children: delta(b, a) });
-    else out.push({ path: k, propertyChangeType: "Modify", before: b, after: a, children: null });
+    if (b === undefined) out.push({ path: p, propertyChangeType: "Create", before: null, after: a, children: null });
+    else if (a === undefined) out.push({ path: p, propertyChangeType: "Delete", before: b, after: null, children: null });
+    else if (isObject(a) && isObject(b)) out.push(...delta(b, a, p));
+    else if (Array.isArray(a) && Array.isArray(b)) out.push({ path: p, propertyChangeType: "Array", before: null, after: null, children: arrayDelta(b, a) });
+    else out.push({ path: p, propertyChangeType: "Modify", before: b, after: a, children: null });
+  }
+  return out;
+}
+
+function arrayDelta(before: unknown[], after: unknown[]): PropertyChange[] {
+  const out: PropertyChange[] = [];
+  for (let i = 0; i < Math.max(before.length, after.length); i++) {
+    const b = before[i];
+    const a = after[i];
+    if (JSON.stringify(b) === JSON.stringify(a)) continue;
+    if (i >= before.length) out.push({ path: String(i), propertyChangeType: "Create", before: null, after: a, children: null });
+    else if (i >= after.length) out.push({ path: String(i), propertyChangeType: "Delete", before: b, after: null, children: null });
+    else out.push({ path: String(i), propertyChangeType: "Modify", before: b, after: a, children: null });
   }
   return out;
 }
@@ -161,10 +186,15 @@ function payload(r: ModelResource): Record<string, unknown> {
 
 function whatIf(args: readonly string[]): string {
   const t = target(args);
-  const group = readJson<GroupState>(groupFile(t.sub, t.rg), { resources: {}, deployments: {} });
-  const desired = new Map(t.model.resources.map((r) => [r.id.toLowerCase(), r]));
+  return JSON.stringify({ status: "Succeeded", error: null, changes: changesAgainst(t.sub, t.rg, t.model.resources, t.mode), potentialChanges: null, diagnostics: [] });
+}
+
+/** What deploying `resources` into the group would do, against what it holds now. */
+function changesAgainst(sub: string, rg: string, resources: readonly ModelResource[], mode: string): unknown[] {
+  const group = readJson<GroupState>(groupFile(sub, rg), { resources: {}, deployments: {} });
+  const desired = new Map(resources.map((r) => [r.id.toLowerCase(), r]));
   const changes: unknown[] = [];
-  for (const r of t.model.resources) {
+  for (const r of resources) {
     const old = group.resources[r.id.toLowerCase()];
     if (!old) changes.push({ resourceId: r.id, changeType: "Create", before: null, after: payload(r), delta: null });
     else {
@@ -175,7 +205,74 @@ function whatIf(args: readonly string[]): string {
   for (const [key, old] of Object.entries(group.resources)) {
     if (desired.has(key)) continue;
     // Incremental mode leaves resources the template does not declare alone; Complete deletes them.
-    changes.push({ resourceId: old.id, changeType: t.mode === "Complete" ? "Delete" : "Ignore", before: payload(old), after: null, delta: null });
+    changes.push({ resourceId: old.id, changeType: mode === "Complete" ? "Delete" : "Ignore", before: payload(old), after: null, delta: null });
+  }
+  return changes;
+}
+
+/** Where `bicep build-params` records the template its `using` names (the sandbox does not compile Bicep). */
+const TEMPLATE_FILE_METADATA = "sandboxTemplateFile";
+
+/** `az bicep build-params --file X --stdout`: `{ parametersJson, templateJson }`, as JSON text each. */
+function buildParams(args: readonly string[]): string {
+  const file = option(args, "--file");
+  if (!file || !fs.existsSync(path.resolve(file))) throw new AzFailure(`ERROR: An error occurred reading file. Could not find file '${path.resolve(file ?? "")}'.\n`);
+  const text = fs.readFileSync(path.resolve(file), "utf8");
+  const using = /^\s*using\s+'([^']+)'/m.exec(text);
+  if (!using) throw new AzFailure(`ERROR: ${path.resolve(file)}(1,1) : Error BCP261: A using declaration must be present in this parameters file.\n`);
+  // Values that need a deployment scope stay as their source text, as in the group what-if.
+  const values = parseBicepParams(text, { resourceGroupId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/unknown", location: "unknown" });
+  const template = path.relative(process.cwd(), path.resolve(path.dirname(path.resolve(file)), using[1]));
+  return JSON.stringify({
+    parametersJson: JSON.stringify({ $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", contentVersion: "1.0.0.0", parameters: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }])) }),
+    templateJson: JSON.stringify({ $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", contentVersion: "1.0.0.0", metadata: { _generator: { name: "bicep", version: "sandbox" }, [TEMPLATE_FILE_METADATA]: template }, resources: {} }),
+  });
+}
+
+interface ArmResource {
+  type?: string;
+  name?: string;
+  location?: string;
+  resourceGroup?: string;
+  properties?: { mode?: string; template?: { metadata?: Record<string, unknown> }; parameters?: Record<string, { value?: unknown }> };
+}
+
+/**
+ * `az deployment sub what-if`: a subscription-scope template of resource groups and nested
+ * deployments into them (what the provider generates for a first deployment). Each group that
+ * does not exist is a Create; each nested deployment's resources are compared with what the
+ * group holds (nothing, for a new group).
+ */
+function subscriptionWhatIf(args: readonly string[]): string {
+  const sub = option(args, "--subscription") ?? "00000000-0000-0000-0000-000000000000";
+  const location = option(args, "--location");
+  if (!location) throw new AzFailure("ERROR: the following arguments are required: --location/-l\n", 2);
+  const file = option(args, "--template-file");
+  if (!file || !fs.existsSync(path.resolve(file))) throw new AzFailure(`ERROR: An error occurred reading file. Could not find file '${path.resolve(file ?? "")}'.\n`);
+  const template = JSON.parse(fs.readFileSync(path.resolve(file), "utf8")) as { $schema?: string; resources?: ArmResource[] };
+  if (!/subscriptionDeploymentTemplate\.json/.test(template.$schema ?? "")) throw new AzFailure("ERROR: (InvalidSchema) The template schema is not valid for a subscription-scope deployment.\n");
+  const resources = template.resources ?? [];
+  const changes: unknown[] = [];
+  const groupLocations = new Map<string, string>();
+  for (const r of resources.filter((x) => x.type === "Microsoft.Resources/resourceGroups")) {
+    const id = `/subscriptions/${sub}/resourceGroups/${r.name}`;
+    groupLocations.set((r.name ?? "").toLowerCase(), r.location ?? location);
+    let exists = true;
+    try {
+      resourceGroup(sub, r.name ?? "");
+    } catch {
+      exists = false;
+    }
+    const after = { apiVersion: "2024-03-01", id, location: r.location, name: r.name, type: "Microsoft.Resources/resourceGroups" };
+    changes.push(exists ? { resourceId: id, changeType: "NoChange", before: after, after, delta: null } : { resourceId: id, changeType: "Create", before: null, after, delta: null });
+  }
+  for (const d of resources.filter((x) => x.type === "Microsoft.Resources/deployments")) {
+    const rg = d.resourceGroup ?? "";
+    const templateFile = d.properties?.template?.metadata?.[TEMPLATE_FILE_METADATA];
+    if (typeof templateFile !== "string") throw new AzFailure(`ERROR: (InvalidTemplate) The sandbox's az previews only nested deployments of templates compiled by its own \`bicep build-params\` (metadata.${TEMPLATE_FILE_METADATA}).\n`);
+    const values = Object.fromEntries(Object.entries(d.properties?.parameters ?? {}).map(([k, v]) => [k, v?.value]));
+    const model = deploymentModel({ cwd: process.cwd(), template: templateFile, parameters: values, subscriptionId: sub, resourceGroup: rg, location: groupLocations.get(rg.toLowerCase()) ?? location });
+    changes.push(...changesAgainst(sub, rg, model.resources, d.properties?.mode ?? "Incremental"));
   }
   return JSON.stringify({ status: "Succeeded", error: null, changes, potentialChanges: null, diagnostics: [] });
 }
@@ -219,7 +316,8 @@ function create(args: readonly string[]): string {
       error: null,
       mode: t.mode,
       outputResources: t.model.resources.map((r) => ({ id: r.id, resourceGroup: t.rg })),
-      outputs: t.model.outputs,
+      // Runtime values Azure assigns (the function app's host name) are the sandbox app's address (sandbox/health-server.ts).
+      outputs: withRuntimeOutputs(t.model.outputs, sandboxDir),
       parameters: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, { type: typeof v === "number" ? "Int" : typeof v === "boolean" ? "Bool" : Array.isArray(v) ? "Array" : typeof v === "object" ? "Object" : "String", value: v }])),
       provisioningState: "Succeeded",
       templateHash: String(parseInt(crypto.createHash("sha256").update(JSON.stringify(t.model)).digest("hex").slice(0, 12), 16)),
@@ -299,6 +397,13 @@ async function run(args: readonly string[]): Promise<string> {
       if (seconds > 0) await new Promise((r) => setTimeout(r, seconds * 1000));
       return whatIf(args);
     }
+    case "bicep build-params":
+      return buildParams(args);
+    case "deployment sub what-if": {
+      const seconds = Number(process.env.SANDBOX_AZ_WHATIF_SECONDS ?? "0");
+      if (seconds > 0) await new Promise((r) => setTimeout(r, seconds * 1000));
+      return subscriptionWhatIf(args);
+    }
     case "deployment group create":
       return create(args);
     case "resource show":
@@ -306,7 +411,7 @@ async function run(args: readonly string[]): Promise<string> {
     case "resource delete":
       return remove(args);
     default:
-      throw new AzFailure(`ERROR: '${cmd}' is misspelled or not recognized by the system (the sandbox's az answers only what the Bicep provider runs: account show, bicep build, deployment group what-if/create, resource show/delete).\n`, 2);
+      throw new AzFailure(`ERROR: '${cmd}' is misspelled or not recognized by the system (the sandbox's az answers only what the Bicep provider runs: account show, bicep build/build-params, deployment group what-if/create, deployment sub what-if, resource show/delete).\n`, 2);
   }
 }
 
@@ -316,8 +421,8 @@ function log(args: readonly string[]): void {
   fs.appendFileSync(file, `${JSON.stringify({ command: command(args), args, cwd: process.cwd(), at: new Date().toISOString() })}\n`);
 }
 
-if (require.main === module) {
-  const args = process.argv.slice(2);
+/** Runs one az command line as the real az would: output on stdout, `ERROR: ...` on stderr and an exit code. */
+export function main(args: readonly string[]): void {
   log(args);
   run(args).then(
     (out) => {
@@ -334,3 +439,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) main(process.argv.slice(2));

@@ -15,9 +15,11 @@ import {
   previewCommentBody,
   previewOutcome,
   readStaleDocs,
+  whatIfSection,
   type DeployEndInput,
   type ExistingComment,
 } from "../../core/comment";
+import { isAccountLogin } from "../../core/github-login";
 import { CliError, type CliIo } from "../main";
 import { appendSummary, defaultClientFactory, repoFromEnv, type ClientFactory, type GitHubClient, type Repo } from "./github-client";
 
@@ -36,10 +38,21 @@ export async function upsertComment(gh: GitHubClient, repo: Repo, pr: number, ma
   return { id: Number(data.id), updated: false };
 }
 
-function readIfExists(io: CliIo, file: string | undefined): string {
+export function readIfExists(io: CliIo, file: string | undefined): string {
   if (!file) return "";
   const full = path.resolve(io.cwd, file);
   return fs.existsSync(full) ? fs.readFileSync(full, "utf8") : "";
+}
+
+/** Every `<deployment>.json` in `dir`, by name; a missing directory is no what-if at all (nothing changed). */
+export function readSavedWhatIfs(io: CliIo, dir: string): { name: string; text: string }[] {
+  const full = path.resolve(io.cwd, dir);
+  if (!fs.existsSync(full)) return [];
+  return fs
+    .readdirSync(full)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => ({ name: f.slice(0, -".json".length), text: fs.readFileSync(path.join(full, f), "utf8") }));
 }
 
 function parsePr(value: string | undefined): number | null {
@@ -99,10 +112,13 @@ export function registerPrComment(program: Command, io: CliIo, clientFactory: Cl
     .requiredOption("--commit <sha>", "the commit previewed")
     .option("--log <file>", "pulumi preview output")
     .option("--whatif <file>", "markdown from `delivery whatif --format markdown`, one block per deployment")
+    .option("--whatif-dir <dir>", "the raw what-ifs the preview saved (DELIVERY_WHATIF_DIR), one <deployment>.json each: a headline with the counts and a table per deployment")
+    .option("--whatif-artifact <name>", "the run artifact holding the full what-ifs, named where rows are left out to fit")
     .option("--graft <file>", "JSON from `delivery graft-status --json`")
-    .action(async (opts: Common & { stack: string; exitCode: string; commit: string; log?: string; whatif?: string; graft?: string }) => {
+    .action(async (opts: Common & { stack: string; exitCode: string; commit: string; log?: string; whatif?: string; whatifDir?: string; whatifArtifact?: string; graft?: string }) => {
       const log = readIfExists(io, opts.log);
       const whatifText = readIfExists(io, opts.whatif).trim();
+      const section = opts.whatifDir ? whatIfSection(readSavedWhatIfs(io, opts.whatifDir), { fullWhatIfAt: opts.whatifArtifact ? `the run's artifact \`${opts.whatifArtifact}\`` : undefined }) : undefined;
       let stale: ReturnType<typeof readStaleDocs> = null;
       try {
         stale = readStaleDocs(JSON.parse(readIfExists(io, opts.graft) || "null"));
@@ -115,7 +131,8 @@ export function registerPrComment(program: Command, io: CliIo, clientFactory: Cl
         outcome: previewOutcome(Number.isNaN(exitCode) ? 1 : exitCode, log),
         commit: sha(opts.commit),
         runUrl: opts.runUrl,
-        whatif: whatifText === "" ? [] : whatifText.split("<!-- end -->").map((s) => s.trim()).filter((s) => s !== ""),
+        whatif: section ? section.blocks : whatifText === "" ? [] : whatifText.split("<!-- end -->").map((s) => s.trim()).filter((s) => s !== ""),
+        ...(section ? { whatifHeadline: section.headline } : {}),
         staleDocs: stale,
         log,
         counts: parseResourceSummary(log),
@@ -131,7 +148,7 @@ export function registerPrComment(program: Command, io: CliIo, clientFactory: Cl
       .requiredOption("--requested-by <login>", "who asked");
   const deployInput = (opts: { action: string; stack: string; commit: string; requestedBy: string; runUrl: string }) => {
     if (opts.action !== "deploy" && opts.action !== "rollback") throw new CliError(`--action must be deploy or rollback, not "${opts.action.slice(0, 30)}"`);
-    if (!/^[A-Za-z0-9-]{1,39}$/.test(opts.requestedBy)) throw new CliError("--requested-by must be a GitHub login");
+    if (!isAccountLogin(opts.requestedBy)) throw new CliError(`--requested-by must be a GitHub login (a user, or an App's name[bot]), not "${opts.requestedBy.slice(0, 60)}"`);
     return { action: opts.action, environment: stackName(opts.stack), commit: sha(opts.commit), requestedBy: opts.requestedBy, runUrl: opts.runUrl } as const;
   };
 

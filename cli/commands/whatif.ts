@@ -16,7 +16,9 @@ export const DESTRUCTIVE_EXIT_CODE = 3;
 export function registerWhatIf(program: Command, io: CliIo): void {
   program
     .command("whatif")
-    .description("summarise `az deployment group what-if --no-pretty-print` output: counts per change type and destructive changes, as JSON or as PR-comment markdown")
+    .description(
+      "summarise a what-if (az's flat shape from `az deployment group|sub what-if --no-pretty-print`, or the ARM REST shape with `properties.changes`): counts per change type, destructive changes and property deltas, as JSON or as PR-comment markdown; any other document is an error",
+    )
     .argument("<file>", "file holding the what-if JSON; - reads standard input")
     .option("--format <format>", "json or markdown", "json")
     .option("--title <text>", "markdown heading, e.g. the environment and resource group")

@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { BicepConfig } from "../../core/config";
+import { BICEP_COMPONENT_DEFAULTS } from "../../core/defaults";
 import type { RetryPolicy } from "../../core/retry";
 import { validateSpecFiles, validateSpecShape, type CommandTimeouts, type DeletePolicy } from "../../core/bicep/spec";
 import { BicepDeploymentResource, implModulePath, missingImplMessage } from "../../providers/bicep";
@@ -18,8 +19,9 @@ export interface BicepDeploymentArgs {
   readonly subscriptionId: pulumi.Input<string>;
   /**
    * The environment's Bicep settings from the stack configuration: template and parameters paths
-   * (relative to `root`), deployment mode, health verification and endpoints, and whether
-   * destructive changes are allowed (with a reason).
+   * (relative to `root`), deployment mode, health verification and endpoints, whether destructive
+   * changes are allowed (with a reason), and the retry policy for transient faults (`retry`: the
+   * fields it leaves out take RETRY_DEFAULTS from core/defaults.ts, filled by the provider).
    */
   readonly bicep: BicepConfig;
   /**
@@ -27,16 +29,26 @@ export interface BicepDeploymentArgs {
    * computed by the program. Not secrets: they are hashed and their names are audited. Defaults to none.
    */
   readonly parameterOverrides?: Readonly<Record<string, pulumi.Input<unknown>>>;
-  /** Repository root the paths are relative to; must be absolute. Defaults to the Pulumi project directory (process.cwd()). */
-  readonly root?: string;
-  /** Directory audit records are written to, relative to `root` unless absolute. Defaults to "audit" (the workflow uploads it). */
-  readonly auditDir?: string;
   /**
-   * Retries for transient faults only (throttling, 5xx, timeouts, resets, concurrent operations).
-   * Defaults to 3 attempts, 30 s initial delay doubling up to 300 s, 20% jitter.
+   * Region of the resource group (the stack's azure.location). With it, the first preview of an
+   * environment shows the what-if of everything the template will create, before the group
+   * exists (a subscription-scope what-if). Defaults to none: that preview then has no what-if.
    */
-  readonly retry?: Partial<RetryPolicy>;
-  /** Per-command limits in seconds. Defaults to account 60, lint 300, whatIf 900, deploy 3600, resource 120, http 30. */
+  readonly location?: pulumi.Input<string>;
+  /**
+   * Repository root the paths are relative to; must be absolute. Defaults to the Pulumi project
+   * directory (process.cwd()). The provider receives it relative to the project directory, so two
+   * checkouts of the same commit give the same inputs.
+   */
+  readonly root?: string;
+  /**
+   * Directory audit records are written to, relative to `root` (absolute paths are refused: they
+   * would differ per machine). `DELIVERY_AUDIT_DIR` in the environment of `pulumi up` overrides it
+   * when the deployment runs; the workflows point it at the directory they upload.
+   * Defaults to BICEP_COMPONENT_DEFAULTS.auditDir ("audit").
+   */
+  readonly auditDir?: string;
+  /** Per-command limits in seconds; left-out commands take TIMEOUT_DEFAULTS (account 60, lint 300, whatIf 900, deploy 3600, resource 120, http 30), filled by the provider. */
   readonly timeouts?: Partial<CommandTimeouts>;
   /**
    * What removing this component does. "keep" (the default) leaves every Azure resource in place:
@@ -44,13 +56,6 @@ export interface BicepDeploymentArgs {
    * last deployment reported (`outputResources`), children first. Defaults to "keep".
    */
   readonly deletePolicy?: DeletePolicy;
-  /**
-   * Run the what-if during check, so the policy pack sees it (`plannedWhatIf`, read by
-   * bicep-destructive-changes-need-reason). The engine calls check one resource at a time, so this
-   * serialises the what-ifs of several deployments in one preview; otherwise they run in parallel
-   * during diff. Defaults to false; the production environment turns it on.
-   */
-  readonly whatIfInCheck?: boolean;
   /** Stack name recorded in audit records. Defaults to pulumi.getStack(). */
   readonly stack?: string;
   /** The dynamic provider to use. Defaults to the Bicep provider (tests pass their own). */
@@ -66,17 +71,21 @@ export function validateBicepDeploymentArgs(name: string, args: BicepDeploymentA
   const known = <T>(v: pulumi.Input<T> | undefined): T | undefined => (v === undefined || pulumi.Output.isInstance(v) || v instanceof Promise ? undefined : (v as T));
   const problems: string[] = [];
   if (!path.isAbsolute(root)) problems.push(`[root] must be an absolute path (received ${JSON.stringify(root)})`);
+  if (args.auditDir !== undefined && (path.isAbsolute(args.auditDir) || args.auditDir.split(/[\\/]/).includes(".."))) {
+    problems.push(`[auditDir] must be a directory inside the repository, relative to root (received ${JSON.stringify(args.auditDir)}); to write records elsewhere, set DELIVERY_AUDIT_DIR in the environment of \`pulumi up\` instead`);
+  }
   const shape = validateSpecShape({
     name,
     template: args.bicep.template,
     parameters: args.bicep.parameters,
     resourceGroupName: known(args.resourceGroupName),
     subscriptionId: known(args.subscriptionId),
+    location: known(args.location),
     mode: args.bicep.mode,
     healthEndpoints: args.bicep.healthEndpoints,
     allowDestructiveChanges: args.bicep.allowDestructiveChanges,
     deletePolicy: args.deletePolicy,
-    ...(args.retry ? { retry: args.retry as RetryPolicy } : {}),
+    ...(args.bicep.retry ? { retry: args.bicep.retry as RetryPolicy } : {}),
     ...(args.timeouts ? { timeouts: args.timeouts as CommandTimeouts } : {}),
   });
   problems.push(...shape.map((p) => `[${p.property === "name" ? "name" : p.property}] ${p.reason}`));
@@ -122,7 +131,8 @@ export class BicepDeployment extends pulumi.ComponentResource {
       `${name}-deployment`,
       {
         name,
-        root,
+        // Relative to the project directory (the provider's working directory): no machine's path in the inputs.
+        root: path.relative(process.cwd(), root) || ".",
         template: args.bicep.template,
         parameters: args.bicep.parameters,
         resourceGroupName: args.resourceGroupName,
@@ -132,12 +142,15 @@ export class BicepDeployment extends pulumi.ComponentResource {
         verifyHealth: args.bicep.verifyHealth,
         healthEndpoints: args.bicep.healthEndpoints,
         ...(args.bicep.allowDestructiveChanges ? { allowDestructiveChanges: args.bicep.allowDestructiveChanges } : {}),
-        auditDir: args.auditDir ?? "audit",
-        retry: args.retry ?? {},
+        auditDir: args.auditDir ?? BICEP_COMPONENT_DEFAULTS.auditDir,
+        ...(args.location !== undefined ? { location: args.location } : {}),
+        // Partial overrides: the provider fills the rest from the defaults table, once.
+        retry: args.bicep.retry ?? {},
         timeouts: args.timeouts ?? {},
         // Keeping resources is the safe default: the deployment record is not what it deployed.
-        deletePolicy: args.deletePolicy ?? "keep",
-        whatIfInCheck: args.whatIfInCheck ?? false,
+        deletePolicy: args.deletePolicy ?? BICEP_COMPONENT_DEFAULTS.deletePolicy,
+        // The provider runs the what-if in check only during a preview, and never stores this field.
+        preview: pulumi.runtime.isDryRun(),
         stack: args.stack ?? pulumi.getStack(),
       },
       { parent: this },

@@ -100,6 +100,26 @@ export const azCommands = {
   account: (subscriptionId: string) => ["account", "show", "--subscription", subscriptionId, "--output", "json", "--only-show-errors"],
   lint: (template: string) => ["bicep", "build", "--file", template, "--stdout"],
   whatIf: (t: Target, name: string) => ["deployment", "group", "what-if", ...deploymentArgs(t, name), "--result-format", "FullResourcePayloads", "--no-pretty-print", "--only-show-errors"],
+  /** The parameters file compiled with the template its `using` names: `{ parametersJson, templateJson }` (both JSON text). */
+  buildParams: (parameters: string) => ["bicep", "build-params", "--file", parameters, "--stdout"],
+  /** What-if at subscription scope of a generated template (a first deployment, before its resource group exists). */
+  subscriptionWhatIf: (subscriptionId: string, location: string, name: string, templateFile: string) => [
+    "deployment",
+    "sub",
+    "what-if",
+    "--subscription",
+    subscriptionId,
+    "--location",
+    location,
+    "--name",
+    name,
+    "--template-file",
+    templateFile,
+    "--result-format",
+    "FullResourcePayloads",
+    "--no-pretty-print",
+    "--only-show-errors",
+  ],
   create: (t: Target, name: string) => ["deployment", "group", "create", ...deploymentArgs(t, name), "--output", "json", "--only-show-errors"],
   /** Several ids at once: az prints one object for one id, an array for several. */
   resourceShow: (ids: readonly string[], subscriptionId: string) => ["resource", "show", "--ids", ...ids, "--subscription", subscriptionId, "--output", "json", "--only-show-errors"],

@@ -7,11 +7,12 @@
  * Everything outside (the `az` runner, sleep, randomness, the clock, HTTP) is passed in.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { auditOutputs, redactText, writeAuditRecord, type AuditEvent, type AuditPhase, type AuditRecord, type HealthCheck } from "../audit";
+import { AUDIT_SCHEMA_VERSION, auditOutputs, redactText, writeAuditRecord, type AuditEvent, type AuditPhase, type AuditRecord, type HealthCheck } from "../audit";
 import { classificationOfKind, classify, type Classification } from "../classify";
 import { backoffDelay, errorText, RetryError, withRetry, type AttemptRecord } from "../retry";
-import { digest, parseWhatIf, summarizeWhatIf, summaryLines, WhatIfParseError, type WhatIfDigest, type WhatIfSummary } from "../whatif";
+import { digest, parseResourceId, parseWhatIf, summarizeWhatIf, summaryLines, WhatIfParseError, type WhatIfDigest, type WhatIfResult, type WhatIfSummary } from "../whatif";
 import { checkEndpoints } from "../validate";
 import { AzCommandError, azCommands, parseAzJson, type AzRunner } from "./az";
 import { contentHash, type ContentHash } from "./files";
@@ -133,18 +134,105 @@ export async function whatIf(
   name: string,
   onAttempt?: (r: AttemptRecord) => void,
 ): Promise<{ summary: WhatIfSummary; attempts: readonly AttemptRecord[]; raw: string }> {
-  const args = azCommands.whatIf(spec, name);
+  return runWhatIf(spec, ctx, azCommands.whatIf(spec, name), identity, onAttempt);
+}
+
+/** Runs one what-if command with retries; `keep` narrows the result before it is summarised and saved. */
+async function runWhatIf(
+  spec: BicepDeploymentSpec,
+  ctx: DeployContext,
+  args: readonly string[],
+  keep: (r: WhatIfResult) => WhatIfResult,
+  onAttempt?: (r: AttemptRecord) => void,
+): Promise<{ summary: WhatIfSummary; attempts: readonly AttemptRecord[]; raw: string }> {
   const { value, attempts } = await withRetry(
     async () => {
       const { stdout } = await ctx.az.run(args, { timeoutMs: spec.timeouts.whatIf * 1000 });
-      const summary = summarizeWhatIf(parseWhatIf(stdout));
+      const result = keep(parseWhatIf(stdout));
+      const summary = summarizeWhatIf(result);
       // A what-if that ran but reports an error (status Failed) is classified like a deployment error.
       if (summary.error) throw new Error(`what-if reported ${summary.error.code}: ${summary.error.message}`);
-      return { summary, raw: stdout };
+      return { summary, raw: keep === identity ? stdout : JSON.stringify(result) };
     },
     { policy: spec.retry, sleep: ctx.sleep, random: ctx.random, now: ctx.now, classifyError: classifyFailure, onAttempt },
   );
   return { summary: value.summary, attempts, raw: value.raw };
+}
+
+const identity = (r: WhatIfResult) => r;
+
+/** What `az bicep build-params --stdout` prints: the compiled parameters and the template they are `using`, as JSON text. */
+export interface BuiltParameters {
+  readonly parametersJson: string;
+  readonly templateJson: string;
+}
+
+/**
+ * The subscription-scope template that previews a first deployment: it creates the resource
+ * group and deploys the compiled template into it as a nested deployment (inner expression
+ * scope, so the template evaluates as it would on its own), with the compiled parameters and
+ * the overrides. Azure's what-if of it lists every resource the template will create.
+ */
+export function subscriptionPreviewTemplate(
+  spec: Pick<BicepDeploymentSpec, "resourceGroupName" | "location" | "mode" | "overrides">,
+  name: string,
+  built: BuiltParameters,
+): Record<string, unknown> {
+  if (!spec.location) throw new Error("subscriptionPreviewTemplate needs the resource group's location");
+  let template: unknown;
+  let parameters: { parameters?: Record<string, unknown> };
+  try {
+    template = JSON.parse(built.templateJson);
+    parameters = JSON.parse(built.parametersJson) as typeof parameters;
+  } catch (err) {
+    throw new Error(`az bicep build-params printed a templateJson or parametersJson that is not JSON (${(err as Error).message})`);
+  }
+  const values: Record<string, unknown> = { ...(parameters.parameters ?? {}) };
+  for (const [k, v] of Object.entries(spec.overrides)) values[k] = { value: v };
+  const apiVersion = "2024-03-01";
+  return {
+    $schema: "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+    contentVersion: "1.0.0.0",
+    resources: [
+      { type: "Microsoft.Resources/resourceGroups", apiVersion, name: spec.resourceGroupName, location: spec.location },
+      {
+        type: "Microsoft.Resources/deployments",
+        apiVersion,
+        name,
+        resourceGroup: spec.resourceGroupName,
+        dependsOn: [`[subscriptionResourceId('Microsoft.Resources/resourceGroups', '${spec.resourceGroupName}')]`],
+        properties: { mode: spec.mode, expressionEvaluationOptions: { scope: "inner" }, template, parameters: values },
+      },
+    ],
+  };
+}
+
+/**
+ * The what-if of a first deployment whose resource group does not exist yet: the parameters are
+ * compiled (`az bicep build-params`), wrapped by subscriptionPreviewTemplate in a temporary file,
+ * and previewed with `az deployment sub what-if`. The group's own Create is left out: the
+ * environment's resource group is the AzureEnvironment component's, and Pulumi shows it.
+ */
+export async function firstDeploymentWhatIf(
+  spec: BicepDeploymentSpec,
+  ctx: DeployContext,
+  name: string,
+): Promise<{ summary: WhatIfSummary; attempts: readonly AttemptRecord[]; raw: string }> {
+  const buildArgs = azCommands.buildParams(spec.parameters);
+  const built = parseAzJson<Partial<BuiltParameters>>(buildArgs, (await ctx.az.run(buildArgs, { timeoutMs: spec.timeouts.lint * 1000 })).stdout);
+  if (typeof built.parametersJson !== "string" || typeof built.templateJson !== "string") {
+    throw new Error(`az bicep build-params printed no parametersJson/templateJson for ${spec.parameters}; it needs Azure CLI 2.53 or later (\`az upgrade\`).`);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "delivery-whatif-"));
+  const file = path.join(dir, `${name}.json`);
+  try {
+    fs.writeFileSync(file, JSON.stringify(subscriptionPreviewTemplate(spec, name, built as BuiltParameters)));
+    const group = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroupName}`.toLowerCase();
+    const withoutGroup = (r: WhatIfResult): WhatIfResult => ({ ...r, changes: r.changes?.filter((c) => c.resourceId.toLowerCase() !== group || parseResourceId(c.resourceId).type !== "Microsoft.Resources/resourceGroups") });
+    return await runWhatIf(spec, ctx, azCommands.subscriptionWhatIf(spec.subscriptionId, spec.location!, name, file), withoutGroup);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -194,7 +282,14 @@ export async function plan(spec: BicepDeploymentSpec, ctx: DeployContext, hash: 
   try {
     result = await whatIf(spec, ctx, name);
   } catch (err) {
-    throw explain(err, "what-if");
+    // A first deployment into a group that does not exist yet: preview the whole thing at subscription scope.
+    if (!(err instanceof RetryError && err.classification.kind === "resource-group-not-found" && spec.location)) throw explain(err, "what-if");
+    ctx.log.info(`${prefix(spec)} resource group ${spec.resourceGroupName} does not exist yet: what-if at subscription scope of a deployment that creates it and deploys the template`);
+    try {
+      result = await firstDeploymentWhatIf(spec, ctx, name);
+    } catch (inner) {
+      throw explain(inner, "what-if");
+    }
   }
   saveWhatIf(spec, ctx.env, result.raw);
   logWhatIf(spec, ctx, result.summary);
@@ -331,7 +426,7 @@ export async function deploy(spec: BicepDeploymentSpec, ctx: DeployContext): Pro
     phaseOf.set(r, p);
     if (r.outcome === "failed") {
       const c = r.classification!;
-      event(p, "warning", `attempt ${r.attempt} failed (${c.category}/${c.kind}${c.retryable ? `, retrying in ${r.delayMs ?? 0} ms` : ", not retried"}): ${(r.error ?? "").split("\n")[0]}`, {
+      event(p, "warning", `attempt ${r.attempt} failed (${c.category}/${c.kind}${r.delayMs !== undefined ? `, retrying in ${r.delayMs} ms` : c.retryable ? ", retries exhausted" : ", not retried"}): ${(r.error ?? "").split("\n")[0]}`, {
         attempt: r.attempt,
         classification: { category: c.category, retryable: c.retryable, kind: c.kind },
       });
@@ -343,7 +438,7 @@ export async function deploy(spec: BicepDeploymentSpec, ctx: DeployContext): Pro
   function writeAudit(): string {
     const finished = ctx.now();
     const record: AuditRecord = {
-      schemaVersion: 1,
+      schemaVersion: AUDIT_SCHEMA_VERSION,
       kind: "bicep-deployment",
       deploymentName: name,
       stack: spec.stack,
@@ -373,7 +468,7 @@ export async function deploy(spec: BicepDeploymentSpec, ctx: DeployContext): Pro
       ...(health ? { health } : {}),
       events: [...events, { at: new Date(finished).toISOString(), phase: "audit", level: "info", message: `record written after ${finished - started} ms` }],
     };
-    return writeAuditRecord(auditDirectory(spec), record);
+    return writeAuditRecord(auditDirectory(spec, ctx.env), record);
   }
 }
 

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { resolveRetryPolicy, validateRetryPolicy, type RetryPolicy } from "../retry";
 import { assignedParameters, parametersUsing, templateParameters } from "./files";
 
-/** Per-command limits, in seconds. A command still running then is stopped and counts as a timeout. */
+/** Per-command limits, in seconds. A command still running then is stopped and counts as a timeout. Defaults: TIMEOUT_DEFAULTS in core/defaults.ts. */
 export interface CommandTimeouts {
   /** `az account show`. Defaults to 60. */
   readonly account: number;
@@ -24,8 +24,6 @@ export interface CommandTimeouts {
   readonly http: number;
 }
 
-export const DEFAULT_TIMEOUTS: CommandTimeouts = Object.freeze({ account: 60, lint: 300, whatIf: 900, deploy: 3600, resource: 120, http: 30 });
-
 /** What `pulumi destroy` (or removing the component) does. */
 export type DeletePolicy = "keep" | "deleteResources";
 
@@ -38,12 +36,17 @@ export interface BicepDeploymentSpec {
   readonly parameters: string;
   readonly resourceGroupName: string;
   readonly subscriptionId: string;
+  /**
+   * Region of the resource group. Lets a preview run before the group exists: the what-if then
+   * runs at subscription scope, of a deployment that creates the group and deploys into it.
+   */
+  readonly location?: string;
   readonly mode: "Incremental" | "Complete";
   readonly overrides: Readonly<Record<string, unknown>>;
   readonly verifyHealth: boolean;
   readonly healthEndpoints: readonly string[];
   readonly allowDestructiveChanges?: { readonly reason: string };
-  /** Relative to root unless absolute. */
+  /** Relative to root unless absolute; `DELIVERY_AUDIT_DIR` in the deploying process's environment overrides it. */
   readonly auditDir: string;
   readonly retry: RetryPolicy;
   readonly timeouts: CommandTimeouts;
@@ -82,6 +85,9 @@ export function validateSpecShape(spec: Partial<BicepDeploymentSpec>): SpecProbl
   }
   if (spec.subscriptionId !== undefined && (typeof spec.subscriptionId !== "string" || !GUID.test(spec.subscriptionId))) {
     add("subscriptionId", `must be a subscription GUID, see \`az account show --query id\` (received ${JSON.stringify(spec.subscriptionId)})`);
+  }
+  if (spec.location !== undefined && (typeof spec.location !== "string" || !/^[a-z][a-z0-9]*$/.test(spec.location))) {
+    add("location", `must be an Azure region name such as westeurope (received ${JSON.stringify(spec.location)})`);
   }
   if (spec.mode !== undefined && spec.mode !== "Incremental" && spec.mode !== "Complete") add("mode", `must be Incremental or Complete (received ${JSON.stringify(spec.mode)})`);
   for (const [i, url] of (spec.healthEndpoints ?? []).entries()) {
@@ -146,6 +152,11 @@ export function deploymentResourceKey(spec: Pick<BicepDeploymentSpec, "subscript
   return `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroupName}/bicepDeployments/${spec.name}`;
 }
 
-export function auditDirectory(spec: Pick<BicepDeploymentSpec, "root" | "auditDir">): string {
-  return path.resolve(spec.root, spec.auditDir);
+/**
+ * Where audit records go: `DELIVERY_AUDIT_DIR` from the deploying process's environment when set
+ * (the workflows point it at the directory they upload), else the spec's `auditDir`; relative
+ * paths are relative to the root. Read at deployment time, so a machine's path is never an input.
+ */
+export function auditDirectory(spec: Pick<BicepDeploymentSpec, "root" | "auditDir">, env: Readonly<Record<string, string | undefined>> = {}): string {
+  return path.resolve(spec.root, env.DELIVERY_AUDIT_DIR || spec.auditDir);
 }

@@ -4,20 +4,30 @@
  * dynamic-provider process (loaded from its compiled form, see ./index.ts), so it imports only
  * core/, execa and @pulumi/pulumi.
  *
- * What a preview shows (Pulumi 3.248's dynamic-provider host forwards only `changes`, `replaces`
- * and `deleteBeforeReplace` from diff; `stables` and detailed diffs are dropped, and the provider
- * process has no engine connection, so pulumi.log falls back to the process's stdout/stderr, which
- * the engine prints as diagnostics): the resource as `~ update` (or `+-` replace when the resource
- * group or subscription changes), the `files` input whose hashes changed, the `plannedWhatIf`
- * input (counts and destructive resource ids, which `pulumi preview --diff` shows and policies
- * read), and the what-if summary lines prefixed `[bicep <name>]`. Lint errors fail the preview.
+ * What a preview shows. Pulumi 3.248's dynamic-provider host forwards only `changes`, `replaces`
+ * and `deleteBeforeReplace` from diff (detailed diffs are dropped), so `pulumi preview --diff`
+ * prints the difference between the old and the new *checked inputs*. During a preview (the
+ * component sets `preview` from pulumi.runtime.isDryRun(); check never keeps that field) check
+ * runs lint and the what-if of a changed deployment and adds it as `plannedWhatIf`: per changed
+ * resource its change type and each property's before and after value, destructive ones marked.
+ * A `pulumi up` runs no what-if in check (the deployment runs its own), so the stored inputs never
+ * hold a what-if and the next preview's diff shows only this one, as an addition. The what-if
+ * summary lines, prefixed `[bicep <name>]`, go to the log too (the provider process has no engine
+ * connection, so pulumi.log falls back to stdout/stderr, which the engine prints as diagnostics).
+ * Lint errors fail the preview; so does a failing what-if of a deployment that exists.
+ *
+ * Nothing machine-specific is an input: `root` is relative to the project directory (the
+ * provider's working directory) and the audit directory is read from `DELIVERY_AUDIT_DIR` when
+ * the deployment runs.
  */
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_RETRY_POLICY, realSleep, resolveRetryPolicy } from "../../core/retry";
+import { TIMEOUT_DEFAULTS } from "../../core/defaults";
+import { realSleep, resolveRetryPolicy } from "../../core/retry";
 import { MissingReferenceError } from "../../core/bicep/files";
 import { BicepLintError } from "../../core/bicep/lint";
 import { fetchStatus } from "../../core/validate";
-import { digest, type WhatIfDigest } from "../../core/whatif";
+import { previewOf, type WhatIfPreview } from "../../core/whatif";
 import {
   DeploymentError,
   deleteResources,
@@ -32,7 +42,7 @@ import {
   type DriftReport,
   type Logger,
 } from "../../core/bicep/deploy";
-import { DEFAULT_TIMEOUTS, deploymentResourceKey, validateSpecFiles, validateSpecShape, type BicepDeploymentSpec, type SpecProblem } from "../../core/bicep/spec";
+import { deploymentResourceKey, validateSpecFiles, validateSpecShape, type BicepDeploymentSpec, type SpecProblem } from "../../core/bicep/spec";
 import type { AzRunner } from "../../core/bicep/az";
 import { execaAzRunner } from "./az-runner";
 
@@ -48,17 +58,15 @@ export type BicepDeploymentProps = Partial<Omit<BicepDeploymentSpec, "retry" | "
   /** Added by check: each file -> short content hash (so a preview shows which file changed). */
   readonly files?: Readonly<Record<string, string>>;
   /**
-   * Added by check when the deployment changes: the what-if of this preview, so policies (which
-   * see checked inputs) can block destructive changes that carry no allowDestructiveChanges reason.
+   * Added by check during a preview of a changed deployment: the what-if of this preview, which
+   * `pulumi preview --diff` prints and policies read (destructive changes need a reason).
    */
-  readonly plannedWhatIf?: WhatIfDigest;
+  readonly plannedWhatIf?: WhatIfPreview;
   /**
-   * Run lint and what-if inside check, so `plannedWhatIf` is part of the checked inputs that the
-   * policy pack sees. The engine calls check one resource at a time, so this serialises previews
-   * across deployments; without it, check starts the what-if and diff (which the engine runs in
-   * parallel) waits for it. Defaults to false.
+   * Whether this is a preview (`pulumi.runtime.isDryRun()`, set by the component). Only then does
+   * check run the what-if; check removes the field, so it is never stored or diffed.
    */
-  readonly whatIfInCheck?: boolean;
+  readonly preview?: boolean;
 };
 
 /** Outputs: the inputs, plus what the last deployment (or refresh) produced. */
@@ -98,25 +106,46 @@ function hasUnknown(value: unknown): boolean {
   return false;
 }
 
-/** Props with every default applied, once. */
+/**
+ * Props the caller must set. The provider applies none of their defaults: the stack configuration's
+ * schema and the BicepDeployment component do, once (core/defaults.ts says which applies what).
+ */
+export const REQUIRED_PROPS = ["name", "root", "template", "parameters", "resourceGroupName", "subscriptionId", "mode", "overrides", "verifyHealth", "healthEndpoints", "auditDir", "deletePolicy", "stack"] as const;
+
+/** A problem for each required prop that is missing (an unknown preview value counts as set). */
+export function missingProps(props: BicepDeploymentProps): SpecProblem[] {
+  return REQUIRED_PROPS.filter((k) => props[k] === undefined || props[k] === null).map((k) => ({
+    property: k,
+    reason: "is required and was not set; the BicepDeployment component sets it from the stack configuration, so declare the deployment with the component (or pass it explicitly)",
+  }));
+}
+
+/**
+ * The spec the phases run on. The retry policy and the command timeouts are partial overrides:
+ * their left-out fields are filled from the defaults table here, and only here.
+ */
 export function toSpec(props: BicepDeploymentProps): BicepDeploymentSpec {
+  const missing = missingProps(props);
+  if (missing.length > 0) throw new Error(`The Bicep deployment ${JSON.stringify(props.name ?? "")} lacks ${missing.map((p) => p.property).join(", ")}: ${missing[0].reason}.`);
   return {
-    name: props.name ?? "",
-    root: props.root ?? process.cwd(),
-    template: props.template ?? "",
-    parameters: props.parameters ?? "",
-    resourceGroupName: props.resourceGroupName ?? "",
-    subscriptionId: props.subscriptionId ?? "",
-    mode: props.mode ?? "Incremental",
-    overrides: props.overrides ?? {},
-    verifyHealth: props.verifyHealth ?? true,
-    healthEndpoints: props.healthEndpoints ?? [],
+    name: props.name!,
+    // Relative to the project directory, which is the provider's working directory.
+    root: path.resolve(process.cwd(), props.root!),
+    template: props.template!,
+    parameters: props.parameters!,
+    resourceGroupName: props.resourceGroupName!,
+    subscriptionId: props.subscriptionId!,
+    ...(props.location ? { location: props.location } : {}),
+    mode: props.mode!,
+    overrides: props.overrides!,
+    verifyHealth: props.verifyHealth!,
+    healthEndpoints: props.healthEndpoints!,
     ...(props.allowDestructiveChanges ? { allowDestructiveChanges: props.allowDestructiveChanges } : {}),
-    auditDir: props.auditDir ?? "audit",
-    retry: resolveRetryPolicy(props.retry ?? DEFAULT_RETRY_POLICY),
-    timeouts: { ...DEFAULT_TIMEOUTS, ...(props.timeouts ?? {}) },
-    deletePolicy: props.deletePolicy ?? "keep",
-    stack: props.stack ?? "unknown",
+    auditDir: props.auditDir!,
+    retry: resolveRetryPolicy(props.retry),
+    timeouts: { ...TIMEOUT_DEFAULTS, ...(props.timeouts ?? {}) },
+    deletePolicy: props.deletePolicy!,
+    stack: props.stack!,
   };
 }
 
@@ -166,11 +195,20 @@ function reasonLine(message: string): string {
 }
 
 /**
- * What-ifs check started and diff awaits, keyed by what they plan. Module-level: every call of
- * the dynamic provider loads this module once per process, but may build a new provider object.
+ * Warnings already printed by this provider process. The engine may call check more than once per
+ * resource and preview; a cause is reported once. Module-level: the dynamic provider loads this
+ * module once per process, but may build a new provider object per call.
  */
-const pendingPlans = new Map<string, Promise<unknown>>();
-const planKey = (spec: BicepDeploymentSpec, contentHash: string) => `${spec.subscriptionId}/${spec.resourceGroupName}/${spec.name}/${contentHash}`;
+const warned = new Set<string>();
+
+/**
+ * The what-ifs this process ran, by deployment and content: the engine may check a resource more
+ * than once in a preview, and a what-if takes minutes in Azure, so it runs (and logs) once.
+ */
+const previews = new Map<string, Promise<WhatIfPreview | undefined>>();
+
+/** Input fields a refresh hands back as inputs (everything the component sets, plus what check adds). */
+const INPUT_FIELDS = [...REQUIRED_PROPS, "location", "allowDestructiveChanges", "retry", "timeouts", "contentHash", "files"] as const;
 
 export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.ResourceProvider<BicepDeploymentProps, BicepDeploymentOutputs> {
   const log = (): Logger => deps.log ?? pulumiLogger();
@@ -188,23 +226,17 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
     }
   }
 
-  function startPlan(spec: BicepDeploymentSpec, hash: ReturnType<typeof hashSpec>): void {
-    const running = plan(spec, context(spec, deps), hash);
-    running.catch(() => undefined); // diff reports the failure; this only keeps it from being unhandled
-    pendingPlans.set(planKey(spec, hash.hash), running);
-  }
-
-  async function takePlan(spec: BicepDeploymentSpec, contentHash: string | undefined): Promise<void> {
-    const key = planKey(spec, contentHash ?? "");
-    const running = pendingPlans.get(key) ?? plan(spec, context(spec, deps));
-    pendingPlans.delete(key);
-    await running;
+  function warnOnce(key: string, message: string): void {
+    if (warned.has(key)) return;
+    warned.add(key);
+    log().warn(message);
   }
 
   return {
-    async check(olds, news) {
+    async check(olds, withPreview) {
+      const { preview, ...news } = withPreview;
       const known = knownFields(news);
-      const problems: SpecProblem[] = validateSpecShape(known);
+      const problems: SpecProblem[] = [...missingProps(news), ...validateSpecShape(known)];
       if (problems.length === 0 && !hasUnknown([news.root, news.template, news.parameters, news.overrides])) {
         const spec = toSpec(news);
         problems.push(...validateSpecFiles(spec));
@@ -212,19 +244,15 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
           try {
             const hash = hashSpec(spec);
             const checked: BicepDeploymentProps = { ...news, contentHash: hash.hash, files: hash.files };
-            // An unchanged deployment runs no az at all. A first deployment has no diff, so its
-            // what-if runs here; otherwise here only when policies must see it (whatIfInCheck),
-            // else it starts here and diff waits for it, in parallel with the other deployments.
+            // An unchanged deployment runs no az at all, and neither does `pulumi up`'s check
+            // (the deployment runs its own what-if). A preview of a changed one carries its what-if.
             const first = Object.keys(olds ?? {}).length === 0;
             const changed = first || DEPLOYMENT_FIELDS.some((k) => olds[k] !== checked[k]);
-            if (!changed) return { inputs: checked };
-            if (first) {
-              const planned = await previewFirstDeployment(spec);
-              return { inputs: planned ? { ...checked, plannedWhatIf: planned } : checked };
-            }
-            if (news.whatIfInCheck) return { inputs: { ...checked, plannedWhatIf: digest((await plan(spec, context(spec, deps), hash)).whatIf) } };
-            startPlan(spec, hash);
-            return { inputs: checked };
+            if (!changed || preview !== true) return { inputs: checked };
+            const key = JSON.stringify([spec.root, spec.subscriptionId, spec.resourceGroupName, spec.name, hash.hash, first]);
+            if (!previews.has(key)) previews.set(key, previewWhatIf(spec, hash, first));
+            const planned = await previews.get(key)!;
+            return { inputs: planned ? { ...checked, plannedWhatIf: planned } : checked };
           } catch (err) {
             if (err instanceof MissingReferenceError) problems.push({ property: "template", reason: err.message });
             else if (err instanceof BicepLintError) problems.push({ property: "template", reason: err.message });
@@ -239,13 +267,14 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
     async diff(_id, olds, news) {
       const changed = DEPLOYMENT_FIELDS.filter((k) => olds[k] !== news[k]);
       if (changed.length === 0) return { changes: false };
-      // Lint errors and what-if failures fail the preview, with the file:line or the classified reason.
-      if (!hasUnknown(news) && !news.plannedWhatIf) await takePlan(toSpec(news), news.contentHash);
       const replaces = REPLACE_FIELDS.filter((k) => olds[k] !== news[k]);
       if (hasUnknown(news)) {
         log().info(`[bicep ${news.name}] inputs are not known until the program runs; lint and what-if run during the deployment`);
       } else if (replaces.length > 0) {
-        log().warn(`[bicep ${news.name}] ${replaces.join(" and ")} changed: this is a new deployment into ${news.resourceGroupName}; the resources of the old one are kept (see docs/bicep.md, delete semantics)`);
+        warnOnce(
+          `replace:${news.name}:${news.subscriptionId}/${news.resourceGroupName}`,
+          `[bicep ${news.name}] ${replaces.join(" and ")} changed: this is a new deployment into ${news.resourceGroupName}; the resources of the old one are kept (see docs/bicep.md, delete semantics)`,
+        );
       }
       return { changes: true, replaces: [...replaces], deleteBeforeReplace: false };
     },
@@ -265,9 +294,13 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
       }
       const spec = toSpec(props);
       const drift = await detectDrift(spec, context(spec, deps));
-      // Drift changes the recorded hash, so the next preview runs the what-if and `pulumi up` re-applies the template.
-      const contentHash = drift.drifted ? `drifted:${drift.checkedAt}` : props.contentHash;
-      return { id, props: { ...(props as BicepDeploymentOutputs), contentHash, drift } };
+      if (!drift.drifted) return { id, props: { ...(props as BicepDeploymentOutputs), drift } };
+      // Drift changes the recorded hash, in the outputs and in the inputs the next check compares
+      // with, so `pulumi preview --refresh` shows the drift's what-if as an update (and fails
+      // with --expect-no-changes), and `pulumi up` re-applies the template.
+      const contentHash = `drifted:${drift.checkedAt}`;
+      const inputs = Object.fromEntries(INPUT_FIELDS.filter((k) => props[k] !== undefined).map((k) => [k, props[k]]));
+      return { id, props: { ...(props as BicepDeploymentOutputs), contentHash, drift }, inputs: { ...inputs, contentHash } as unknown as BicepDeploymentOutputs };
     },
 
     async delete(_id, props) {
@@ -286,15 +319,20 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
     },
   };
 
-  /** On first creation there is no diff, so check shows the what-if; only lint errors fail it (the resource group may not exist yet). */
-  /** The what-if of a first deployment, or undefined when it cannot run yet (e.g. the resource group is created in the same run). */
-  async function previewFirstDeployment(spec: BicepDeploymentSpec): Promise<WhatIfDigest | undefined> {
+  /**
+   * Lint and the what-if of this preview, in the form the diff carries. Lint errors fail the
+   * preview (as check failures); so does a what-if that fails for a deployment that exists. A
+   * first deployment whose what-if cannot run (e.g. no Azure login yet) gets one warning and no
+   * what-if: the deployment runs it again.
+   */
+  async function previewWhatIf(spec: BicepDeploymentSpec, hash: ReturnType<typeof hashSpec>, first: boolean): Promise<WhatIfPreview | undefined> {
     try {
-      return digest((await plan(spec, context(spec, deps))).whatIf);
+      return previewOf((await plan(spec, context(spec, deps), hash)).whatIf);
     } catch (err) {
-      if (err instanceof BicepLintError) throw err;
+      if (err instanceof BicepLintError || !first) throw err;
       const c = err instanceof DeploymentError ? err.classification : undefined;
-      log().warn(
+      warnOnce(
+        `first-whatif:${spec.name}:${c?.kind ?? "error"}`,
         `[bicep ${spec.name}] what-if before the first deployment did not run (${c ? `${c.kind}` : "error"}): ${reasonLine((err as Error).message)}. It runs again during \`pulumi up\`.`,
       );
       return undefined;

@@ -26,6 +26,18 @@ describe("delivery classify", () => {
     expect(JSON.parse(t.out.join(""))).toMatchObject({ category: "logic", retryable: false, kind: "bicep-compile-error" });
   });
 
+  it("answers not retryable for a pulumi up log whose provider retries are spent", async () => {
+    const log = [
+      "  azure:BicepDeployment (dev-deployment):",
+      "    error: deploy failed: az deployment group create failed (exit code 1):",
+      '    ERROR: {"status":"Failed","error":{"code":"DeploymentFailed","details":[{"code":"TooManyRequests","message":"The request is being throttled."}]}}',
+      "    [retries exhausted after 3 attempts; last failure environmental/throttled] Retries exhausted: every attempt the retry policy allows (bicep.retry for this environment) failed with a transient fault, ...",
+    ].join("\n");
+    const t = io(log);
+    expect(await run(["classify", "-"], t)).toBe(0);
+    expect(JSON.parse(t.out.join(""))).toMatchObject({ category: "environmental", retryable: false, kind: "retries-exhausted" });
+  });
+
   it("says so when the file is missing", async () => {
     const t = io();
     expect(await run(["classify", "nope.log"], t)).toBe(2);
@@ -47,8 +59,19 @@ describe("delivery whatif", () => {
   it("prints PR-comment markdown", async () => {
     const t = io();
     expect(await run(["whatif", "mixed.json", "--format", "markdown", "--title", "dev"], t)).toBe(0);
-    expect(t.out.join("")).toMatch(/^### dev: Succeeded\n/);
-    expect(t.out.join("")).toContain("> **1 destructive change**: these resources would be deleted.");
+    expect(t.out.join("")).toMatch(/^##### dev: \*\*1 to delete\*\*, 1 to create, 1 to modify, 1 unsupported, 3 unchanged\n/);
+    expect(t.out.join("")).toContain("> **1 destructive change**: this resource would be deleted (first rows below).");
+  });
+
+  it("reads the ARM REST shape like az's, and refuses a document it cannot read instead of printing no changes", async () => {
+    const flat = io();
+    const rest = io();
+    expect(await run(["whatif", "mixed.json"], flat)).toBe(0);
+    expect(await run(["whatif", "mixed-rest.json"], rest)).toBe(0);
+    expect(rest.out.join("")).toBe(flat.out.join(""));
+    const t = io('{"status": "Succeeded", "value": []}');
+    expect(await run(["whatif", "-"], t)).toBe(2);
+    expect(t.err.join("")).toMatch(/^delivery: -: what-if output has no `changes` list and no `error` \(status "Succeeded"; keys: status, value\)/);
   });
 
   it("fails on destructive changes when asked", async () => {

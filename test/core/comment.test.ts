@@ -12,8 +12,13 @@ import {
   previewCommentBody,
   previewOutcome,
   readStaleDocs,
+  whatIfSection,
   type PreviewCommentInput,
 } from "../../core/comment";
+import { generatedWhatIf } from "../fixtures/whatif/generate";
+
+const SUB = "11111111-2222-3333-4444-555555555555";
+const rid = (rg: string, p: string) => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/${p}`;
 
 const BOT = "github-actions[bot]";
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -104,6 +109,54 @@ describe("preview comment", () => {
   it("says when nothing is stale and when the list is unreadable", () => {
     expect(previewCommentBody(input())).toContain("_None: every generated document is up to date._");
     expect(previewCommentBody(input({ staleDocs: null }))).toContain("gave no readable list");
+  });
+});
+
+describe("what-if section", () => {
+  const mixed = JSON.stringify({
+    status: "Succeeded",
+    properties: {
+      changes: [
+        { resourceId: rid("rg-app-dev", "Microsoft.Web/sites/old"), changeType: "Delete" },
+        { resourceId: rid("rg-app-dev", "Microsoft.Storage/storageAccounts/st1"), changeType: "Modify", delta: [{ path: "properties.deleteRetentionPolicy.days", propertyChangeType: "Modify", before: 7, after: 14 }] },
+      ],
+    },
+  });
+
+  it("has a headline with the counts over every deployment and a table per deployment, the destructive deployment first", () => {
+    const section = whatIfSection([
+      { name: "api", text: JSON.stringify({ status: "Succeeded", changes: [{ resourceId: rid("rg-app-dev", "Microsoft.Web/sites/api"), changeType: "Create" }] }) },
+      { name: "app", text: mixed },
+    ]);
+    expect(section.headline).toBe("**1 to delete**, 1 to create, 1 to modify");
+    expect(section.blocks[0].split("\n")[0]).toBe("##### app: **1 to delete**, 1 to modify");
+    expect(section.blocks[0]).toContain("`properties.deleteRetentionPolicy.days: 7 =&gt; 14`");
+    expect(section.blocks[1].split("\n")[0]).toBe("##### api: 1 to create");
+    const body = previewCommentBody(input({ whatif: section.blocks, whatifHeadline: section.headline }));
+    expect(body).toContain("#### Azure what-if: **1 to delete**, 1 to create, 1 to modify");
+  });
+
+  it("never reads an unreadable what-if as no changes", () => {
+    const section = whatIfSection([
+      { name: "app", text: JSON.stringify({ status: "Succeeded", value: [] }) },
+      { name: "api", text: mixed },
+    ]);
+    expect(section.headline).toBe("**1 to delete**, 1 to modify; **1 what-if unreadable**");
+    expect(section.blocks[1]).toMatch(/^##### app: \*\*what-if unreadable\*\*\n\n> \[!CAUTION\]\n> what-if output has no 'changes' list and no 'error'/);
+  });
+
+  it("keeps a 2,000-resource what-if under GitHub's limit, summarised, pointing to the artifact", () => {
+    const section = whatIfSection([{ name: "app", text: generatedWhatIf(2000) }], { fullWhatIfAt: "the run's artifact `whatif-prod`" });
+    const body = previewCommentBody(input({ stack: "prod", whatif: section.blocks, whatifHeadline: section.headline, log: "x".repeat(200_000) }));
+    // under the limit however GitHub counts: UTF-16 units, code points or UTF-8 bytes
+    expect(body.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
+    expect(Buffer.byteLength(body, "utf8")).toBeLessThan(GITHUB_COMMENT_LIMIT);
+    expect(section.headline).toBe("**200 to delete**, 467 to create, 400 to modify, 933 unchanged");
+    // destructive rows come first and all 200 fit; the rest is counted and pointed to
+    const rows = body.split("\n").filter((l) => l.startsWith("| 🔴"));
+    expect(rows).toHaveLength(200);
+    expect(body).toMatch(/… \d+ more changes left out to fit a comment; the full what-if is in the run's artifact `whatif-prod`\./);
+    expect(body).toContain("<details><summary>Preview output</summary>");
   });
 });
 

@@ -12,6 +12,7 @@ export type FakeAzScenario =
   | "success"
   | "throttled-twice"
   | "throttled-always"
+  | "deploy-throttled-always"
   | "template-error"
   | "authorization-error"
   | "malformed-json"
@@ -20,7 +21,8 @@ export type FakeAzScenario =
   | "wrong-subscription"
   | "lint-error"
   | "lint-warning"
-  | "unhealthy";
+  | "unhealthy"
+  | "group-not-found";
 
 export interface FakeAzCall {
   readonly command: string;

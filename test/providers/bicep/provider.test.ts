@@ -38,17 +38,27 @@ function props(root: string, extra: Partial<BicepDeploymentProps> = {}): BicepDe
     parameters: "bicep/parameters/dev.bicepparam",
     resourceGroupName: "rg-payments-dev",
     subscriptionId: SUBSCRIPTION,
+    location: "westeurope",
     mode: "Incremental",
     overrides: {},
     verifyHealth: true,
     healthEndpoints: [],
     auditDir: "audit",
+    deletePolicy: "keep",
     stack: "dev",
     retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 100, multiplier: 2, jitter: 0 },
     timeouts: { whatIf: 1 },
     ...extra,
   };
 }
+
+/** Props as the component sends them during `pulumi preview` (pulumi.runtime.isDryRun()). */
+function previewProps(root: string, extra: Partial<BicepDeploymentProps> = {}): BicepDeploymentProps {
+  return props(root, { preview: true, ...extra });
+}
+
+const STORAGE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-payments-dev/providers/Microsoft.Storage/storageAccounts/stdeliverydev01`;
+const LEGACY_QUEUE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-payments-dev/providers/Microsoft.ServiceBus/namespaces/sb-delivery-dev/queues/legacy-orders`;
 
 function commands(): string[] {
   return az.calls().map((c) => c.command);
@@ -94,16 +104,43 @@ describe("check", () => {
 
   it("shows the what-if of a first deployment (there is no diff before a create)", async () => {
     const root = makeRepo();
-    await provider().check({}, props(root));
+    const { inputs } = await provider().check({}, previewProps(root));
     expect(commands()).toEqual(["account show", "bicep build", "deployment group what-if"]);
     expect(logs).toContainEqual({ level: "info", message: "[bicep app] what-if Succeeded: 2 to create, 0 to modify, 0 to delete, 0 to deploy, 0 no change, 0 ignore, 0 unsupported" });
+    expect(inputs!.plannedWhatIf!.changes.map((c) => `${c.changeType} ${c.resourceId}`)).toEqual([
+      `Create /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-payments-dev/providers/Microsoft.KeyVault/vaults/kv-delivery-dev`,
+      `Create ${STORAGE}`,
+    ]);
+    expect(inputs).not.toHaveProperty("preview");
   });
 
-  it("does not fail a first preview when the resource group does not exist yet, only warns", async () => {
+  it("previews a first deployment before its resource group exists: a subscription-scope what-if of a deployment that creates the group", async () => {
+    az.use("group-not-found");
+    const root = makeRepo();
+    const { inputs, failures } = await provider().check({}, previewProps(root));
+    expect(failures).toBeUndefined();
+    expect(commands()).toEqual(["account show", "bicep build", "deployment group what-if", "bicep build-params", "deployment sub what-if"]);
+    const sub = az.calls().at(-1)!;
+    expect(sub.args).toEqual(expect.arrayContaining(["--subscription", SUBSCRIPTION, "--location", "westeurope", "--no-pretty-print", "--result-format", "FullResourcePayloads"]));
+    // the generated template is removed afterwards
+    expect(fs.existsSync(sub.args[sub.args.indexOf("--template-file") + 1])).toBe(false);
+    // the group itself is the AzureEnvironment's: only what the template creates is listed
+    expect(inputs!.plannedWhatIf).toMatchObject({ status: "Succeeded", summary: "2 to create", destructive: [] });
+    expect(inputs!.plannedWhatIf!.changes.map((c) => c.resourceId)).toEqual([STORAGE, `${STORAGE}/blobServices/default`]);
+    expect(inputs!.plannedWhatIf!.changes[1].after).toMatchObject({ properties: { deleteRetentionPolicy: { days: 7, enabled: true } } });
+    expect(logs.filter((l) => l.level === "warn")).toEqual([]);
+    expect(logs[0]).toEqual({ level: "info", message: "[bicep app] resource group rg-payments-dev does not exist yet: what-if at subscription scope of a deployment that creates it and deploys the template" });
+  });
+
+  it("does not fail a first preview when the what-if cannot run yet, and warns once per cause however often check is called", async () => {
     az.use("authorization-error");
     const root = makeRepo();
-    const { failures } = await provider().check({}, props(root));
+    const p = provider();
+    const { failures } = await p.check({}, previewProps(root));
+    await p.check({}, previewProps(root));
+    await provider().check({}, previewProps(root));
     expect(failures).toBeUndefined();
+    expect(logs.filter((l) => l.level === "warn")).toHaveLength(1);
     expect(logs.at(-1)!.message).toMatch(
       /^\[bicep app\] what-if before the first deployment did not run \(authorization-failed\): ERROR: \(AuthorizationFailed\) The client '6f1c2d3e-[^']+' with object id '[^']+' does not have authorization to perform action 'Microsoft\.Resources\/deployments\/whatIf\/action' .* please refresh your credentials\. It runs again during `pulumi up`\.$/,
     );
@@ -112,7 +149,7 @@ describe("check", () => {
   it("fails a first preview on a lint error, with file:line and the BCP code", async () => {
     az.use("lint-error");
     const root = makeRepo();
-    const { failures } = await provider().check({}, props(root));
+    const { failures } = await provider().check({}, previewProps(root));
     expect(failures).toEqual([
       {
         property: "template",
@@ -155,24 +192,44 @@ describe("diff", () => {
     expect(commands()).toEqual([]);
   });
 
-  it("starts lint and what-if in check and reports them in diff when a module changed, with every destructive change", async () => {
+  it("runs lint and what-if in a preview's check and carries the what-if, each property's before and after value, destructive first", async () => {
     const root = makeRepo();
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/modules/storage.bicep"), "// tweak\n");
     az.use("success", "mixed");
-    const { inputs } = await provider().check(outs, props(root));
-    expect(inputs!.plannedWhatIf).toBeUndefined();
-    expect(await provider().diff("id", outs, inputs!)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const { inputs } = await provider().check(outs, previewProps(root));
     expect(commands()).toEqual(["account show", "bicep build", "deployment group what-if"]);
+    expect(inputs!.plannedWhatIf).toEqual({
+      status: "Succeeded",
+      summary: "1 to delete, 1 to create, 1 to modify, 1 unsupported, 3 unchanged",
+      destructive: [LEGACY_QUEUE],
+      changes: [
+        { resourceId: LEGACY_QUEUE, changeType: "Delete", destructive: true, before: expect.objectContaining({ name: "legacy-orders", properties: { maxDeliveryCount: 10 } }) },
+        { resourceId: expect.stringContaining("Microsoft.Insights/components/appi-delivery-dev"), changeType: "Create", after: expect.objectContaining({ properties: { Application_Type: "web", DisableLocalAuth: true } }) },
+        {
+          resourceId: STORAGE,
+          changeType: "Modify",
+          delta: [
+            { path: "properties.allowBlobPublicAccess", propertyChangeType: "Modify", before: true, after: false },
+            { path: "properties.minimumTlsVersion", propertyChangeType: "Modify", before: "TLS1_0", after: "TLS1_2" },
+          ],
+        },
+        { resourceId: expect.stringContaining("Microsoft.Authorization/roleAssignments/"), changeType: "Unsupported", unsupportedReason: expect.any(String) },
+      ],
+    });
+    // nothing machine-specific or per-run: the same preview on another machine gives the same inputs
+    expect(inputs).not.toHaveProperty("preview");
+    expect(await provider().diff("id", outs, inputs!)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(commands()).toHaveLength(3);
     expect(logs).toEqual([
       { level: "info", message: "[bicep app] what-if Succeeded: 1 to create, 1 to modify, 1 to delete, 0 to deploy, 2 no change, 1 ignore, 1 unsupported" },
       { level: "info", message: "[bicep app]   Create      Microsoft.Insights/components appi-delivery-dev" },
       {
         level: "info",
-        message: "[bicep app]   Modify      Microsoft.Storage/storageAccounts stdeliverydev01 [properties.allowBlobPublicAccess (Modify), properties.minimumTlsVersion (Modify)]",
+        message: '[bicep app]   Modify      Microsoft.Storage/storageAccounts stdeliverydev01 [properties.allowBlobPublicAccess: true => false, properties.minimumTlsVersion: "TLS1_0" => "TLS1_2"]',
       },
       { level: "info", message: "[bicep app]   Unsupported Microsoft.Authorization/roleAssignments 3f8a7c2e-1d4b-5e6f-8a9b-0c1d2e3f4a5b" },
-      { level: "warn", message: `[bicep app] DESTRUCTIVE Delete: /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-payments-dev/providers/Microsoft.ServiceBus/namespaces/sb-delivery-dev/queues/legacy-orders` },
+      { level: "warn", message: `[bicep app] DESTRUCTIVE Delete: ${LEGACY_QUEUE}` },
       { level: "warn", message: "[bicep app] 1 destructive change(s): `pulumi up` will refuse to deploy unless bicep.allowDestructiveChanges.reason is set for this environment" },
     ]);
     const whatIf = az.calls().find((c) => c.command === "deployment group what-if")!;
@@ -180,33 +237,38 @@ describe("diff", () => {
     expect(whatIf.cwd).toBe(fs.realpathSync(root));
   });
 
-  it("with whatIfInCheck, runs them in check so policies see plannedWhatIf, and diff runs nothing more", async () => {
+  it("reads a what-if in the ARM REST shape (properties.changes) the same way", async () => {
     const root = makeRepo();
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/modules/storage.bicep"), "// tweak\n");
     az.use("success", "mixed");
-    const { inputs } = await provider().check(outs, props(root, { whatIfInCheck: true }));
-    expect(commands()).toEqual(["account show", "bicep build", "deployment group what-if"]);
-    expect(inputs!.plannedWhatIf).toMatchObject({
-      status: "Succeeded",
-      counts: { Create: 1, Modify: 1, Delete: 1 },
-      destructive: [`/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-payments-dev/providers/Microsoft.ServiceBus/namespaces/sb-delivery-dev/queues/legacy-orders`],
-    });
-    expect(await provider().diff("id", outs, inputs!)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    expect(commands()).toHaveLength(3);
+    const flat = (await provider().check(outs, previewProps(root))).inputs!.plannedWhatIf;
+    az.use("success", "mixed-rest");
+    const rest = (await provider().check(outs, previewProps(root))).inputs!.plannedWhatIf;
+    expect(rest).toEqual(flat);
+    expect(rest!.destructive).toEqual([LEGACY_QUEUE]);
   });
 
-  it("gives each changed deployment its own what-if, started in check and collected by diff", async () => {
+  it("runs no what-if in the check of `pulumi up` (the deployment runs its own), so the stored inputs never hold one", async () => {
+    const root = makeRepo();
+    const { outs } = await deployed(root);
+    fs.appendFileSync(path.join(root, "bicep/modules/storage.bicep"), "// tweak\n");
+    const { inputs } = await provider().check(outs, props(root, { preview: false }));
+    expect(inputs!.plannedWhatIf).toBeUndefined();
+    expect(inputs).not.toHaveProperty("preview");
+    expect(await provider().diff("id", outs, inputs!)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(commands()).toEqual([]);
+  });
+
+  it("gives each changed deployment its own what-if", async () => {
     const roots = [makeRepo(), makeRepo(), makeRepo()];
     const deployments: { root: string; outs: BicepDeploymentOutputs }[] = [];
     for (const [i, root] of roots.entries()) deployments.push({ root, outs: (await deployed(root, { name: `app${i}` })).outs });
     for (const d of deployments) fs.appendFileSync(path.join(d.root, "bicep/main.bicep"), "// tweak\n");
     az.use("success", "mixed");
-    const checked: BicepDeploymentProps[] = [];
-    for (const [i, d] of deployments.entries()) checked.push((await provider().check(d.outs, props(d.root, { name: `app${i}` }))).inputs!);
-    await Promise.all(deployments.map((d, i) => provider().diff("id", d.outs, checked[i])));
+    for (const [i, d] of deployments.entries()) expect((await provider().check(d.outs, previewProps(d.root, { name: `app${i}` }))).inputs!.plannedWhatIf!.destructive).toEqual([LEGACY_QUEUE]);
     expect(commands().filter((c) => c === "deployment group what-if")).toHaveLength(3);
-  });
+  }, 20_000);
 
   it("keeps the raw what-if in DELIVERY_WHATIF_DIR for the PR comment", async () => {
     const root = makeRepo();
@@ -215,8 +277,7 @@ describe("diff", () => {
     const whatIfDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "whatif-")), "nested");
     az.use("success", "mixed");
     const p = provider({ DELIVERY_WHATIF_DIR: whatIfDir });
-    const { inputs } = await p.check(outs, props(root));
-    await p.diff("id", outs, inputs!);
+    await p.check(outs, previewProps(root));
     expect(fs.readdirSync(whatIfDir)).toEqual(["app.json"]);
     const saved = JSON.parse(fs.readFileSync(path.join(whatIfDir, "app.json"), "utf8"));
     expect(saved.status).toBe("Succeeded");
@@ -228,10 +289,13 @@ describe("diff", () => {
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/main.bicep"), "// tweak\n");
     az.use("lint-error");
-    const { inputs } = await provider().check(outs, props(root));
-    await expect(provider().diff("id", outs, inputs!)).rejects.toThrow(
-      'Bicep lint found 1 error; nothing was deployed:\n  bicep/main.bicep:12:5 error BCP057: The name "storageAcount" does not exist in the current context.',
-    );
+    const { failures } = await provider().check(outs, previewProps(root));
+    expect(failures).toEqual([
+      expect.objectContaining({
+        property: "template",
+        reason: expect.stringContaining('Bicep lint found 1 error; nothing was deployed:\n  bicep/main.bicep:12:5 error BCP057: The name "storageAcount" does not exist in the current context.'),
+      }),
+    ]);
     expect(commands()).toEqual(["account show", "bicep build"]);
   });
 
@@ -240,8 +304,7 @@ describe("diff", () => {
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/main.bicep"), "// tweak\n");
     az.use("lint-warning");
-    const { inputs } = await provider().check(outs, props(root));
-    await provider().diff("id", outs, inputs!);
+    await provider().check(outs, previewProps(root));
     expect(logs[0]).toEqual({ level: "warn", message: '[bicep app] bicep/main.bicep:3:7 warning no-unused-params: Parameter "unused" is declared but never used.' });
   });
 
@@ -267,8 +330,7 @@ describe("diff", () => {
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/main.bicep"), "// tweak\n");
     az.use("authorization-error");
-    const { inputs } = await provider().check(outs, props(root));
-    const err = provider().diff("id", outs, inputs!);
+    const err = provider().check(outs, previewProps(root));
     await expect(err).rejects.toThrow(/^what-if failed: az deployment group what-if failed \(exit code 1\):\nERROR: \(AuthorizationFailed\) The client '6f1c2d3e-/);
     await expect(err).rejects.toThrow(/\[not retried: environmental\/authorization-failed\] The deploy identity lacks a role for this action\./);
     expect(commands().filter((c) => c === "deployment group what-if")).toHaveLength(1);
@@ -426,9 +488,8 @@ describe("failures of az itself", () => {
     const { outs } = await deployed(root);
     fs.appendFileSync(path.join(root, "bicep/main.bicep"), "// tweak\n");
     az.use(scenario);
-    const { inputs } = await provider().check(outs, props(root, extra));
     return provider()
-      .diff("id", outs, inputs!)
+      .check(outs, previewProps(root, extra))
       .then(() => new Error("expected a failure"))
       .catch((e: Error) => e);
   }
@@ -453,8 +514,7 @@ describe("failures of az itself", () => {
     const saved = process.env.PATH;
     process.env.PATH = empty;
     try {
-      const { inputs } = await provider().check(outs, props(root));
-      await expect(provider().diff("id", outs, inputs!)).rejects.toThrow(
+      await expect(provider().check(outs, previewProps(root))).rejects.toThrow(
         "Azure CLI (az) was not found on PATH. Install it (https://aka.ms/azure-cli; in a workflow the ubuntu runners have it) and make sure `az version` works, then run again.",
       );
     } finally {
@@ -472,23 +532,25 @@ describe("failures of az itself", () => {
   it("stops a hanging what-if at its timeout and classifies it as a timeout", async () => {
     const err = await failingDiff("hang", { retry: { maxAttempts: 1 }, timeouts: { whatIf: 1 } });
     expect(err.message).toBe(
-      "what-if failed: az deployment group what-if timed out after 1s and was stopped (raise timeouts in the deployment's arguments if it needs longer)\n[gave up after 1 attempt] The operation timed out. It is retried with backoff; if it keeps timing out, raise the command timeout for this deployment or check the resource's own deployment logs.",
+      "what-if failed: az deployment group what-if timed out after 1s and was stopped (raise timeouts in the deployment's arguments if it needs longer)\n[retries exhausted after 1 attempt; last failure environmental/timeout] Retries exhausted: every attempt the retry policy allows (bicep.retry for this environment) failed with a transient fault, so the run stops here and is not retried again; running it again at once would repeat them. Read the last failure above, re-run the deployment once its cause has cleared (https://status.azure.com), and raise bicep.retry if such faults regularly outlast the policy.",
     );
   }, 15_000);
 });
 
 describe("read (refresh) detects drift", () => {
-  it("records drift and changes the hash so the next up re-applies the template", async () => {
+  it("records drift and changes the hash, in the outputs and the inputs, so `preview --refresh` shows the drift's what-if as an update", async () => {
     const root = makeRepo();
-    const { outs } = await deployed(root);
+    const { inputs: stored, outs } = await deployed(root);
     az.use("success", "mixed");
-    const { props: refreshed } = await provider().read("id", outs);
+    const { props: refreshed, inputs: refreshedInputs } = await provider().read("id", outs);
     expect(refreshed!.drift).toMatchObject({ drifted: true, whatIf: { counts: { Create: 1, Modify: 1, Delete: 1 } } });
     expect(refreshed!.contentHash).toMatch(/^drifted:/);
     expect(logs[0].message).toBe("[bicep app] drift: the resource group differs from the template (1 missing, 1 modified, 1 extra); the next `pulumi up` re-applies it");
-    // the next preview sees a change
-    const { inputs } = await provider().check(refreshed!, props(root));
-    az.use("success", "no-change");
+    // the inputs the next check compares with are the stored ones, but for the hash
+    expect(refreshedInputs).toEqual({ ...stored, contentHash: refreshed!.contentHash });
+    // the next preview sees a change and carries the drift's what-if
+    const { inputs } = await provider().check(refreshedInputs!, previewProps(root));
+    expect(inputs!.plannedWhatIf!.destructive).toEqual([LEGACY_QUEUE]);
     expect((await provider().diff("id", refreshed!, inputs!)).changes).toBe(true);
   });
 
@@ -496,9 +558,10 @@ describe("read (refresh) detects drift", () => {
     const root = makeRepo();
     const { outs } = await deployed(root);
     az.use("success", "no-change");
-    const { props: refreshed } = await provider().read("id", outs);
+    const { props: refreshed, inputs } = await provider().read("id", outs);
     expect(refreshed!.drift).toMatchObject({ drifted: false });
     expect(refreshed!.contentHash).toBe(outs.contentHash);
+    expect(inputs).toBeUndefined();
   });
 });
 

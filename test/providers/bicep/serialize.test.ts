@@ -48,7 +48,11 @@ describe("the Bicep provider as Pulumi serialises it", () => {
     const providerFile = path.join(out, "provider.txt");
     fs.writeFileSync(providerFile, sf.text);
     const repo = makeRepo();
-    const news = { name: "app", root: repo, template: "bicep/main.bicep", parameters: "bicep/parameters/dev.bicepparam", resourceGroupName: "rg-payments-dev", subscriptionId: SUBSCRIPTION, stack: "dev" };
+    const news = { name: "app", root: repo, template: "bicep/main.bicep", parameters: "bicep/parameters/dev.bicepparam", resourceGroupName: "rg-payments-dev", subscriptionId: SUBSCRIPTION, stack: "dev",
+      // What the component always passes: the provider applies no defaults of its own for these.
+      mode: "Incremental", overrides: {}, verifyHealth: true, healthEndpoints: [], auditDir: "audit", deletePolicy: "keep",
+      // a preview (pulumi.runtime.isDryRun()), so check runs the what-if
+      preview: true };
     // What cmd/dynamic-provider does: requireFromString(text).handler(), then call the method.
     const script = `
       const requireFromString = require("require-from-string");
@@ -67,6 +71,8 @@ describe("the Bicep provider as Pulumi serialises it", () => {
     const checked = JSON.parse(lines.find((l) => l.startsWith("RESULT "))!.slice("RESULT ".length));
     expect(checked.failures).toBeUndefined();
     expect(checked.inputs.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(checked.inputs.plannedWhatIf.summary).toBe("2 to create");
+    expect(checked.inputs).not.toHaveProperty("preview");
     // the first-deployment what-if ran through execa and the fake az in that process
     expect(fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l).command)).toEqual(["account show", "bicep build", "deployment group what-if"]);
     // No engine connection in a dynamic-provider process: pulumi.log writes to stdout, which the engine shows as diagnostics.

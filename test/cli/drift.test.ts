@@ -1,0 +1,60 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Command } from "commander";
+import { registerDrift } from "../../cli/commands/drift";
+import { commentMarker } from "../../core/comment";
+import { captureIo } from "../harness/cli";
+import { R, fakeGitHub } from "../fixtures/github-api";
+
+const SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+const BOT = { login: "github-actions[bot]", type: "Bot" };
+const LIST = `GET ${R}/issues`;
+
+describe("delivery drift-issue", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "drift-"));
+    fs.writeFileSync(path.join(dir, "preview.log"), "Resources:\n    ~ 1 to update\n    30 unchanged\n\nerror: no changes were expected but changes were proposed\n");
+    fs.mkdirSync(path.join(dir, "whatif"));
+    fs.writeFileSync(
+      path.join(dir, "whatif", "dev.json"),
+      JSON.stringify({ status: "Succeeded", changes: [{ resourceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1/blobServices/default", changeType: "Modify", delta: [{ path: "properties.deleteRetentionPolicy.days", propertyChangeType: "Modify", before: 14, after: 7 }] }] }),
+    );
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function cli(args: string[], routes = {}) {
+    const gh = fakeGitHub(routes);
+    const capture = captureIo({ cwd: dir, env: { GITHUB_REPOSITORY: "Codertocat/Hello-World", GITHUB_TOKEN: "t" } });
+    const program = new Command("delivery").exitOverride();
+    registerDrift(program, capture.io, async () => gh.client);
+    let error: Error | undefined;
+    await program.parseAsync(args, { from: "user" }).catch((e: Error) => (error = e));
+    return { ...capture, gh, error };
+  }
+  const args = (exitCode: string) => ["drift-issue", "--stack", "dev", "--exit-code", exitCode, "--log", "preview.log", "--whatif-dir", "whatif", "--commit", SHA, "--run-url", "https://x/run"];
+
+  it("opens an issue with the drift's what-if when the stack drifted", async () => {
+    const r = await cli(args("255"), { [LIST]: { body: [] }, [`POST ${R}/issues`]: { status: 201, body: { number: 77 } } });
+    expect(JSON.parse(r.stdout())).toEqual({ stack: "dev", outcome: "drifted", action: "opened", issue: 77 });
+    const posted = r.gh.calls.find((c) => c.route === `POST ${R}/issues`)!.body as { title: string; body: string };
+    expect(posted.title).toBe("Drift in dev: resources differ from the code");
+    expect(posted.body).toContain("`properties.deleteRetentionPolicy.days: 14 =&gt; 7`");
+    expect(r.gh.calls[0].route).toBe(`${LIST}?state=open&creator=github-actions%5Bbot%5D&per_page=100`);
+  });
+
+  it("closes its issue when the stack is clean again", async () => {
+    const open = [{ number: 77, body: `${commentMarker("drift", "dev")}\n…`, user: BOT }];
+    const r = await cli(args("0"), { [LIST]: { body: open }, [`POST ${R}/issues/77/comments`]: { status: 201, body: { id: 1 } }, [`PATCH ${R}/issues/77`]: { body: { number: 77 } } });
+    expect(JSON.parse(r.stdout())).toEqual({ stack: "dev", outcome: "clean", action: "closed", issue: 77 });
+    expect(r.gh.calls.at(-1)!.body).toEqual({ state: "closed", state_reason: "completed" });
+  });
+
+  it("fails without touching issues when the preview failed for another reason", async () => {
+    fs.writeFileSync(path.join(dir, "preview.log"), "error: Azure login failed\n");
+    const r = await cli(args("1"), { [LIST]: { body: [] } });
+    expect(r.error?.message).toBe("the drift preview of dev failed (exit code 1) for another reason than drift; see its log");
+    expect(r.gh.calls.map((c) => c.route.split("?")[0])).toEqual([LIST]);
+  });
+});
