@@ -11,6 +11,7 @@ import type { Classification } from "./classify";
 import type { AttemptRecord } from "./retry";
 import type { WhatIfDigest } from "./whatif";
 
+/** The version of the audit record's shape; raise it when a field changes meaning or goes away. */
 export const AUDIT_SCHEMA_VERSION = 1;
 
 export type AuditPhase = "validate" | "preflight" | "lint" | "what-if" | "guard" | "deploy" | "health" | "audit";
@@ -25,7 +26,7 @@ export interface AuditEvent {
 }
 
 export interface AuditRecord {
-  readonly schemaVersion: number;
+  readonly schemaVersion: typeof AUDIT_SCHEMA_VERSION;
   readonly kind: "bicep-deployment";
   readonly deploymentName: string;
   readonly stack: string;

@@ -3,9 +3,18 @@
  * retrying, and the workflows ask it the same question through `delivery classify`, so the
  * patterns below are the only copy (seed 001 kept two lists in sync by hand).
  *
- * Rules are keyed on real Azure error codes (`"code": "TooManyRequests"`, `(AuthorizationFailed)`,
- * `Code: SkuNotAvailable`) and, where Azure has no code, on the messages `az`, MSAL and Node
- * print. They are tried in order and the first match wins, so every text gets exactly one answer:
+ * Each rule has up to three kinds of evidence, tried strongest first across all rules:
+ *
+ * 1. verdicts: lines a retry loop printed about the whole run (`[retries exhausted after 3
+ *    attempts; ...]`, the older pipeline's "Logic failure detected"). They outrank everything,
+ *    because the output of an exhausted run still holds the throttling codes of its attempts;
+ * 2. Azure error codes (`"code": "TooManyRequests"`, `(AuthorizationFailed)`, `Code: SkuNotAvailable`):
+ *    the stronger evidence, so a code is never outvoted by prose elsewhere in the log;
+ * 3. message patterns, for failures that have no code (`az`, MSAL, Node and the plain messages of
+ *    the seed system's suite, such as "Syntax error on line 42" or "Connection refused").
+ *
+ * Within a tier the rules are tried in order and the first match wins, so every text gets exactly
+ * one answer:
  *
  * 1. login and permission problems (an expired token or a missing role is never fixed by waiting),
  * 2. capacity problems (quota, SKU or region not available: not fixed within one run either),
@@ -41,7 +50,9 @@ interface Rule {
   readonly kind: string;
   readonly category: FailureCategory;
   readonly retryable: boolean;
-  /** Azure error codes, matched case-sensitively as whole words. */
+  /** Lines a retry loop prints about the whole run; the strongest evidence. */
+  readonly verdicts?: readonly RegExp[];
+  /** Azure error codes, matched case-sensitively as whole words; stronger than any pattern. */
   readonly codes?: readonly string[];
   /** Message patterns, for failures that have no code of their own. */
   readonly patterns?: readonly RegExp[];
@@ -53,6 +64,21 @@ interface Rule {
  * here (with a test row in test/core/classify.test.ts), never in a workflow.
  */
 export const CLASSIFICATION_RULES: readonly Rule[] = [
+  {
+    kind: "retries-exhausted",
+    category: "environmental",
+    retryable: false,
+    verdicts: [/\[retries exhausted after \d+ attempts?; last failure [a-z]+\/[a-z0-9-]+\]/],
+    reason:
+      "Retries exhausted: every attempt the retry policy allows (bicep.retry for this environment) failed with a transient fault, so the run stops here and is not retried again; running it again at once would repeat them. Read the last failure above, re-run the deployment once its cause has cleared (https://status.azure.com), and raise bicep.retry if such faults regularly outlast the policy.",
+  },
+  {
+    kind: "declared-logic-failure",
+    category: "logic",
+    retryable: false,
+    verdicts: [/\bLogic failure detected\b/i],
+    reason: "An earlier step already classified this failure as a logic error (the older pipeline's \"Logic failure detected\"). Read the error it reports, fix the template or parameters, and push again; retrying cannot help.",
+  },
   {
     kind: "az-cli-missing",
     category: "environmental",
@@ -101,6 +127,7 @@ export const CLASSIFICATION_RULES: readonly Rule[] = [
     category: "environmental",
     retryable: false,
     codes: ["MissingSubscriptionRegistration", "NoRegisteredProviderFound"],
+    patterns: [/No registered resource provider found/i, /is not registered to use namespace/i],
     reason:
       "The subscription is not registered for a resource provider the template uses, or the API version/location pair does not exist. Run `az provider register --namespace <Namespace>` for the namespace in the message (or fix the apiVersion), then deploy again.",
   },
@@ -118,7 +145,13 @@ export const CLASSIFICATION_RULES: readonly Rule[] = [
     category: "environmental",
     retryable: false,
     codes: ["SkuNotAvailable", "LocationNotAvailableForResourceType", "ZonalAllocationFailed", "AllocationFailed", "OverconstrainedAllocationRequest", "RegionDoesNotAllowProvisioning"],
-    patterns: [/The requested (?:size|SKU|VM size) for resource '[^']*' is currently not available/i, /is not available in (?:the )?(?:location|region)/i],
+    patterns: [
+      /The requested (?:size|SKU|VM size) for resource '[^']*' is currently not available/i,
+      /is not available in (?:the )?(?:location|region)/i,
+      /\bSKU\b[^\n]{0,60}\bnot available\b/i,
+      /\bcapacity (?:is )?(?:currently )?(?:unavailable|not available)\b/i,
+      /\b(?:region|location) (?:is )?(?:currently )?unavailable\b/i,
+    ],
     reason:
       "The SKU or resource type is not available in this region for this subscription right now. Choose another SKU or an allowed region in the parameters file (`az vm list-skus --location <region>` lists restrictions), then deploy again; retrying within this run will not help.",
   },
@@ -148,10 +181,25 @@ export const CLASSIFICATION_RULES: readonly Rule[] = [
       "A globally unique name is already used (possibly by a soft-deleted Key Vault or another subscription). Change the name prefix in the parameters file, or purge/recover the soft-deleted resource (`az keyvault list-deleted`), then deploy again.",
   },
   {
+    kind: "location-conflict",
+    category: "logic",
+    retryable: false,
+    codes: ["InvalidResourceLocation", "InvalidResourceGroupLocation"],
+    patterns: [/\balready exists in location\b/i],
+    reason:
+      "A resource or resource group of that name already exists in another region, and Azure does not move resources between regions. Deploy to the region it exists in (azure.location and the parameters file), or give it another name; retrying cannot help.",
+  },
+  {
     kind: "bicep-compile-error",
     category: "logic",
     retryable: false,
-    patterns: [/\b(?:Error|error) BCP\d{3}\b/, /\.bicep(?:param)?\(\d+,\d+\)\s*:\s*Error [A-Za-z][\w-]*:/],
+    patterns: [
+      /\b(?:Error|error) BCP\d{3}\b/,
+      /\.bicep(?:param)?\(\d+,\d+\)\s*:\s*Error [A-Za-z][\w-]*:/,
+      /\b(?:bicep|lint(?:er)?) (?:lint |linter |build |compil(?:e|ation) )?errors?\b/i,
+      /\bsyntax errors?\b/i,
+      /\binvalid bicep\b/i,
+    ],
     reason: "The Bicep file does not compile. Fix the file at the line and column shown (the BCP code links to its documentation), run `az bicep build --file <file>` locally, and push again; retrying cannot help.",
   },
   {
@@ -159,7 +207,14 @@ export const CLASSIFICATION_RULES: readonly Rule[] = [
     category: "logic",
     retryable: false,
     codes: ["InvalidParameter", "InvalidParameterValue", "MissingRequiredParameter", "InvalidDeploymentParameterValue", "InvalidDeploymentParameterKey", "DeploymentParameterMissing"],
-    patterns: [/The value for the template parameter '[^']*' at line '\d+' and column '\d+' is not provided/i, /The following parameters have no value/i, /Missing (?:required )?(?:input )?parameters?\b/i, /is not a valid value for parameter/i],
+    patterns: [
+      /The value for the template parameter '[^']*' at line '\d+' and column '\d+' is not provided/i,
+      /The following parameters have no value/i,
+      /Missing (?:required )?(?:input )?parameters?\b/i,
+      /is not a valid value for parameter/i,
+      /\binvalid (?:template )?parameters?\b/i,
+      /\bparameter\b[^\n]{0,80}\bmust be\b/i,
+    ],
     reason:
       "A parameter is missing or has an invalid value. Check the parameters file and the overrides against the template's `param` declarations (types, allowed values, lengths); retrying cannot help.",
   },
@@ -181,7 +236,16 @@ export const CLASSIFICATION_RULES: readonly Rule[] = [
       "BadRequest",
       "ValidationError",
     ],
-    patterns: [/Deployment template validation failed/i, /The template (?:resource|output|function) '[^']*' (?:at line|is not valid)/i],
+    patterns: [
+      /Deployment template validation failed/i,
+      /\btemplate validation (?:failed|errors?)\b/i,
+      /The template (?:resource|output|function) '[^']*' (?:at line|is not valid)/i,
+      /\btemplate deployment\b[^\n]{0,120}\bis not valid\b/i,
+      /\bcircular (?:dependency|reference)\b/i,
+      /\bresource type\b[^\n]{0,120}\b(?:not found|could not be found|is not valid|not supported)\b/i,
+      /\bapi[- ]?version\b[^\n]{0,120}\bnot (?:supported|valid|found)\b/i,
+      /\bproperty\b[^\n]{0,80}\bnot allowed\b/i,
+    ],
     reason:
       "Azure rejected the template as invalid. Read the message for the resource and property, fix the template (run `az deployment group validate` or the what-if locally), and push again; retrying cannot help.",
   },
@@ -206,7 +270,7 @@ export const CLASSIFICATION_RULES: readonly Rule[] = [
     category: "environmental",
     retryable: true,
     codes: ["InternalServerError", "InternalError", "ServerError", "BadGateway", "ResourceDeploymentFailure_InternalError"],
-    patterns: [/\b500 Internal Server Error\b/i, /\b502 Bad Gateway\b/i, /(?:status(?: code)?|HTTP|\()\s*:?\s*50[02]\b/i],
+    patterns: [/\binternal server error\b/i, /\b502 Bad Gateway\b/i, /(?:status(?: code)?|HTTP|\()\s*:?\s*50[02]\b/i],
     reason: "Azure returned an internal server error. It is usually transient and is retried with backoff; if every attempt fails, check https://status.azure.com for the region.",
   },
   {
@@ -249,8 +313,17 @@ export const CLASSIFICATION_RULES: readonly Rule[] = [
       /Max retries exceeded with url/i,
       /\bSSLEOFError\b|EOF occurred in violation of protocol/,
       /socket hang up/i,
+      /\bnetwork (?:error|failure|is unreachable)\b/i,
+      /\bconnection (?:refused|failed|reset|aborted|closed)\b/i,
     ],
     reason: "The network connection to Azure failed (reset, refused or name resolution). It is retried with backoff; if it persists, check the runner's network and proxy settings.",
+  },
+  {
+    kind: "temporary-failure",
+    category: "environmental",
+    retryable: true,
+    patterns: [/\btemporary (?:failure|error)\b/i, /\btransient (?:failure|error|fault)\b/i],
+    reason: "The service reported a temporary failure. It is retried with backoff; if every attempt fails, check https://status.azure.com for the region.",
   },
 ];
 
@@ -273,17 +346,19 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-const compiled = CLASSIFICATION_RULES.map((rule) => ({
-  rule,
-  matchers: [...(rule.codes && rule.codes.length > 0 ? [codeRegex(rule.codes)] : []), ...(rule.patterns ?? [])],
-}));
+// The evidence tiers, strongest first; within a tier, rules in precedence order.
+const TIERS: readonly (readonly { rule: Rule; matcher: RegExp }[])[] = [
+  CLASSIFICATION_RULES.flatMap((rule) => (rule.verdicts ?? []).map((matcher) => ({ rule, matcher }))),
+  CLASSIFICATION_RULES.flatMap((rule) => (rule.codes && rule.codes.length > 0 ? [{ rule, matcher: codeRegex(rule.codes) }] : [])),
+  CLASSIFICATION_RULES.flatMap((rule) => (rule.patterns ?? []).map((matcher) => ({ rule, matcher }))),
+];
 
 /** Classifies the output of a failed deployment step. Never throws; any text gets exactly one category. */
 export function classify(output: string): Classification {
   const text = typeof output === "string" ? output.slice(0, MAX_CLASSIFIED_CHARS) : String(output);
   if (text.trim() === "") return { category: "unknown", retryable: false, kind: "empty-output", reason: EMPTY_REASON };
-  for (const { rule, matchers } of compiled) {
-    for (const matcher of matchers) {
+  for (const tier of TIERS) {
+    for (const { rule, matcher } of tier) {
       const match = matcher.exec(text);
       if (!match) continue;
       const retryAfterSeconds = rule.retryable ? parseRetryAfter(text) : undefined;
@@ -300,6 +375,15 @@ export function classify(output: string): Classification {
   return { category: "unknown", retryable: false, kind: "unclassified", reason: UNCLASSIFIED_REASON };
 }
 
+/**
+ * The verdict line a retry loop prints when its policy's attempts are spent. `classify` recognises
+ * it (kind `retries-exhausted`, not retryable), so a workflow reading the log never retries on top
+ * of the provider. Keep the wording stable: the `retries-exhausted` rule above matches it.
+ */
+export function retriesExhaustedVerdict(attempts: number, last: Pick<Classification, "category" | "kind">): string {
+  return `[retries exhausted after ${attempts} attempt${attempts === 1 ? "" : "s"}; last failure ${last.category}/${last.kind}]`;
+}
+
 /** The classification a rule gives, by its kind (for failures recognised without text, e.g. a lint error). */
 export function classificationOfKind(kind: string): Classification {
   const rule = CLASSIFICATION_RULES.find((r) => r.kind === kind);
@@ -307,9 +391,9 @@ export function classificationOfKind(kind: string): Classification {
   return { category: rule.category, retryable: rule.retryable, kind: rule.kind, reason: rule.reason };
 }
 
-/** `Retry-After: 30`, `retry after 30 seconds`, `"retryAfter": "30"`; capped at one hour. */
+/** `Retry-After: 30`, `retry after 30 seconds`, `"retryAfter": "30"`, `Try again in 60 seconds`; capped at one hour. */
 export function parseRetryAfter(text: string): number | undefined {
-  const m = /retry[- _]?after["']?\s*[:=]?\s*["']?(\d{1,5})\b/i.exec(text);
+  const m = /(?:retry[- _]?after["']?\s*[:=]?\s*["']?|try again in\s+)(\d{1,5})\b/i.exec(text);
   if (!m) return undefined;
   const seconds = Number(m[1]);
   return Number.isFinite(seconds) ? Math.min(seconds, 3600) : undefined;

@@ -8,7 +8,10 @@
  * `pulumi.runtime.allConfig()` returns, which keeps this testable without the engine.
  */
 import { z } from "zod";
+import { AZURE_DEFAULTS, BICEP_CONFIG_DEFAULTS, ENVIRONMENT_DEFAULTS, GITHUB_DEFAULTS, RETRY_DEFAULTS, STACK_DEFAULTS } from "./defaults";
 import { DOCS_ENVIRONMENT } from "./oidc";
+import { resolveRetryPolicy, retryPolicyProblems } from "./retry";
+import { DEFAULT_MODEL_TABLE } from "./graft/models";
 
 export const PROJECT = "delivery-platform";
 
@@ -46,19 +49,64 @@ const repoRelativePath = z
     error: "expected a path relative to the repository root, without `..`",
   });
 
+/**
+ * The deployment's retry policy for transient faults (throttling, 5xx, timeouts, resets, a
+ * concurrent operation). Fields left out take RETRY_DEFAULTS (core/defaults.ts: 3 attempts, 30 s
+ * doubling up to 300 s, 20% jitter) when the provider builds its spec, so the stack file shows only
+ * what it overrides. These are all the attempts a run makes: nothing retries on top of them.
+ * The ranges are core/retry.ts's (`retryPolicyProblems`), checked here with the full config key.
+ */
+const retrySchema = z
+  .strictObject({
+    /** Total attempts including the first (1-10). */
+    maxAttempts: z.number().optional(),
+    /** Delay before the second attempt, in milliseconds (0-600000). */
+    initialDelayMs: z.number().optional(),
+    /** Upper bound of any single delay, in milliseconds (initialDelayMs-3600000). */
+    maxDelayMs: z.number().optional(),
+    /** Growth between delays (1-10). */
+    multiplier: z.number().optional(),
+    /** Randomised fraction of each delay (0-1). */
+    jitter: z.number().optional(),
+  })
+  .superRefine((partial, ctx) => {
+    for (const p of retryPolicyProblems(resolveRetryPolicy(partial))) {
+      // A problem in a field the stack leaves to the defaults (maxDelayMs below a raised
+      // initialDelayMs) is reported at the field that caused it.
+      if (p.field in partial) {
+        ctx.addIssue({ code: "custom", path: [p.field], input: partial[p.field], message: `must be ${p.rule}` });
+      } else {
+        ctx.addIssue({
+          code: "custom",
+          path: ["initialDelayMs"],
+          input: partial.initialDelayMs,
+          message: `is above maxDelayMs, which is ${RETRY_DEFAULTS[p.field]} by default and must be ${p.rule}; set maxDelayMs too`,
+        });
+      }
+    }
+  });
+
 const bicepSchema = z.strictObject({
   /** The Bicep template, e.g. bicep/main.bicep. */
   template: repoRelativePath,
   /** The `.bicepparam` file whose `using` points at the template. */
   parameters: repoRelativePath,
   /** Deployment mode. Defaults to Incremental: Complete deletes anything the template omits. */
-  mode: z.enum(["Incremental", "Complete"]).default("Incremental"),
+  mode: z.enum(["Incremental", "Complete"]).default(BICEP_CONFIG_DEFAULTS.mode),
   /** Check every deployed resource's provisioningState (and `healthEndpoints`) after deploying. Defaults to true. */
-  verifyHealth: z.boolean().default(true),
+  verifyHealth: z.boolean().default(BICEP_CONFIG_DEFAULTS.verifyHealth),
   /** HTTPS endpoints that must answer 2xx after a deployment. Defaults to none. */
-  healthEndpoints: z.array(z.url({ protocol: /^https$/, error: "expected an https:// URL" })).default([]),
+  healthEndpoints: z.array(z.url({ protocol: /^https$/, error: "expected an https:// URL" })).default(() => [...BICEP_CONFIG_DEFAULTS.healthEndpoints]),
+  /** Retries for transient faults; see retrySchema. Defaults to RETRY_DEFAULTS. */
+  retry: retrySchema.optional(),
   /** Lets a what-if with deletions proceed; the reason is recorded in the audit record. Defaults to unset (deletions block). */
   allowDestructiveChanges: z.strictObject({ reason: z.string().min(10, { error: "give a reason of at least 10 characters" }) }).optional(),
+  /**
+   * Says explicitly that this environment has no endpoint to check, and why: `delivery validate
+   * health|smoke` then pass with the reason instead of failing for lack of an endpoint. Defaults to
+   * unset (endpoints come from healthEndpoints, else from the deployment's outputs).
+   */
+  noHealthEndpoints: z.strictObject({ reason: z.string().min(10, { error: "give a reason of at least 10 characters" }) }).optional(),
 });
 
 const environmentSchema = z.strictObject({
@@ -69,22 +117,22 @@ const environmentSchema = z.strictObject({
   /** Required reviewers for deployments to this environment; at most six in total. Defaults to none. */
   reviewers: z
     .strictObject({
-      users: z.array(githubLogin).default([]),
-      teams: z.array(teamSlug).default([]),
+      users: z.array(githubLogin).default(() => [...ENVIRONMENT_DEFAULTS.reviewers.users]),
+      teams: z.array(teamSlug).default(() => [...ENVIRONMENT_DEFAULTS.reviewers.teams]),
     })
-    .default({ users: [], teams: [] }),
+    .default(() => ({ users: [...ENVIRONMENT_DEFAULTS.reviewers.users], teams: [...ENVIRONMENT_DEFAULTS.reviewers.teams] })),
   /** Pull-request approvals the environment branch requires (0-6). Defaults to 1. */
-  requiredApprovals: z.number().int().min(0).max(6).default(1),
+  requiredApprovals: z.number().int().min(0).max(6).default(ENVIRONMENT_DEFAULTS.requiredApprovals),
   /** Minutes GitHub waits before a deployment job starts (0-43200). Defaults to 0. */
-  waitTimerMinutes: z.number().int().min(0).max(MAX_WAIT_TIMER_MINUTES).default(0),
+  waitTimerMinutes: z.number().int().min(0).max(MAX_WAIT_TIMER_MINUTES).default(ENVIRONMENT_DEFAULTS.waitTimerMinutes),
   /** Reviewers may not approve their own deployments. Defaults to true. */
-  preventSelfReview: z.boolean().default(true),
+  preventSelfReview: z.boolean().default(ENVIRONMENT_DEFAULTS.preventSelfReview),
   /** A designated reviewer must approve manual testing before promotion. Defaults to false. */
-  manualTestApproval: z.boolean().default(false),
+  manualTestApproval: z.boolean().default(ENVIRONMENT_DEFAULTS.manualTestApproval),
   /** Minutes a deployment must run healthy before promotion. Defaults to 0 (off). */
-  soakMinutes: z.number().int().min(0).max(10_080).default(0),
+  soakMinutes: z.number().int().min(0).max(10_080).default(ENVIRONMENT_DEFAULTS.soakMinutes),
   /** A second person must apply the approval label before a deployment (prod). Defaults to false. */
-  requireApprovalLabel: z.boolean().default(false),
+  requireApprovalLabel: z.boolean().default(ENVIRONMENT_DEFAULTS.requireApprovalLabel),
   /** The Bicep deployment this environment runs. */
   bicep: bicepSchema,
 });
@@ -102,9 +150,9 @@ const azureSchema = z.strictObject({
    * Resource group name pattern; `{repo}` and `{env}` are replaced.
    * Defaults to "rg-{repo}-{env}".
    */
-  resourceGroupName: z.string().includes("{env}", { error: "must contain {env} so every environment gets its own resource group" }).default("rg-{repo}-{env}"),
+  resourceGroupName: z.string().includes("{env}", { error: "must contain {env} so every environment gets its own resource group" }).default(AZURE_DEFAULTS.resourceGroupName),
   /** Tags every resource group carries; `environment` and `managed-by` are added. Defaults to none. */
-  tags: z.record(z.string(), z.string()).default({}),
+  tags: z.record(z.string(), z.string()).default(() => ({ ...AZURE_DEFAULTS.tags })),
 });
 
 /** Bedrock model ids look like `anthropic.claude-sonnet-4-5-20250929-v1:0`, optionally with a geo prefix (`us.`). */
@@ -129,13 +177,18 @@ const awsSchema = z.strictObject({
 });
 
 const graftSchema = z.strictObject({
-  /** Globs (repository-relative) that find `*.prompt.md` files. Defaults to ["**\/*.prompt.md"]. */
+  /** Globs (repository-relative) that find `*.prompt.md` files. Defaults to ["**\/*.prompt.md"] (the root README.prompt.md included). */
   promptGlobs: z.array(z.string().min(1)).min(1).default(["**/*.prompt.md"]),
   /**
-   * The generator, as argv; `{prompt}`, `{output}` and `{stage}` are replaced.
-   * Defaults to Graft's entry point: ["graft", "generate", "{prompt}"].
+   * An external generator, as argv; `{prompt}`, `{output}`, `{stage}` and `{model}` are replaced.
+   * Defaults to [] (none): the built-in Bedrock generator (core/graft/bedrock.ts) writes the documents.
    */
-  generatorCommand: z.array(z.string().min(1)).min(1).default(["graft", "generate", "{prompt}"]),
+  generatorCommand: z.array(z.string().min(1)).default([]),
+  /**
+   * Model names (front matter `model:`, defaultModel) to the Bedrock model or inference profile
+   * invoked. Replaces the default table when set. Defaults to DEFAULT_MODEL_TABLE.
+   */
+  models: z.record(z.string().min(1), z.strictObject({ modelId: z.string().min(1), inferenceProfile: z.boolean().optional(), maxTokens: z.number().int().min(1).max(200_000).optional() })).default({ ...DEFAULT_MODEL_TABLE }),
   /** Model used when a prompt names none. */
   defaultModel: z.string().min(1).default("anthropic.claude-sonnet-4-5-20250929-v1:0"),
   /** Seconds one generation may take before it is treated as a read timeout. Defaults to 600. */
@@ -145,11 +198,11 @@ const graftSchema = z.strictObject({
 const githubSchema = z
   .strictObject({
     /** Label a second person applies to a PR to approve a deployment that needs it. Defaults to "approved:prod". */
-    approvalLabel: z.string().min(1).max(50).default("approved:prod"),
+    approvalLabel: z.string().min(1).max(50).default(GITHUB_DEFAULTS.approvalLabel),
     /** Require code-owner review on the production branch. Defaults to true. */
-    codeOwnerReviewOnProduction: z.boolean().default(true),
+    codeOwnerReviewOnProduction: z.boolean().default(GITHUB_DEFAULTS.codeOwnerReviewOnProduction),
   })
-  .default({ approvalLabel: "approved:prod", codeOwnerReviewOnProduction: true });
+  .default(() => ({ ...GITHUB_DEFAULTS }));
 
 /** Every `delivery-platform:*` key, as the object the stack file describes. */
 export const stackConfigSchema = z
@@ -161,7 +214,7 @@ export const stackConfigSchema = z
     /** The environment this stack deploys. Defaults to the stack name. */
     environment: environmentName.optional(),
     /** This stack owns repository-wide resources (workflows, labels, the docs role, generated docs). Defaults to false. */
-    manageRepository: z.boolean().default(false),
+    manageRepository: z.boolean().default(STACK_DEFAULTS.manageRepository),
     /** The promotion pipeline, in order (first is deployed first, last is production). */
     environments: z.array(environmentSchema).min(1, { error: "list at least one environment" }),
     azure: azureSchema,
@@ -404,12 +457,6 @@ function parseConfigValue(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-/** The environment that follows `name` in the pipeline, if any. */
-export function nextEnvironment(cfg: Pick<StackConfig, "environments">, name: string): EnvironmentConfig | undefined {
-  const i = cfg.environments.findIndex((e) => e.name === name);
-  return i >= 0 ? cfg.environments[i + 1] : undefined;
 }
 
 /** The last environment in the pipeline is production. */

@@ -3,14 +3,16 @@
  * retryable. Sleep, randomness and the clock are injected so tests run in microseconds and the
  * delays they assert are exact.
  */
-import { classify, type Classification } from "./classify";
+import { classificationOfKind, classify, retriesExhaustedVerdict, type Classification } from "./classify";
+import { RETRY_DEFAULTS } from "./defaults";
 
+/** The retry policy; the defaults of every field are in core/defaults.ts (`RETRY_DEFAULTS`). */
 export interface RetryPolicy {
   /** Total attempts including the first (1-10). Defaults to 3. */
   readonly maxAttempts: number;
   /** Delay before the second attempt, in milliseconds (0-600000). Defaults to 30000. */
   readonly initialDelayMs: number;
-  /** Upper bound for any single delay, in milliseconds. Defaults to 300000. */
+  /** Upper bound for any single delay, in milliseconds (initialDelayMs-3600000). Defaults to 300000. */
   readonly maxDelayMs: number;
   /** Growth factor between delays (1-10). Defaults to 2 (30 s, 60 s, 120 s ...). */
   readonly multiplier: number;
@@ -22,18 +24,24 @@ export interface RetryPolicy {
   readonly jitter: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 3, initialDelayMs: 30_000, maxDelayMs: 300_000, multiplier: 2, jitter: 0.2 });
-
-/** Fills unset fields with the defaults. */
+/** Fills the fields a partial policy leaves out from the defaults table. The only place the retry defaults are applied. */
 export function resolveRetryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPolicy {
-  return { ...DEFAULT_RETRY_POLICY, ...Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined)) };
+  return { ...RETRY_DEFAULTS, ...Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined)) };
 }
 
-/** Every problem with a policy, each naming the field, the rule and the value received. */
-export function validateRetryPolicy(policy: RetryPolicy, prefix = "retry"): string[] {
-  const problems: string[] = [];
+/** One field of a policy that breaks its rule. */
+export interface RetryPolicyProblem {
+  readonly field: keyof RetryPolicy;
+  /** What the value must be, e.g. "an integer from 1 to 10". */
+  readonly rule: string;
+  readonly received: unknown;
+}
+
+/** The rules of a policy, once: every problem, each naming the field, the rule and the value received. */
+export function retryPolicyProblems(policy: RetryPolicy): RetryPolicyProblem[] {
+  const problems: RetryPolicyProblem[] = [];
   const check = (field: keyof RetryPolicy, ok: boolean, rule: string) => {
-    if (!ok) problems.push(`${prefix}.${field} must be ${rule} (received ${JSON.stringify(policy[field])})`);
+    if (!ok) problems.push({ field, rule, received: policy[field] });
   };
   const isInt = (v: number) => Number.isInteger(v);
   check("maxAttempts", isInt(policy.maxAttempts) && policy.maxAttempts >= 1 && policy.maxAttempts <= 10, "an integer from 1 to 10");
@@ -42,6 +50,11 @@ export function validateRetryPolicy(policy: RetryPolicy, prefix = "retry"): stri
   check("multiplier", Number.isFinite(policy.multiplier) && policy.multiplier >= 1 && policy.multiplier <= 10, "between 1 and 10");
   check("jitter", Number.isFinite(policy.jitter) && policy.jitter >= 0 && policy.jitter <= 1, "between 0 and 1");
   return problems;
+}
+
+/** The same problems as sentences: `retry.maxAttempts must be an integer from 1 to 10 (received 0)`. */
+export function validateRetryPolicy(policy: RetryPolicy, prefix = "retry"): string[] {
+  return retryPolicyProblems(policy).map((p) => `${prefix}.${p.field} must be ${p.rule} (received ${JSON.stringify(p.received)})`);
 }
 
 /**
@@ -85,17 +98,26 @@ export interface RetryOptions {
   readonly onAttempt?: (record: AttemptRecord) => void;
 }
 
-/** The operation failed for good: after a failure that is not retryable, or after the last attempt. */
+/**
+ * The operation failed for good: after a failure that is not retryable (`classification` is that
+ * failure's), or after the last attempt the policy allows. Then `classification` is the
+ * `retries-exhausted` verdict (not retryable), the message carries the verdict line `classify`
+ * recognises, and `lastClassification` is what the last attempt failed with.
+ */
 export class RetryError extends Error {
+  readonly classification: Classification;
+
   constructor(
     readonly attempts: readonly AttemptRecord[],
-    readonly classification: Classification,
+    readonly lastClassification: Classification,
     readonly lastError: unknown,
   ) {
-    const n = attempts.length;
-    const why = classification.retryable ? `gave up after ${n} attempt${n === 1 ? "" : "s"}` : `not retried: ${classification.category}/${classification.kind}`;
-    super(`${errorText(lastError)}\n[${why}] ${classification.reason}`);
+    const exhausted = lastClassification.retryable;
+    const classification = exhausted ? classificationOfKind("retries-exhausted") : lastClassification;
+    const why = exhausted ? retriesExhaustedVerdict(attempts.length, lastClassification) : `[not retried: ${lastClassification.category}/${lastClassification.kind}]`;
+    super(`${errorText(lastError)}\n${why} ${classification.reason}`);
     this.name = "RetryError";
+    this.classification = classification;
   }
 }
 

@@ -18,7 +18,9 @@ export async function readInput(io: CliIo, file: string | undefined): Promise<st
 export function registerClassify(program: Command, io: CliIo): void {
   program
     .command("classify")
-    .description("classify a failed deployment's output: prints {category, retryable, kind, reason, evidence} as JSON (the provider's retry decisions use the same rules)")
+    .description(
+      "classify a failed deployment's output: prints {category, retryable, kind, reason, evidence} as JSON (the provider's retry decisions use the same rules; a log whose retries the provider already spent is retries-exhausted, not retryable)",
+    )
     .argument("[file]", "file holding the output; - or nothing reads standard input")
     .action(async (file: string | undefined) => {
       const text = await readInput(io, file);

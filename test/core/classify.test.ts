@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { classificationOfKind, classify, CLASSIFICATION_RULES, FAILURE_CATEGORIES, parseRetryAfter } from "../../core/classify";
+import { classificationOfKind, classify, CLASSIFICATION_RULES, FAILURE_CATEGORIES, parseRetryAfter, retriesExhaustedVerdict, type FailureCategory } from "../../core/classify";
+import { RetryError, withRetry } from "../../core/retry";
 
 // Real-looking output: az's `ERROR: (Code) message` form, the JSON form, bare codes from the seed's
 // story, Bicep diagnostics, MSAL and Node network errors.
@@ -52,6 +53,145 @@ const TABLE: readonly [string, string, "logic" | "environmental" | "unknown", bo
   ["unrelated", "Something odd happened.", "unknown", false],
   ["empty", "   ", "unknown", false],
 ];
+
+
+/**
+ * Every case of the seed system's own classifier suite (ASISaga/AgentOperatingSystem at f744955,
+ * `.github/workflows/test-failure-classification.py`: logic, environmental, real-world and edge
+ * cases, in its order), with what the seed expects and what this classifier answers. The seed has
+ * no notion of "retryable"; here logic and unknown failures are never retried, and environmental
+ * ones only when waiting can fix them (quota, capacity and region problems cannot).
+ *
+ * One row differs on purpose: the seed leaves the authorization failure `unknown` ("an auth error,
+ * not classified"); here it is `environmental` (`authorization-failed`, with the role to grant).
+ * Neither retries it.
+ */
+const SEED_SUITE: readonly { message: string; seed: FailureCategory; category: FailureCategory; retryable: boolean; kind: string }[] = [
+  // test_logic_failures
+  { message: "Bicep lint error found in template", seed: "logic", category: "logic", retryable: false, kind: "bicep-compile-error" },
+  { message: "Syntax error on line 42", seed: "logic", category: "logic", retryable: false, kind: "bicep-compile-error" },
+  { message: "Template validation failed", seed: "logic", category: "logic", retryable: false, kind: "invalid-template" },
+  { message: "Invalid parameter: location", seed: "logic", category: "logic", retryable: false, kind: "invalid-parameters" },
+  { message: "Missing required parameter: resourceGroup", seed: "logic", category: "logic", retryable: false, kind: "invalid-parameters" },
+  { message: "Error BCP123: Property not allowed", seed: "logic", category: "logic", retryable: false, kind: "bicep-compile-error" },
+  { message: "Circular dependency detected in module", seed: "logic", category: "logic", retryable: false, kind: "invalid-template" },
+  { message: "Resource type 'Microsoft.Foo/Bar' not found", seed: "logic", category: "logic", retryable: false, kind: "invalid-template" },
+  { message: "API version '2023-01-01' not supported", seed: "logic", category: "logic", retryable: false, kind: "invalid-template" },
+  { message: "Deployment template validation error", seed: "logic", category: "logic", retryable: false, kind: "invalid-template" },
+  { message: "Parameter must be a string", seed: "logic", category: "logic", retryable: false, kind: "invalid-parameters" },
+  // test_environmental_failures
+  { message: "Request timeout after 30 seconds", seed: "environmental", category: "environmental", retryable: true, kind: "timeout" },
+  { message: "Azure service throttled the request", seed: "environmental", category: "environmental", retryable: true, kind: "throttled" },
+  { message: "Rate limit exceeded", seed: "environmental", category: "environmental", retryable: true, kind: "throttled" },
+  { message: "Service unavailable, please retry", seed: "environmental", category: "environmental", retryable: true, kind: "service-unavailable" },
+  { message: "Internal server error (500)", seed: "environmental", category: "environmental", retryable: true, kind: "server-error" },
+  { message: "Network error: connection failed", seed: "environmental", category: "environmental", retryable: true, kind: "network" },
+  { message: "Connection refused by remote host", seed: "environmental", category: "environmental", retryable: true, kind: "network" },
+  { message: "Temporary failure, retry later", seed: "environmental", category: "environmental", retryable: true, kind: "temporary-failure" },
+  { message: "Quota exceeded for this subscription", seed: "environmental", category: "environmental", retryable: false, kind: "quota-exceeded" },
+  { message: "Capacity unavailable in region eastus", seed: "environmental", category: "environmental", retryable: false, kind: "sku-not-available" },
+  { message: "Region unavailable", seed: "environmental", category: "environmental", retryable: false, kind: "sku-not-available" },
+  { message: "SKU not available in this region", seed: "environmental", category: "environmental", retryable: false, kind: "sku-not-available" },
+  { message: "Conflict with another operation in progress", seed: "environmental", category: "environmental", retryable: true, kind: "operation-in-progress" },
+  { message: "Connection timeout", seed: "environmental", category: "environmental", retryable: true, kind: "timeout" },
+  { message: "Throttling occurred", seed: "environmental", category: "environmental", retryable: true, kind: "throttled" },
+  // test_real_world_errors
+  {
+    message: "ERROR: (InvalidTemplateDeployment) The template deployment 'main' is not valid according to the validation procedure.",
+    seed: "logic",
+    category: "logic",
+    retryable: false,
+    kind: "invalid-template",
+  },
+  { message: "Code: Conflict\nMessage: Another operation on this or dependent resource is in progress.", seed: "environmental", category: "environmental", retryable: true, kind: "operation-in-progress" },
+  {
+    message: "ERROR: Error BCP029: The resource type is not valid. Specify a valid resource type of format '<types>@<apiVersion>'.",
+    seed: "logic",
+    category: "logic",
+    retryable: false,
+    kind: "bicep-compile-error",
+  },
+  {
+    message: "ERROR: The client 'xxx' with object id 'yyy' does not have authorization to perform action 'Microsoft.Resources/deployments/validate/action'",
+    seed: "unknown",
+    category: "environmental",
+    retryable: false,
+    kind: "authorization-failed",
+  },
+  { message: "ServiceUnavailable: The service is temporarily unavailable. Please retry your request.", seed: "environmental", category: "environmental", retryable: true, kind: "service-unavailable" },
+  { message: "TooManyRequests: Rate limit is exceeded. Try again in 60 seconds.", seed: "environmental", category: "environmental", retryable: true, kind: "throttled" },
+  {
+    message: "ERROR: (InvalidResourceGroupLocation) Invalid resource group location 'southeastasia'. The Resource group already exists in location 'australiaeast'.",
+    seed: "logic",
+    category: "logic",
+    retryable: false,
+    kind: "location-conflict",
+  },
+  {
+    message:
+      'ERROR: {"code": "MultipleErrorsOccurred", "message": "Multiple error occurred: Conflict,Conflict,Conflict,Conflict."}\n' +
+      'Inner Errors: {"code": "InvalidResourceLocation", "message": "The resource \'myresource\' already exists in location \'australiaeast\' in resource group \'my-rg\'. A resource with the same name cannot be created in location \'southeastasia\'."}\n',
+    seed: "logic",
+    category: "logic",
+    retryable: false,
+    kind: "location-conflict",
+  },
+  { message: "❌ Logic failure detected - no retry will be attempted\n   Error: ERROR: some deployment error details", seed: "logic", category: "logic", retryable: false, kind: "declared-logic-failure" },
+  // test_edge_cases
+  { message: "", seed: "unknown", category: "unknown", retryable: false, kind: "empty-output" },
+  { message: "Some random error message", seed: "unknown", category: "unknown", retryable: false, kind: "unclassified" },
+  { message: "ERROR: Something went wrong", seed: "unknown", category: "unknown", retryable: false, kind: "unclassified" },
+  { message: "warning: this is just a warning", seed: "unknown", category: "unknown", retryable: false, kind: "unclassified" },
+];
+
+describe("the seed system's classifier suite", () => {
+  it("has all 39 of its cases", () => {
+    expect(SEED_SUITE).toHaveLength(39);
+  });
+
+  it.each(SEED_SUITE.map((row) => [JSON.stringify(row.message).slice(0, 90), row] as const))("%s", (_label, row) => {
+    expect(classify(row.message)).toMatchObject({ category: row.category, retryable: row.retryable, kind: row.kind });
+  });
+
+  it("agrees with the seed on every logic and environmental decision, and differs only where it is more specific", () => {
+    const differing = SEED_SUITE.filter((row) => classify(row.message).category !== row.seed).map((row) => [row.seed, classify(row.message).kind]);
+    expect(differing).toEqual([["unknown", "authorization-failed"]]);
+  });
+});
+
+describe("evidence strength", () => {
+  it("lets an Azure error code outrank prose elsewhere in the log", () => {
+    // "parameter ... must be" alone reads as a logic error; the code says the service was down.
+    expect(classify("(ServiceUnavailable) The service is unavailable.\nnote: the parameter sku must be set by the caller").kind).toBe("service-unavailable");
+    // And the other way round: the template error's code wins over a timeout mentioned in passing.
+    expect(classify("ERROR: (InvalidTemplate) The template resource 'x' is not valid.\nprevious attempt timed out").kind).toBe("invalid-template");
+  });
+
+  it("reports a run whose retries are spent as not retryable, whatever the attempts failed with", () => {
+    const log = [
+      "Updating (dev):",
+      "error: deploy failed: az deployment group create failed (exit code 1):",
+      'ERROR: {"status":"Failed","error":{"code":"DeploymentFailed","details":[{"code":"TooManyRequests","message":"The request is being throttled."}]}}',
+      `${retriesExhaustedVerdict(3, { category: "environmental", kind: "throttled" })} ${classificationOfKind("retries-exhausted").reason}`,
+    ].join("\n");
+    const c = classify(log);
+    expect(c).toMatchObject({ category: "environmental", retryable: false, kind: "retries-exhausted" });
+    expect(c.reason).toMatch(/^Retries exhausted: every attempt the retry policy allows \(bicep\.retry for this environment\) failed/);
+    expect(c.evidence).toContain("[retries exhausted after 3 attempts; last failure environmental/throttled]");
+    expect(c.retryAfterSeconds).toBeUndefined();
+  });
+
+  it("recognises the verdict the retry loop itself prints when it gives up", async () => {
+    const err = await withRetry(
+      async () => {
+        throw new Error("ERROR: (TooManyRequests) The request is being throttled.");
+      },
+      { policy: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1, jitter: 0 }, sleep: async () => undefined },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryError);
+    expect(classify((err as Error).message)).toMatchObject({ kind: "retries-exhausted", retryable: false });
+  });
+});
 
 describe("classify", () => {
   it.each(TABLE)("%s", (_label, text, category, retryable) => {
@@ -116,6 +256,7 @@ describe("classify", () => {
     expect(parseRetryAfter("Retry-After: 30")).toBe(30);
     expect(parseRetryAfter('"retryAfter": "12"')).toBe(12);
     expect(parseRetryAfter("retry after 99999 seconds")).toBe(3600);
+    expect(parseRetryAfter("Rate limit is exceeded. Try again in 60 seconds.")).toBe(60);
     expect(parseRetryAfter("no hint")).toBeUndefined();
   });
 

@@ -1,5 +1,6 @@
 import * as fc from "fast-check";
 import { ConfigError, closestKey, keyPath, parseStackConfig, resourceGroupName } from "../../core/config";
+import { BICEP_CONFIG_DEFAULTS, ENVIRONMENT_DEFAULTS, STACK_DEFAULTS } from "../../core/defaults";
 import { readStackFile } from "../../core/stack-file";
 import { REPO_ROOT } from "../harness/program";
 
@@ -37,6 +38,50 @@ describe("parseStackConfig", () => {
     expect(cfg.environment.bicep.mode).toBe("Incremental");
     expect(cfg.graft.timeoutSeconds).toBe(600);
     expect(cfg.allowedLocations).toEqual(["westeurope", "northeurope"]);
+  });
+
+  it("takes every default from the one table in core/defaults.ts", () => {
+    const cfg = parseStackConfig(base(), "dev");
+    const staging = cfg.environments.find((e) => e.name === "staging")!;
+    expect(staging.bicep).toEqual({
+      template: "bicep/main.bicep",
+      parameters: "bicep/parameters/staging.bicepparam",
+      mode: BICEP_CONFIG_DEFAULTS.mode,
+      verifyHealth: BICEP_CONFIG_DEFAULTS.verifyHealth,
+      healthEndpoints: BICEP_CONFIG_DEFAULTS.healthEndpoints,
+    });
+    expect(staging.preventSelfReview).toBe(ENVIRONMENT_DEFAULTS.preventSelfReview);
+    expect(cfg.manageRepository).toBe(STACK_DEFAULTS.manageRepository);
+    // A default handed out twice must not be shared: changing one environment's list leaves the other's alone.
+    cfg.environments[0].bicep.healthEndpoints.push("https://x.example");
+    expect(BICEP_CONFIG_DEFAULTS.healthEndpoints).toEqual([]);
+  });
+
+  it("accepts a partial bicep.retry per environment and leaves the rest to the provider's defaults", () => {
+    const cfg = parseStackConfig(
+      withEnvironments((envs) => {
+        envs[0].bicep.retry = { maxAttempts: 5, initialDelayMs: 1000 };
+      }),
+      "dev",
+    );
+    expect(cfg.environment.bicep.retry).toEqual({ maxAttempts: 5, initialDelayMs: 1000 });
+    expect(cfg.environments[1].bicep.retry).toBeUndefined();
+  });
+
+  it("rejects a bad bicep.retry with the full key, the rule and the value", () => {
+    expect(
+      problemsOf(
+        withEnvironments((envs) => {
+          envs[0].bicep.retry = { maxAttempts: 0, jitter: 2, maxAttempt: 3 };
+          envs[2].bicep.retry = { initialDelayMs: 400_000 };
+        }),
+      ),
+    ).toEqual([
+      'delivery-platform:environments[0].bicep.retry.maxAttempt: unknown key; did you mean "maxAttempts"? (known keys here: maxAttempts, initialDelayMs, maxDelayMs, multiplier, jitter)',
+      "delivery-platform:environments[0].bicep.retry.maxAttempts: must be an integer from 1 to 10 (received 0)",
+      "delivery-platform:environments[0].bicep.retry.jitter: must be between 0 and 1 (received 2)",
+      "delivery-platform:environments[2].bicep.retry.initialDelayMs: is above maxDelayMs, which is 300000 by default and must be at least initialDelayMs and at most 3600000 milliseconds; set maxDelayMs too (received 400000)",
+    ]);
   });
 
   it("rejects an unknown environment for the stack, naming the key", () => {

@@ -1,5 +1,7 @@
 import fc from "fast-check";
-import { backoffDelay, DEFAULT_RETRY_POLICY, resolveRetryPolicy, RetryError, validateRetryPolicy, withRetry, type RetryPolicy } from "../../core/retry";
+import { classify } from "../../core/classify";
+import { RETRY_DEFAULTS } from "../../core/defaults";
+import { backoffDelay, resolveRetryPolicy, RetryError, retryPolicyProblems, validateRetryPolicy, withRetry, type RetryPolicy } from "../../core/retry";
 
 const policy: RetryPolicy = { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2, jitter: 0.5 };
 
@@ -69,26 +71,53 @@ describe("withRetry", () => {
     expect(sleeps).toEqual([]);
   });
 
-  it("gives up after maxAttempts with the classified reason", async () => {
+  it("stops after maxAttempts with a verdict that says the retries are spent, and is not retryable any more", async () => {
     let calls = 0;
-    await expect(
-      withRetry(
-        async () => {
-          calls++;
-          throw new Error("ServiceUnavailable");
-        },
-        { policy: { ...policy, maxAttempts: 2 }, ...fixed },
-      ),
-    ).rejects.toThrow(
-      "ServiceUnavailable\n[gave up after 2 attempts] An Azure service was temporarily unavailable. It is retried with backoff; if every attempt fails, check https://status.azure.com for the region.",
-    );
+    const err = (await withRetry(
+      async () => {
+        calls++;
+        throw new Error("ServiceUnavailable");
+      },
+      { policy: { ...policy, maxAttempts: 2 }, ...fixed },
+    ).catch((e: unknown) => e)) as RetryError;
     expect(calls).toBe(2);
+    expect(err).toBeInstanceOf(RetryError);
+    expect(err.message).toBe(
+      "ServiceUnavailable\n[retries exhausted after 2 attempts; last failure environmental/service-unavailable] Retries exhausted: every attempt the retry policy allows (bicep.retry for this environment) failed with a transient fault, so the run stops here and is not retried again; running it again at once would repeat them. Read the last failure above, re-run the deployment once its cause has cleared (https://status.azure.com), and raise bicep.retry if such faults regularly outlast the policy.",
+    );
+    expect(err.classification).toMatchObject({ category: "environmental", retryable: false, kind: "retries-exhausted" });
+    expect(err.lastClassification).toMatchObject({ retryable: true, kind: "service-unavailable" });
+    // What a workflow reading the log would decide: do not run it again.
+    expect(classify(err.message)).toMatchObject({ retryable: false, kind: "retries-exhausted" });
+  });
+
+  it("attempts exactly maxAttempts times for any policy, then stops", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 10 }), async (maxAttempts) => {
+        let calls = 0;
+        const err = await withRetry(
+          async () => {
+            calls++;
+            throw new Error("ERROR: (TooManyRequests) The request is being throttled.");
+          },
+          { policy: { ...policy, maxAttempts }, sleep: async () => undefined },
+        ).then(
+          () => undefined,
+          (e: unknown) => e as RetryError,
+        );
+        if (!err) throw new Error("expected the operation to fail");
+        expect(calls).toBe(maxAttempts);
+        expect(err.attempts).toHaveLength(maxAttempts);
+        expect(err.message).toContain(`[retries exhausted after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"}; last failure environmental/throttled]`);
+      }),
+      { numRuns: 20 },
+    );
   });
 });
 
 describe("retry policy validation", () => {
   it("accepts the defaults", () => {
-    expect(validateRetryPolicy(DEFAULT_RETRY_POLICY)).toEqual([]);
+    expect(validateRetryPolicy(RETRY_DEFAULTS)).toEqual([]);
   });
 
   it("names each bad field, the rule and the value", () => {
@@ -100,6 +129,11 @@ describe("retry policy validation", () => {
   });
 
   it("fills unset fields with the defaults", () => {
-    expect(resolveRetryPolicy({ maxAttempts: 5, jitter: undefined })).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 5 });
+    expect(resolveRetryPolicy({ maxAttempts: 5, jitter: undefined })).toEqual({ ...RETRY_DEFAULTS, maxAttempts: 5 });
+    expect(resolveRetryPolicy(undefined)).toEqual({ maxAttempts: 3, initialDelayMs: 30_000, maxDelayMs: 300_000, multiplier: 2, jitter: 0.2 });
+  });
+
+  it("gives the problems as data too, for the stack configuration's messages", () => {
+    expect(retryPolicyProblems(resolveRetryPolicy({ multiplier: 0.5 }))).toEqual([{ field: "multiplier", rule: "between 1 and 10", received: 0.5 }]);
   });
 });
