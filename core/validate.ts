@@ -32,6 +32,179 @@ export async function checkEndpoints(urls: readonly string[], httpGet: HttpGet, 
   );
 }
 
+export interface RetryOptions {
+  /** Requests per endpoint before it counts as failed (at least 1). */
+  readonly attempts: number;
+  /** Pause between attempts. */
+  readonly delayMs: number;
+  /** Per-request timeout. */
+  readonly timeoutMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/**
+ * Each endpoint must answer 2xx within the timeout, in at most `attempts` requests (an app that is
+ * still starting gets its chance); the check names the attempts it took, or the last failure.
+ */
+export async function checkEndpointsWithRetries(urls: readonly string[], httpGet: HttpGet, options: RetryOptions): Promise<HealthCheck[]> {
+  return Promise.all(
+    urls.map(async (url) => {
+      let last: HealthCheck = { target: url, healthy: false, observed: "not checked" };
+      for (let attempt = 1; attempt <= Math.max(1, options.attempts); attempt++) {
+        [last] = await checkEndpoints([url], httpGet, options.timeoutMs);
+        if (last.healthy) return attempt === 1 ? last : { ...last, observed: `${last.observed} (attempt ${attempt} of ${options.attempts})` };
+        if (attempt < options.attempts) await options.sleep(options.delayMs);
+      }
+      return options.attempts > 1 ? { ...last, observed: `${last.observed} (after ${options.attempts} attempts)` } : last;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which endpoints: configured, else from the deployment itself, else none only when the stack says so
+
+/** Loopback hosts: a local stand-in (the sandbox's app) answers plain http there; anything else must be https. */
+const LOOPBACK = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
+const HOST = /^(?=.{1,253}(?::\d{1,5})?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[::1\])(?::(\d{1,5}))?$/;
+
+/** `https://<host>/` for a host name output (`func-payments-dev.azurewebsites.net`); plain http only on loopback. Null when it is not a host name. */
+export function hostHealthUrl(host: string): string | null {
+  if (!HOST.test(host)) return null;
+  const name = host.replace(/:\d+$/, "");
+  return `${LOOPBACK.test(name) ? "http" : "https"}://${host}/`;
+}
+
+/** A full URL output (`healthUrl`): https, or http on loopback; null otherwise. */
+function healthUrlOutput(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.test(url.hostname))) return url.toString();
+  return null;
+}
+
+/** Output names that carry an endpoint: a host name (`functionAppHostName`, `defaultHostName`) or a full health URL (`healthUrl`, `healthEndpoint`). */
+const HOST_OUTPUT = /hostname$/i;
+const URL_OUTPUT = /health(?:url|endpoint)$/i;
+
+export interface HealthTarget {
+  readonly url: string;
+  /** Where it came from: the config key, or the deployment output and its record. */
+  readonly source: string;
+}
+
+/**
+ * The endpoints a deployment's template outputs name (as the audit record keeps them:
+ * name -> { type, value }, or plain values), with what was skipped and why.
+ */
+export function endpointsFromOutputs(outputs: Readonly<Record<string, unknown>>, recordName: string): { targets: HealthTarget[]; skipped: string[] } {
+  const targets: HealthTarget[] = [];
+  const skipped: string[] = [];
+  for (const name of Object.keys(outputs).sort()) {
+    const raw = outputs[name];
+    const value = raw !== null && typeof raw === "object" && "value" in (raw as object) ? (raw as { value: unknown }).value : raw;
+    if (!HOST_OUTPUT.test(name) && !URL_OUTPUT.test(name)) continue;
+    const url = typeof value !== "string" ? null : URL_OUTPUT.test(name) ? healthUrlOutput(value) : hostHealthUrl(value);
+    if (url) targets.push({ url, source: `output ${name} of ${recordName}` });
+    else skipped.push(`output ${name} is ${JSON.stringify(value)?.slice(0, 80)}, not ${URL_OUTPUT.test(name) ? "an https URL" : "a host name"}`);
+  }
+  return { targets, skipped };
+}
+
+export interface HealthTargetInput {
+  readonly environment: string;
+  /** `environments[E].bicep.healthEndpoints`. */
+  readonly configured: readonly string[];
+  /** `environments[E].bicep.noHealthEndpoints`: the stack says explicitly it has none, and why. */
+  readonly declaredNone: { readonly reason: string } | undefined;
+  /** The deployment's outputs (newest successful audit record of the stack), or why there are none. */
+  readonly deployment: { readonly recordName: string; readonly outputs: Readonly<Record<string, unknown>> } | { readonly problem: string };
+}
+
+export type HealthTargets =
+  | { readonly kind: "targets"; readonly targets: readonly HealthTarget[]; readonly notes: readonly string[] }
+  | { readonly kind: "declared-none"; readonly reason: string }
+  | { readonly kind: "nothing-to-check"; readonly reason: string };
+
+/** Configured endpoints win; else the deployment's own outputs; else nothing, which fails unless the stack says it has none. */
+export function resolveHealthTargets(input: HealthTargetInput): HealthTargets {
+  const key = `environments[${input.environment}].bicep`;
+  if (input.configured.length > 0 && input.declaredNone) {
+    return { kind: "nothing-to-check", reason: `${key} sets both healthEndpoints and noHealthEndpoints; remove one of them` };
+  }
+  if (input.configured.length > 0) return { kind: "targets", targets: input.configured.map((url) => ({ url, source: `${key}.healthEndpoints` })), notes: [] };
+  if (input.declaredNone) return { kind: "declared-none", reason: input.declaredNone.reason };
+  if ("problem" in input.deployment) {
+    return { kind: "nothing-to-check", reason: `no endpoint to check: none configured (${key}.healthEndpoints) and ${input.deployment.problem}; if ${input.environment} has no endpoint, say so with ${key}.noHealthEndpoints.reason` };
+  }
+  const { targets, skipped } = endpointsFromOutputs(input.deployment.outputs, input.deployment.recordName);
+  if (targets.length > 0) return { kind: "targets", targets, notes: skipped };
+  const outputs = Object.keys(input.deployment.outputs);
+  return {
+    kind: "nothing-to-check",
+    reason: `no endpoint to check: none configured (${key}.healthEndpoints) and no output of ${input.deployment.recordName} names one (outputs: ${outputs.join(", ") || "none"}${skipped.length > 0 ? `; ${skipped.join("; ")}` : ""}); add an output ending in HostName or healthUrl, configure ${key}.healthEndpoints, or say ${input.environment} has none with ${key}.noHealthEndpoints.reason`,
+  };
+}
+
+/** What the audit directory holds, as far as choosing the deployment goes. */
+export interface AuditRecordSummary {
+  readonly file: string;
+  readonly kind: unknown;
+  readonly stack: unknown;
+  readonly result: unknown;
+  readonly gitSha: unknown;
+  readonly finishedAt: unknown;
+  readonly outputs: unknown;
+}
+
+/** The newest successful Bicep deployment of `stack` (of `commit`, when given), or why there is none. */
+export function pickDeploymentRecord(records: readonly AuditRecordSummary[], stack: string, commit: string | null, dir: string): { recordName: string; outputs: Record<string, unknown> } | { problem: string } {
+  const ours = records.filter((r) => r.kind === "bicep-deployment" && r.stack === stack);
+  const succeeded = ours.filter((r) => r.result === "succeeded" && typeof r.outputs === "object" && r.outputs !== null);
+  const matching = commit ? succeeded.filter((r) => typeof r.gitSha === "string" && (r.gitSha === commit || (r.gitSha.length >= 7 && commit.startsWith(r.gitSha)))) : succeeded;
+  const newest = [...matching].sort((a, b) => String(b.finishedAt).localeCompare(String(a.finishedAt)) || b.file.localeCompare(a.file))[0];
+  if (newest) return { recordName: newest.file, outputs: newest.outputs as Record<string, unknown> };
+  if (ours.length === 0) return { problem: `${dir} holds no audit record of stack ${stack} (the deploy job's audit artifact, or DELIVERY_AUDIT_DIR)` };
+  if (succeeded.length === 0) return { problem: `no audit record of stack ${stack} in ${dir} is of a successful deployment` };
+  return { problem: `no successful deployment of ${commit} is recorded for stack ${stack} in ${dir} (newest: ${String([...succeeded].sort((a, b) => String(b.finishedAt).localeCompare(String(a.finishedAt)))[0].gitSha)})` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The soak: monitors read at the start, at intervals, and at the end
+
+/** Minutes after the start at which the monitors are read: 0, every `interval`, and the end. */
+export function soakReadings(soakMinutes: number, intervalMinutes: number): number[] {
+  if (soakMinutes <= 0) return [0];
+  const step = Math.max(intervalMinutes, 0.001);
+  const out: number[] = [];
+  for (let m = 0; m < soakMinutes - 1e-9; m += step) out.push(Math.round(m * 1000) / 1000);
+  out.push(soakMinutes);
+  return out;
+}
+
+export interface SoakReading {
+  readonly minute: number;
+  readonly checks: readonly HealthCheck[];
+}
+
+/**
+ * Reads the monitors at each point of the schedule; the first reading with a Sev0/Sev1 alert ends
+ * the soak as failed (the machine rolls back without waiting for the rest).
+ */
+export async function runSoak(schedule: readonly number[], read: () => Promise<HealthCheck[]>, waitUntilMinute: (minute: number) => Promise<void>): Promise<{ passed: boolean; readings: SoakReading[] }> {
+  const readings: SoakReading[] = [];
+  for (const minute of schedule) {
+    await waitUntilMinute(minute);
+    const checks = await read();
+    readings.push({ minute, checks });
+    if (checks.some((c) => !c.healthy)) return { passed: false, readings };
+  }
+  return { passed: true, readings };
+}
+
 /** fetch rejects with "fetch failed" and the reason in `cause` (ECONNREFUSED, a TLS error, a timeout). */
 function requestError(err: unknown): string {
   const e = err as { message?: string; name?: string; cause?: { code?: string; message?: string } };

@@ -5,6 +5,8 @@
  *   preview | up | destroy | refresh   runs `pulumi <command> --stack sandbox` with the policy pack
  *   env                                 prints the environment, to run `pulumi` by hand
  *   reset                               forgets the sandbox's clouds and stack state (keeps the CLI)
+ *   app ok|fail|status|stop             the deployed app's local health endpoint (sandbox/health-server.ts):
+ *                                       `up` starts it on 127.0.0.1; `fail` makes it answer 503
  *
  * Options (before or after the command): --stack NAME (default sandbox), --policy-pack-config FILE
  * (default policies/config/dev.json). Anything else is passed to pulumi.
@@ -17,6 +19,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { installStandInPlugins } from "../sandbox/providers/install";
+import { APP_MODES, ensureAppServer, readMode, runningServer, setMode, stopAppServer, type AppMode } from "../sandbox/health-server";
 
 /** The passphrase of the sandbox stack's secrets; Pulumi.sandbox.yaml's encryptionsalt matches it. Not a secret: nothing real is encrypted with it. */
 export const SANDBOX_PASSPHRASE = "delivery-platform-sandbox";
@@ -172,6 +175,7 @@ export function pulumiArgs(parsed: ParsedArgs, interactive: boolean): string[] {
 }
 
 const USAGE = `usage: npm run sandbox -- <preview|up|destroy|refresh|env|reset> [--stack NAME] [--policy-pack-config FILE] [pulumi flags]
+       npm run sandbox -- app <ok|fail|status|stop>   the deployed app's health endpoint (127.0.0.1), started by up
 
 Runs this repository's Pulumi program through the real Pulumi engine with no cloud account:
 stand-in github / azure-native / aws provider plugins, a fake az that remembers deployments,
@@ -184,8 +188,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     return parsed.command ? 0 : 2;
   }
   const p = sandboxPaths();
+  if (parsed.command === "app") {
+    const what = parsed.rest[0] ?? "status";
+    if ((APP_MODES as readonly string[]).includes(what)) setMode(p.dir, what as AppMode);
+    else if (what === "stop") stopAppServer(p.dir);
+    else if (what !== "status") {
+      process.stderr.write(`sandbox: app takes ${APP_MODES.join(", ")}, status or stop, not "${what.slice(0, 20)}"\n`);
+      return 2;
+    }
+    const s = what === "stop" ? null : runningServer(p.dir);
+    process.stdout.write(s ? `sandbox app: http://127.0.0.1:${s.port}/ answers ${readMode(p.dir) === "fail" ? "503 (failing)" : "200 (healthy)"} (pid ${s.pid})\n` : `sandbox app: not running (npm run sandbox -- up starts it)${what === "status" ? "" : `; mode ${readMode(p.dir)}`}\n`);
+    return 0;
+  }
   if (parsed.command === "reset") {
-    for (const sub of ["state", "cloud", "az", "audit"]) fs.rmSync(path.join(p.dir, sub), { recursive: true, force: true });
+    stopAppServer(p.dir);
+    for (const sub of ["state", "cloud", "az", "audit", "app"]) fs.rmSync(path.join(p.dir, sub), { recursive: true, force: true });
     process.stderr.write(`sandbox: forgot the stacks and the stand-in clouds under ${p.dir} (the CLI and plugins stay)\n`);
     return 0;
   }
@@ -203,10 +220,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   ensureStack(p, parsed.stack, env);
+  if (parsed.command === "up") {
+    const app = await ensureAppServer(p.dir, path.join(p.root, "dist", "sandbox", "health-server.js"));
+    process.stderr.write(`sandbox: the deployed app answers on http://127.0.0.1:${app.port}/ (${app.started ? "started" : "running"}; \`npm run sandbox -- app fail\` makes it fail)\n`);
+  }
   const args = pulumiArgs(parsed, Boolean(process.stdin.isTTY));
   process.stderr.write(`sandbox: pulumi ${args.join(" ")}  (no cloud account: stand-ins from docs/sandbox.md)\n`);
   const code = await runPulumi(p, args, { env });
   process.stderr.write(`sandbox: ${parsed.command} finished in ${((Date.now() - started) / 1000).toFixed(1)}s (exit ${code})\n`);
+  if (parsed.command === "up" && code === 0) process.stderr.write(`sandbox: check the deployed app: eval "$(npm run -s sandbox -- env)"; npx delivery validate health --stack ${parsed.stack}\n`);
+  if (parsed.command === "destroy" && code === 0) stopAppServer(p.dir);
   return code;
 }
 

@@ -6,6 +6,8 @@
  * - `next`: the machine's decision as JSON (and job outputs for the workflow);
  * - `act [--dry-run]`: performs that decision (failure issue, rollback, promotion PR, manual-test request);
  * - `facts`: prints the facts read from GitHub (what `--facts FILE` reads back);
+ * - `verify-tree`: the deploy job proves, before `pulumi up`, that the commit it is about to deploy
+ *   carries exactly the tree validated in the environment before (squash or rebase merges);
  * - `record start|finish`: the deploy job records the GitHub deployment of the commit it deploys;
  * - `check`: a validation job reports health/smoke/monitors as a commit status on the deployed SHA.
  *
@@ -29,6 +31,7 @@ import {
   recordDeploymentStart,
   reportValidation,
   automatedValidations,
+  manualTestContext,
   renderMarkdown,
   renderMermaid,
   type ActionKind,
@@ -37,6 +40,8 @@ import {
   type PromotionReport,
   type RepoRef,
 } from "../../core/promotion";
+import { verifyPromotedTree } from "../../core/promotion/tree";
+import { checklistItems, gitBlobSha, signOffDescription, SIGNOFF_CHECKLIST } from "../../core/promotion/signoff";
 import { DEPLOY_WORKFLOW_FILE } from "../../workflows/deploy";
 import { CliError, type CliIo } from "../main";
 import { loadStack } from "./config";
@@ -200,6 +205,30 @@ export function registerPromote(program: Command, io: CliIo, factory: PromoteCli
       if (results.some((r) => r.status === "failed")) throw new CliError(`${results.filter((r) => r.status === "failed").map((r) => `${r.action.kind}: ${r.detail}`).join("; ")}`, 1);
     });
 
+  common(promote.command("verify-tree").description("prove that --commit carries exactly the tree validated in the environment before --environment (run by the deploy job before `pulumi up`); exits 1 with the reason when it does not"))
+    .requiredOption("--environment <name>", "the environment about to be deployed")
+    .requiredOption("--commit <sha>", "the commit about to be deployed (40 hex characters)")
+    .option("--github-output <file>", "also write ok, method, validated_commit and validated_in as step outputs (e.g. $GITHUB_OUTPUT)")
+    .action(async (opts: Common & { environment: string; commit: string; githubOutput?: string }) => {
+      const commit = shaOf(opts.commit, "--commit");
+      const cfg = loadStack(io, opts.stack);
+      if (!cfg.environments.some((e) => e.name === opts.environment)) throw new CliError(`--environment must be one of ${cfg.environments.map((e) => e.name).join(", ")}, not "${opts.environment.slice(0, 40)}"`);
+      const loaded = await load(io, opts, factory, now);
+      let client = loaded.client;
+      const treeOf = async (sha: string) => {
+        client ??= await factory(io);
+        const { data } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}", { ...loaded.repo, ref: sha });
+        return data.commit.tree.sha;
+      };
+      const verdict = await verifyPromotedTree(loaded.cfg.environments, loaded.facts, opts.environment, commit, treeOf);
+      if (opts.githubOutput) {
+        const out = { ok: String(verdict.ok), method: verdict.method ?? "", validated_commit: verdict.validatedCommit ?? "", validated_in: verdict.validatedIn ?? "" };
+        appendFile(io, opts.githubOutput, Object.entries(out).map(([k, v]) => `${k}=${v}\n`).join(""));
+      }
+      io.stdout(`${JSON.stringify(verdict, null, 2)}\n`);
+      if (!verdict.ok) throw new CliError(`the promotion to ${opts.environment} stops: ${verdict.reason}`, 1);
+    });
+
   common(promote.command("facts").description("print the facts read from GitHub as JSON (to inspect them, or to replay them with --facts)")).action(async (opts: Common) => {
     const { facts } = await load(io, opts, factory, now);
     io.stdout(`${JSON.stringify(facts, null, 2)}\n`);
@@ -225,6 +254,38 @@ export function registerPromote(program: Command, io: CliIo, factory: PromoteCli
       io.stdout(`${JSON.stringify({ commit: sha, name: opts.name, state: opts.state })}\n`);
     });
 
+  promote
+    .command("sign-off")
+    .description(`a reviewer signs off (or rejects) manual testing of the deployed commit against ${SIGNOFF_CHECKLIST}, with their own token: posts the manual-test status that records who, on which commit, against which version of the checklist`)
+    .option("--stack <name>", "stack whose committed file holds the pipeline", "prod")
+    .requiredOption("--environment <name>", "the environment tested (one with manualTestApproval)")
+    .requiredOption("--commit <sha>", "the deployed commit you tested (40 hex characters)")
+    .option("--reject <what failed>", "reject instead of signing off, saying what failed")
+    .action(async (opts: { stack: string; environment: string; commit: string; reject?: string }) => {
+      const cfg = loadStack(io, opts.stack);
+      const env = cfg.environments.find((e) => e.name === opts.environment);
+      if (!env) throw new CliError(`--environment must be one of ${cfg.environments.map((e) => e.name).join(", ")}, not "${opts.environment.slice(0, 40)}"`);
+      if (!env.manualTestApproval) throw new CliError(`${env.name} has no manual test sign-off (environments[${env.name}].manualTestApproval is false)`);
+      const sha = shaOf(opts.commit, "--commit");
+      if (opts.reject !== undefined && opts.reject.trim().length < 5) throw new CliError("--reject needs a few words on what failed (at least 5 characters)");
+      let text: Buffer;
+      try {
+        text = fs.readFileSync(path.resolve(io.cwd, SIGNOFF_CHECKLIST));
+      } catch {
+        throw new CliError(`${SIGNOFF_CHECKLIST} is missing: run this from the repository root (the checklist is kept in the repository)`);
+      }
+      const items = checklistItems(text.toString("utf8")).length;
+      if (items === 0) throw new CliError(`${SIGNOFF_CHECKLIST} lists no items ("- [ ] ..." lines); a sign-off must be against a checklist`);
+      const signOff = { checklist: SIGNOFF_CHECKLIST, version: gitBlobSha(text).slice(0, 12), items };
+      const repo = resolveRepo(io, cfg);
+      const description = signOffDescription(signOff, opts.reject ?? null);
+      const checklistUrl = `${io.env.GITHUB_SERVER_URL || "https://github.com"}/${repo.owner}/${repo.repo}/blob/${sha}/${SIGNOFF_CHECKLIST}`;
+      const client = await factory(io);
+      const state = opts.reject === undefined ? "success" : "failure";
+      await reportValidation(client, repo, { sha, name: manualTestContext(env.name), state, description, runUrl: checklistUrl });
+      io.stdout(`${JSON.stringify({ environment: env.name, commit: sha, state, context: manualTestContext(env.name), description, checklist: checklistUrl })}\n`);
+    });
+
   const record = promote.command("record").description("record the GitHub deployment of the commit a deploy job deploys (the facts the machine reads)");
   record
     .command("start")
@@ -235,14 +296,22 @@ export function registerPromote(program: Command, io: CliIo, factory: PromoteCli
     .option("--rollback", "this deployment is a rollback")
     .option("--run-url <url>", "the deploy run")
     .option("--requested-by <login>", "who asked for it")
+    .option("--validated-commit <sha>", "a promotion: the commit validated in the environment before, whose tree `verify-tree` proved --commit carries (recorded with the deployment)")
     .option("--github-output <file>", "also write deployment_id as a step output")
-    .action(async (opts: { stack: string; environment: string; commit: string; rollback?: boolean; runUrl?: string; requestedBy?: string; githubOutput?: string }) => {
+    .action(async (opts: { stack: string; environment: string; commit: string; rollback?: boolean; runUrl?: string; requestedBy?: string; validatedCommit?: string; githubOutput?: string }) => {
       const cfg = loadStack(io, opts.stack);
       const index = cfg.environments.findIndex((e) => e.name === opts.environment);
       if (index < 0) throw new CliError(`--environment must be one of ${cfg.environments.map((e) => e.name).join(", ")}, not "${opts.environment.slice(0, 40)}"`);
       const sha = shaOf(opts.commit, "--commit");
+      let promotedFrom: { environment: string; sha: string } | null = null;
+      if (opts.validatedCommit) {
+        if (index === 0) throw new CliError(`--validated-commit names the commit validated in the environment before; ${opts.environment} is the first environment and has none`);
+        if (opts.rollback) throw new CliError("--validated-commit is for promotions; a rollback redeploys a commit this environment ran before");
+        promotedFrom = { environment: cfg.environments[index - 1].name, sha: shaOf(opts.validatedCommit, "--validated-commit") };
+      }
       const client = await factory(io);
       const { id } = await recordDeploymentStart(client, resolveRepo(io, cfg), {
+        promotedFrom,
         environment: opts.environment,
         sha,
         rollback: Boolean(opts.rollback),
@@ -251,7 +320,7 @@ export function registerPromote(program: Command, io: CliIo, factory: PromoteCli
         requestedBy: opts.requestedBy || null,
       });
       if (opts.githubOutput) appendFile(io, opts.githubOutput, `deployment_id=${id}\n`);
-      io.stdout(`${JSON.stringify({ deploymentId: id })}\n`);
+      io.stdout(`${JSON.stringify({ deploymentId: id, ...(promotedFrom ? { promotedFrom } : {}) })}\n`);
     });
   record
     .command("finish")

@@ -140,6 +140,13 @@ export const deploymentFactSchema = z.strictObject({
   environment: z.string(),
   createdAt: isoTime,
   creator: z.string().nullable(),
+  /** Who asked for it, as the deploy job recorded it in the payload (`record start --requested-by`). */
+  requestedBy: z.string().nullable().optional(),
+  /**
+   * For a promotion: the commit validated in the previous environment whose tree this deployment
+   * was proven to carry (`record start --validated-commit`, after `promote verify-tree`).
+   */
+  promotedFrom: z.strictObject({ environment: z.string(), sha }).nullable().optional(),
   /** In the order GitHub lists them: the first one is what GitHub reports as current. */
   statuses: z.array(statusFactSchema),
 });
@@ -201,6 +208,12 @@ export const environmentFactsSchema = z.strictObject({
   manualApprovals: z.array(manualApprovalFactSchema),
   deployRuns: z.array(deployRunFactSchema),
   failedRun: failedRunFactSchema.nullable(),
+  /**
+   * The environment branch's head commit (`GET /git/ref/heads/<branch>`); absent in facts recorded
+   * before it was read, null when the branch does not exist. A head that no deployment deployed and
+   * no pull request brought is drift (a direct push): reported, never deployed or promoted.
+   */
+  branchHead: sha.nullable().optional(),
 });
 
 /** A pull request into an environment branch other than the first: a promotion. */
@@ -214,6 +227,8 @@ export const pullRequestFactSchema = z.strictObject({
   createdAt: isoTime,
   mergedAt: isoTime.nullable(),
   url: z.string(),
+  /** Failure issues the pull request says it fixes (`Fixes #12`, `fix for #12`; see `fixedIssues`). Absent: none. */
+  fixes: z.array(z.number().int()).optional(),
 });
 
 /** An issue with the deployment-failure label; an open one freezes promotion. */

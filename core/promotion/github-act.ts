@@ -17,7 +17,9 @@
  */
 import type { Octokit } from "@octokit/rest";
 import { DEPLOYMENT_FAILURE_LABEL } from "../labels";
-import { DEPLOY_TASK, DEPLOYMENT_PAYLOAD_KEY, failureIssueMarker, manualTestContext, ROLLBACK_TASK, STATUS_DESCRIPTION_MAX } from "./facts";
+import { DEPLOY_TASK, DEPLOYMENT_PAYLOAD_KEY, failureIssueMarker, ROLLBACK_TASK, STATUS_DESCRIPTION_MAX } from "./facts";
+import { FAILURE_PRIORITY, fixForLine } from "./freeze";
+import { SIGNOFF_CHECKLIST } from "./signoff";
 import type { PromotionAction } from "./machine";
 import type { RepoRef } from "./github-facts";
 
@@ -64,7 +66,7 @@ const short = (sha: string) => sha.slice(0, 12);
 export function failureIssueBody(a: Extract<PromotionAction, { kind: "open-failure-issue" }>, promoteRunUrl: string | null): string {
   const lines = [
     failureIssueMarker(a.environment, a.deploymentId, a.sha),
-    `**Priority: highest.** ${a.environment} failed at \`${a.sha}\` (deployment ${a.deploymentId}). All promotion is frozen while this issue is open.`,
+    `**Priority: ${a.priority}** (\`${FAILURE_PRIORITY[a.priority]}\`). ${a.environment} failed at \`${a.sha}\` (deployment ${a.deploymentId}). While this issue is open, every deploy and promotion in every environment is refused except the rollback and the fix.`,
     "",
     "| | |",
     "|---|---|",
@@ -80,8 +82,8 @@ export function failureIssueBody(a: Extract<PromotionAction, { kind: "open-failu
     a.lastKnownGoodSha
       ? `1. The promote workflow rolls ${a.environment} back to \`${short(a.lastKnownGoodSha)}\` through the deploy workflow (a \`${ROLLBACK_TASK}\` deployment).`
       : `1. There is no known-good commit to roll back to; ${a.environment} stays as it is until a fix is deployed.`,
-    "2. The fix goes through the normal path: a pull request into the first environment branch, then promotion. No direct pushes, no skipped environments.",
-    "3. Close this issue once the fix is deployed and validated in the first environment (`delivery promote status`); that lifts the freeze, and the fix is promoted like any other change.",
+    `2. The fix goes through the normal path: a pull request into the first environment branch whose description says \`Fixes #<this issue>\`, then promotion (the promotion pull requests carry it on). No direct pushes, no skipped environments.`,
+    `3. The promote workflow closes this issue with a comment once ${a.environment} is healthy again (the rollback or the fix passed validation there); that lifts the freeze.`,
   ];
   if (promoteRunUrl) lines.push("", `Opened by ${promoteRunUrl}.`);
   return lines.join("\n");
@@ -126,7 +128,12 @@ async function perform(action: PromotionAction, send: Send, repo: RepoRef, optio
     case "validate":
       return { status: "delegated", detail: `the promote workflow's validation jobs run ${action.checks.join(", ")} on ${short(action.sha)}` };
     case "open-failure-issue": {
-      const res = await send("POST /repos/{owner}/{repo}/issues", { title: action.title, body: failureIssueBody(action, options.runUrl), labels: [DEPLOYMENT_FAILURE_LABEL.name] });
+      const res = await send("POST /repos/{owner}/{repo}/issues", {
+        title: action.title,
+        body: failureIssueBody(action, options.runUrl),
+        labels: [DEPLOYMENT_FAILURE_LABEL.name, FAILURE_PRIORITY[action.priority]],
+        ...(action.assignee ? { assignees: [action.assignee] } : {}),
+      });
       if (!res) return { detail: `would open "${action.title}"` };
       opened.set(action.environment, res.data.number);
       return { detail: `opened #${res.data.number}`, created: { issue: res.data.number, url: res.data.html_url } };
@@ -163,12 +170,22 @@ async function perform(action: PromotionAction, send: Send, repo: RepoRef, optio
         `Promotes \`${action.sha}\`, validated in ${action.from}, to ${action.to}.`,
         "",
         `The head branch \`${action.head}\` was created at exactly that commit; if it moves, the promotion machine reports this pull request as contradictory and promotes nothing.`,
+        ...(action.fixes && action.fixes.length > 0 ? ["", fixForLine(action.fixes)] : []),
         ...(options.runUrl ? ["", `Opened by ${options.runUrl}.`] : []),
       ].join("\n");
       const pr = await send("POST /repos/{owner}/{repo}/pulls", { title: action.title, head: action.head, base: action.base, body, maintainer_can_modify: false });
       if (!ref || !pr) return { detail: `would open a PR from ${action.head} (at ${short(action.sha)}) into ${action.base}` };
       if (pr.data.head.sha !== action.sha) throw new Error(`PR #${pr.data.number} was opened with head ${pr.data.head.sha}, not the validated ${action.sha}; close it`);
       return { detail: `opened PR #${pr.data.number}`, created: { pr: pr.data.number, url: pr.data.html_url } };
+    }
+    case "close-failure-issue": {
+      const comment = await send("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        issue_number: action.issue,
+        body: `${action.reason}. Closing this issue lifts the freeze.${options.runUrl ? ` (${options.runUrl})` : ""}`,
+      });
+      const closed = await send("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { issue_number: action.issue, state: "closed", state_reason: "completed" });
+      if (!comment || !closed) return { detail: `would close #${action.issue}: ${action.reason}` };
+      return { detail: `closed #${action.issue}`, created: { issue: action.issue } };
     }
     case "request-manual-approval": {
       const who = [...action.reviewers.users.map((u) => `@${u}`), ...action.reviewers.teams.map((t) => `team ${t}`)].join(", ") || "a reviewer";
@@ -178,11 +195,11 @@ async function perform(action: PromotionAction, send: Send, repo: RepoRef, optio
       await send("POST /repos/{owner}/{repo}/commits/{commit_sha}/comments", {
         commit_sha: action.sha,
         body: [
-          `${mentions.join(" ")} ${action.environment} runs \`${action.sha}\` and its automated checks passed. Please run the manual test checklist, then sign off (or reject) with:`,
+          `${mentions.join(" ")} ${action.environment} runs \`${action.sha}\` and its automated checks passed. Please work through [the checklist](https://github.com/${repo.owner}/${repo.repo}/blob/${action.sha}/${SIGNOFF_CHECKLIST}), then sign off (or reject) with your own token, from a checkout of the repository:`,
           "",
           "```sh",
-          `gh api repos/${repo.owner}/${repo.repo}/statuses/${action.sha} -f state=success -f context='${manualTestContext(action.environment)}' -f description='manual tests passed'`,
-          `# or: -f state=failure -f description='what failed'`,
+          `GITHUB_TOKEN="$(gh auth token)" npx delivery promote sign-off --environment ${action.environment} --commit ${action.sha}`,
+          `# or: ... --reject "what failed"`,
           "```",
         ].join("\n"),
       });
@@ -193,15 +210,34 @@ async function perform(action: PromotionAction, send: Send, repo: RepoRef, optio
 }
 
 /** Parameters of the deployment the deploy job records for the commit it really deploys (`POST /deployments`). */
-export function deploymentRecord(input: { environment: string; sha: string; rollback: boolean; production: boolean; runUrl: string | null; requestedBy: string | null }): Record<string, unknown> {
+export function deploymentRecord(input: {
+  environment: string;
+  sha: string;
+  rollback: boolean;
+  production: boolean;
+  runUrl: string | null;
+  requestedBy: string | null;
+  /** A promotion: the commit validated in the previous environment whose tree `sha` was proven to carry (`promote verify-tree`). */
+  promotedFrom?: { environment: string; sha: string } | null;
+}): Record<string, unknown> {
   return {
     ref: input.sha,
     task: input.rollback ? ROLLBACK_TASK : DEPLOY_TASK,
     environment: input.environment,
     auto_merge: false,
     required_contexts: [],
-    payload: { [DEPLOYMENT_PAYLOAD_KEY]: { action: input.rollback ? "rollback" : "deploy", commit: input.sha, runUrl: input.runUrl, requestedBy: input.requestedBy } },
-    description: `${input.rollback ? "Rollback" : "Deployment"} of ${short(input.sha)} to ${input.environment}`,
+    payload: {
+      [DEPLOYMENT_PAYLOAD_KEY]: {
+        action: input.rollback ? "rollback" : "deploy",
+        commit: input.sha,
+        runUrl: input.runUrl,
+        requestedBy: input.requestedBy,
+        ...(input.promotedFrom ? { promotedFrom: { environment: input.promotedFrom.environment, commit: input.promotedFrom.sha } } : {}),
+      },
+    },
+    description: input.promotedFrom
+      ? `Promotion of ${short(input.sha)} to ${input.environment} (the tree validated in ${input.promotedFrom.environment} at ${short(input.promotedFrom.sha)})`
+      : `${input.rollback ? "Rollback" : "Deployment"} of ${short(input.sha)} to ${input.environment}`,
     transient_environment: false,
     production_environment: input.production,
   };

@@ -12,11 +12,14 @@
  * - `GET /orgs/{o}/teams/{team}/memberships/{login}` to tell whether a sign-off came from a reviewer;
  * - `GET /repos/{o}/{r}/actions/workflows/{deploy}/runs?event=workflow_dispatch&branch=B&per_page=10`;
  * - for a failed newest deployment: `GET /repos/{o}/{r}/actions/runs/{id}` and its `/artifacts`;
- * - `GET /repos/{o}/{r}/pulls?state=all&base=B&sort=updated&direction=desc&per_page=20` (not for the first environment);
+ * - `GET /repos/{o}/{r}/branches/B`: the branch head (drift: a head no deployment or pull request explains);
+ * - `GET /repos/{o}/{r}/pulls?state=all&base=B&sort=updated&direction=desc&per_page=20` (promotions,
+ *   and in every branch the pull requests that say they fix a failure issue);
  * and once: `GET /repos/{o}/{r}/issues?labels=deployment-failure&state=all&sort=created&direction=desc&per_page=30`.
  */
 import type { Octokit } from "@octokit/rest";
 import { DEPLOYMENT_FAILURE_LABEL } from "../labels";
+import { fixedIssues } from "./freeze";
 import {
   automatedValidations,
   checkRunState,
@@ -58,17 +61,34 @@ function httpStatus(err: unknown): number | undefined {
   return typeof err === "object" && err !== null && "status" in err ? Number((err as { status: unknown }).status) : undefined;
 }
 
-/** A deployment payload is an object or JSON text; the platform's carry a `delivery` object. */
-export function isPlatformDeployment(payload: unknown): boolean {
+/** The platform's record in a deployment payload (an object or JSON text), or null when it is not the platform's. */
+export function platformPayload(payload: unknown): Record<string, unknown> | null {
   let value = payload;
   if (typeof value === "string") {
     try {
       value = JSON.parse(value);
     } catch {
-      return false;
+      return null;
     }
   }
-  return typeof value === "object" && value !== null && typeof (value as Record<string, unknown>)[DEPLOYMENT_PAYLOAD_KEY] === "object" && (value as Record<string, unknown>)[DEPLOYMENT_PAYLOAD_KEY] !== null;
+  const record = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[DEPLOYMENT_PAYLOAD_KEY] : null;
+  return typeof record === "object" && record !== null && !Array.isArray(record) ? (record as Record<string, unknown>) : null;
+}
+
+/** A deployment payload is an object or JSON text; the platform's carry a `delivery` object. */
+export function isPlatformDeployment(payload: unknown): boolean {
+  return platformPayload(payload) !== null;
+}
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
+/** Who asked for the deployment and, for a promotion, the validated commit it carries, as `deploymentRecord` wrote them. */
+export function payloadFacts(payload: unknown): Pick<DeploymentFact, "requestedBy" | "promotedFrom"> {
+  const record = platformPayload(payload);
+  const requestedBy = typeof record?.requestedBy === "string" ? record.requestedBy : null;
+  const from = record?.promotedFrom as { environment?: unknown; commit?: unknown } | null | undefined;
+  const promotedFrom = from && typeof from.environment === "string" && typeof from.commit === "string" && FULL_SHA.test(from.commit) ? { environment: from.environment, sha: from.commit } : null;
+  return { requestedBy, promotedFrom };
 }
 
 /** Whether `login` is one of the environment's reviewers: a listed user, or an active member of a listed team. */
@@ -93,6 +113,7 @@ async function environmentFacts(client: PromotionClient, repo: RepoRef, pipeline
   const deployments: DeploymentFact[] = [];
   for (const d of listed) {
     if (!isPlatformDeployment(d.payload)) continue;
+    const recorded = payloadFacts(d.payload);
     const { data: statuses } = await client.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", { ...repo, deployment_id: Number(d.id), per_page: 100 });
     deployments.push({
       id: Number(d.id),
@@ -102,6 +123,8 @@ async function environmentFacts(client: PromotionClient, repo: RepoRef, pipeline
       environment: d.environment,
       createdAt: d.created_at,
       creator: d.creator?.login ?? null,
+      ...(recorded.requestedBy !== null ? { requestedBy: recorded.requestedBy } : {}),
+      ...(recorded.promotedFrom !== null ? { promotedFrom: recorded.promotedFrom } : {}),
       statuses: statuses.map((s) => ({ id: Number(s.id), state: s.state, createdAt: s.created_at, description: s.description ?? "", logUrl: s.log_url || s.target_url || null })),
     });
   }
@@ -115,7 +138,9 @@ async function environmentFacts(client: PromotionClient, repo: RepoRef, pipeline
     const { data: checks } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: sha, filter: "all", per_page: 100 });
     for (const c of checks.check_runs) {
       if (!names.has(c.name)) continue;
-      validations.push({ id: Number(c.id), source: "check-run", name: c.name, sha, state: checkRunState(c.status, c.conclusion), at: c.started_at ?? c.completed_at ?? "", url: c.html_url ?? c.details_url ?? null });
+      // A finished run's result is known when it completed (a soak-long monitors run completes at the soak's end).
+      const at = c.status === "completed" ? (c.completed_at ?? c.started_at) : (c.started_at ?? c.completed_at);
+      validations.push({ id: Number(c.id), source: "check-run", name: c.name, sha, state: checkRunState(c.status, c.conclusion), at: at ?? "", url: c.html_url ?? c.details_url ?? null });
     }
     const { data: statuses } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}/statuses", { ...repo, ref: sha, per_page: 100 });
     for (const s of statuses) {
@@ -164,13 +189,23 @@ async function environmentFacts(client: PromotionClient, repo: RepoRef, pipeline
       };
     }
   }
-  return { name: env.name, deployments, validations, manualApprovals, deployRuns, failedRun };
+  let branchHead: string | null = null;
+  try {
+    const { data: branch } = await client.request("GET /repos/{owner}/{repo}/branches/{branch}", { ...repo, branch: env.branch });
+    branchHead = branch.commit.sha;
+  } catch (err) {
+    if (httpStatus(err) !== 404) throw err;
+  }
+  return { name: env.name, deployments, validations, manualApprovals, deployRuns, failedRun, branchHead };
 }
 
-/** Open and merged pull requests into the environment branches after the first. */
+/**
+ * Open and merged pull requests into every environment branch: promotions into the branches after
+ * the first, and everywhere the failure issues each says it fixes (the fix may pass the freeze).
+ */
 export async function collectPullRequests(client: PromotionClient, repo: RepoRef, pipeline: readonly PipelineEnvironment[]): Promise<PullRequestFact[]> {
   const out: PullRequestFact[] = [];
-  for (const env of pipeline.slice(1)) {
+  for (const env of pipeline) {
     const { data } = await client.request("GET /repos/{owner}/{repo}/pulls", { ...repo, state: "all", base: env.branch, sort: "updated", direction: "desc", per_page: 20 });
     for (const p of data) {
       if (p.state !== "open" && !p.merged_at) continue;
@@ -184,6 +219,7 @@ export async function collectPullRequests(client: PromotionClient, repo: RepoRef
         createdAt: p.created_at,
         mergedAt: p.merged_at ?? null,
         url: p.html_url,
+        fixes: fixedIssues(p.title, p.body),
       });
     }
   }

@@ -39,7 +39,10 @@ import {
   type ValidationFact,
   parseFailureDescription,
   failureClassLabel,
+  monitorsCheckName,
 } from "./facts";
+import { assignablePromoter, exemptFromFreeze, failurePriority, type FailurePriority } from "./freeze";
+import { parseSignOff, SIGNOFF_CHECKLIST } from "./signoff";
 
 export const PROMOTION_STATES = ["idle", "deploying", "deployed", "validating", "failed", "promoted", "complete", "contradictory"] as const;
 export type PromotionState = (typeof PROMOTION_STATES)[number];
@@ -60,7 +63,17 @@ export type PromotionAction =
       readonly context: string;
       readonly reviewers: { readonly users: readonly string[]; readonly teams: readonly string[] };
     }
-  | { readonly kind: "open-pr"; readonly from: string; readonly to: string; readonly sha: string; readonly base: string; readonly head: string; readonly title: string }
+  | {
+      readonly kind: "open-pr";
+      readonly from: string;
+      readonly to: string;
+      readonly sha: string;
+      readonly base: string;
+      readonly head: string;
+      readonly title: string;
+      /** Open failure issues this commit fixes: the pull request says so, and it may go ahead while the freeze holds. */
+      readonly fixes?: readonly number[];
+    }
   | {
       readonly kind: "open-failure-issue";
       readonly environment: string;
@@ -71,6 +84,19 @@ export type PromotionAction =
       readonly auditUrl: string | null;
       readonly lastKnownGoodSha: string | null;
       readonly title: string;
+      /** `critical` in production, `high` elsewhere (the issue's priority label). */
+      readonly priority: FailurePriority;
+      /** The person who asked for the failed deployment (recorded with it), assigned the issue; null when a bot or unknown. */
+      readonly assignee: string | null;
+    }
+  | {
+      readonly kind: "close-failure-issue";
+      readonly environment: string;
+      readonly issue: number;
+      /** The deployment that made the environment healthy again (a rollback or the fix). */
+      readonly sha: string;
+      readonly deploymentId: number;
+      readonly reason: string;
     }
   | {
       readonly kind: "rollback";
@@ -85,7 +111,7 @@ export type PromotionAction =
 
 export type ActionKind = PromotionAction["kind"];
 /** Actions that change something on GitHub (or, for `validate`, run the validation jobs). */
-export const PERFORMABLE: readonly ActionKind[] = ["open-failure-issue", "rollback", "validate", "request-manual-approval", "open-pr"];
+export const PERFORMABLE: readonly ActionKind[] = ["open-failure-issue", "rollback", "validate", "request-manual-approval", "open-pr", "close-failure-issue"];
 
 export type ValidationResult = "passed" | "failed" | "pending" | "not-started" | "inconclusive";
 
@@ -95,6 +121,8 @@ export interface ValidationSummary {
   readonly url: string | null;
   /** Who signed off or rejected manual testing. */
   readonly by?: string | null;
+  /** The checklist the sign-off was made against, with its version (`docs/signoff-checklist.md@1a2b3c4d5e6f`). */
+  readonly checklist?: string;
 }
 
 export interface EnvironmentReport {
@@ -102,7 +130,15 @@ export interface EnvironmentReport {
   readonly branch: string;
   readonly state: PromotionState;
   /** The newest platform deployment. */
-  readonly deployment: { readonly id: number; readonly sha: string; readonly task: string; readonly createdAt: string; readonly status: string | null } | null;
+  readonly deployment: {
+    readonly id: number;
+    readonly sha: string;
+    readonly task: string;
+    readonly createdAt: string;
+    readonly status: string | null;
+    /** A promotion: the commit validated in the environment before whose tree this one was proven to carry. */
+    readonly promotedFrom?: { readonly environment: string; readonly sha: string };
+  } | null;
   readonly deployedSha: string | null;
   /** The newest deployment whose validation passed (soak not required). */
   readonly lastKnownGoodSha: string | null;
@@ -221,7 +257,13 @@ function validationOf(pipeline: readonly PipelineEnvironment[], env: PipelineEnv
       (v) => v.at,
     )[0];
     if (latest) reported = true;
-    const result: ValidationResult = !latest ? "not-started" : latest.state === "success" ? "passed" : latest.state === "failure" ? "failed" : latest.state;
+    let result: ValidationResult = !latest ? "not-started" : latest.state === "success" ? "passed" : latest.state === "failure" ? "failed" : latest.state;
+    // The monitors watch the whole soak: a pass reported before it ends did not cover it, so it runs again.
+    const soakEnd = ms(from) + env.soakMinutes * 60_000;
+    if (result === "passed" && name === monitorsCheckName(env.name) && env.soakMinutes > 0 && ms(latest!.at) < soakEnd) {
+      result = "inconclusive";
+      notes.push(`${name} passed at ${latest!.at}, before the soak ends at ${new Date(soakEnd).toISOString()}: it must watch the whole soak, so it runs again`);
+    }
     summaries.push({ name, result, url: latest?.url ?? null });
     if (result !== "passed") passedAll = false;
     if (result === "pending") pending = true;
@@ -237,9 +279,15 @@ function validationOf(pipeline: readonly PipelineEnvironment[], env: PipelineEnv
       (a) => a.at,
     );
     if (statuses.length > 0) reported = true;
-    const decision = statuses.find((a) => a.reviewer === true && a.state !== "pending");
+    // A sign-off counts only when it names the checklist it was made against (the rejection needs none).
+    const signOff = (a: ManualApprovalFact) => parseSignOff(a.description);
+    const namesChecklist = (a: ManualApprovalFact) => a.state !== "success" || signOff(a)?.checklist === SIGNOFF_CHECKLIST;
+    const decision = statuses.find((a) => a.reviewer === true && a.state !== "pending" && namesChecklist(a));
     for (const a of statuses) {
       if (a.state === "pending" || (decision && ms(a.at) < ms(decision.at))) continue;
+      if (a.reviewer === true && !namesChecklist(a)) {
+        notes.push(`ignored ${context} "success" by @${a.login ?? "?"}: it names no checklist; sign off against ${SIGNOFF_CHECKLIST} with \`delivery promote sign-off --environment ${env.name} --commit ${sha}\``);
+      }
       if (a.reviewer === false) notes.push(`ignored ${context} "${a.state}" by ${a.login ? `@${a.login}` : "an unknown account"}: not one of ${env.name}'s reviewers`);
       if (a.reviewer === null) notes.push(`cannot verify that @${a.login ?? "?"} is one of ${env.name}'s reviewers (the token needs read access to the organisation's team members)`);
     }
@@ -247,7 +295,8 @@ function validationOf(pipeline: readonly PipelineEnvironment[], env: PipelineEnv
     else if (decision?.state === "failure") manual = "rejected";
     else manual = statuses.some((a) => a.state === "pending") ? "requested" : "not-requested";
     const result: ValidationResult = manual === "approved" ? "passed" : manual === "rejected" ? "failed" : manual === "requested" ? "pending" : "not-started";
-    summaries.push({ name: context, result, url: decision?.url ?? statuses[0]?.url ?? null, by: decision?.login ?? null });
+    const checklist = decision ? signOff(decision) : null;
+    summaries.push({ name: context, result, url: decision?.url ?? statuses[0]?.url ?? null, by: decision?.login ?? null, ...(checklist ? { checklist: `${checklist.checklist}@${checklist.version}` } : {}) });
     if (manual === "rejected" && !failed) {
       failed = {
         failure: { category: "manual-test", kind: context, detail: `manual testing rejected by @${decision!.login ?? "?"}${decision!.description ? `: ${decision!.description}` : ""}` },
@@ -284,12 +333,41 @@ function knownGood(pipeline: readonly PipelineEnvironment[], env: PipelineEnviro
   return good;
 }
 
+/** The commits whose deployment to `environment` passed validation (the promotable ones), newest first. */
+export function validatedShas(pipeline: readonly PipelineEnvironment[], environment: string, facts: PromotionFacts): string[] {
+  const env = pipeline.find((e) => e.name === environment);
+  const f = facts.environments.find((e) => e.name === environment);
+  if (!env || !f || environmentContradictions(env, f).length > 0) return [];
+  return [...new Set(knownGood(pipeline, env, f).map((d) => d.sha))];
+}
+
 interface Local {
   readonly report: Omit<EnvironmentReport, "actions" | "blocking"> & { blocking: string[] };
   /** What this environment wants before the repository-wide gates (freeze, one at a time). */
   readonly wants: PromotionAction[];
   readonly goodShas: ReadonlySet<string>;
+  /** Ids of the deployments whose validation passed (a failure issue closes when the newest one is among them). */
+  readonly goodIds?: ReadonlySet<number>;
   readonly latest: DeploymentFact | null;
+}
+
+/**
+ * The branch head is drift when no deployment of the environment deployed it and no merged pull
+ * request into its branch brought it (a push straight to the branch, by an admin or a bypass):
+ * what runs is no longer what the branch says, and promoting from or to it would ship an
+ * unreviewed tree. Only once the environment has deployments: a new branch is not drift.
+ */
+export function branchDrift(env: Pick<PipelineEnvironment, "name" | "branch">, index: number, facts: EnvironmentFacts, all: Pick<PromotionFacts, "pullRequests">): { fact: string; action: string } | null {
+  const head = facts.branchHead;
+  if (head === undefined || head === null || facts.deployments.length === 0) return null;
+  if (facts.deployments.some((d) => d.sha === head)) return null;
+  if (all.pullRequests.some((p) => p.state === "merged" && p.baseRef === env.branch && (p.mergeCommitSha === head || p.headSha === head))) return null;
+  const fact = `${env.branch} is at ${short(head)}, which no deployment of ${env.name} deployed and no merged pull request into ${env.branch} brought (a direct push?)`;
+  const action =
+    index === 0
+      ? `review it: revert it through a pull request into ${env.branch}, or deploy it deliberately with the deploy workflow's dispatch on ${env.branch}; nothing is promoted from ${env.name} until its head is a deployed commit`
+      : `commits reach ${env.name} only by promotion: revert it through a pull request into ${env.branch} (or promote the change from the environment before); nothing is promoted until then`;
+  return { fact, action };
 }
 
 const emptyFacts = (name: string): EnvironmentFacts => ({ name, deployments: [], validations: [], manualApprovals: [], deployRuns: [], failedRun: null });
@@ -319,12 +397,25 @@ function evaluateEnvironment(pipeline: readonly PipelineEnvironment[], index: nu
     };
   }
 
+  const drift = branchDrift(env, index, facts, all);
+  if (drift) {
+    return {
+      report: { ...base, state: "contradictory", contradictions: [drift.fact] },
+      wants: [{ kind: "investigate", environment: env.name, reason: `${drift.fact}; ${drift.action}` }],
+      goodShas: new Set(),
+      latest: null,
+    };
+  }
+
   const ordered = newestFirst(facts.deployments, (d) => d.createdAt);
   const latest = ordered[0] ?? null;
   const good = knownGood(pipeline, env, facts);
   const goodShas = new Set(good.map((d) => d.sha));
+  const goodIds = new Set(good.map((d) => d.id));
   const reading = latest ? readDeployment(latest) : null;
-  const deployment = latest ? { id: latest.id, sha: latest.sha, task: latest.task, createdAt: latest.createdAt, status: reading!.current?.state ?? null } : null;
+  const deployment = latest
+    ? { id: latest.id, sha: latest.sha, task: latest.task, createdAt: latest.createdAt, status: reading!.current?.state ?? null, ...(latest.promotedFrom ? { promotedFrom: latest.promotedFrom } : {}) }
+    : null;
   const rolledBackFrom = latest && latest.task === ROLLBACK_TASK && ordered[1] ? ordered[1].sha : null;
   const common = {
     ...base,
@@ -338,18 +429,18 @@ function evaluateEnvironment(pipeline: readonly PipelineEnvironment[], index: nu
   const merged = index > 0 ? newestFirst(all.pullRequests.filter((p) => p.state === "merged" && p.baseRef === env.branch && p.mergedAt !== null && validTime(p.mergedAt)).map((p) => ({ ...p, id: p.number })), (p) => p.mergedAt!)[0] : undefined;
   if (merged && (!latest || ms(merged.mergedAt!) > ms(latest.createdAt))) {
     const reason = `PR #${merged.number} was merged into ${env.branch} at ${merged.mergedAt}; waiting for its deployment to ${env.name}`;
-    return { report: { ...common, state: "deploying", blocking: [reason] }, wants: [{ kind: "wait", environment: env.name, reason }], goodShas, latest };
+    return { report: { ...common, state: "deploying", blocking: [reason] }, wants: [{ kind: "wait", environment: env.name, reason }], goodShas, goodIds, latest };
   }
   if (!latest) {
     const reason = index === 0 ? `nothing has been deployed to ${env.name} yet; merge a pull request into ${env.branch}` : `nothing has been promoted to ${env.name} yet`;
-    return { report: { ...common, state: "idle", blocking: [reason] }, wants: [{ kind: "wait", environment: env.name, reason }], goodShas, latest };
+    return { report: { ...common, state: "idle", blocking: [reason] }, wants: [{ kind: "wait", environment: env.name, reason }], goodShas, goodIds, latest };
   }
 
   const current = reading!.current;
   // R1: deployment recorded, not finished.
   if (!current || current.state === "queued" || current.state === "pending" || current.state === "in_progress") {
     const reason = `deployment ${latest.id} of ${short(latest.sha)} is ${current ? current.state.replace(/_/g, " ") : "created, with no status yet"}`;
-    return { report: { ...common, state: "deploying", blocking: [reason] }, wants: [{ kind: "wait", environment: env.name, reason }], goodShas, latest };
+    return { report: { ...common, state: "deploying", blocking: [reason] }, wants: [{ kind: "wait", environment: env.name, reason }], goodShas, goodIds, latest };
   }
 
   const failedLocal = (failure: FailureClass, runUrl: string | null): Local => {
@@ -370,6 +461,8 @@ function evaluateEnvironment(pipeline: readonly PipelineEnvironment[], index: nu
         auditUrl,
         lastKnownGoodSha: rollbackTarget?.sha ?? null,
         title: `Deployment failure: ${env.name} at ${short(latest.sha)} (${failureClassLabel(failure)})`,
+        priority: failurePriority(index === pipeline.length - 1),
+        assignee: assignablePromoter(latest.requestedBy),
       });
     }
     const failedAt = current.state === "success" ? latest.createdAt : current.createdAt;
@@ -391,7 +484,7 @@ function evaluateEnvironment(pipeline: readonly PipelineEnvironment[], index: nu
     } else {
       wants.push({ kind: "rollback", environment: env.name, branch: env.branch, sha: rollbackTarget.sha, fromSha: latest.sha, failedDeploymentId: latest.id, issue: issue?.number ?? null });
     }
-    return { report: { ...common, lastKnownGoodSha: rollbackTarget?.sha ?? null, state: "failed", failure: { ...failure, runUrl: run, auditUrl }, blocking }, wants, goodShas, latest };
+    return { report: { ...common, lastKnownGoodSha: rollbackTarget?.sha ?? null, state: "failed", failure: { ...failure, runUrl: run, auditUrl }, blocking }, wants, goodShas, goodIds, latest };
   };
 
   // R3: the deployment failed.
@@ -412,6 +505,7 @@ function evaluateEnvironment(pipeline: readonly PipelineEnvironment[], index: nu
       report: { ...withValidation, state: "deployed", blocking: [`validation of ${short(latest.sha)} has not started`] },
       wants: [{ kind: "validate", environment: env.name, sha: latest.sha, deploymentId: latest.id, checks: outcome.rerun }],
       goodShas,
+      goodIds,
       latest,
     };
   }
@@ -430,7 +524,7 @@ function evaluateEnvironment(pipeline: readonly PipelineEnvironment[], index: nu
     }
     if (soaking) blocking.push(`soaking until ${soakUntil} (${env.soakMinutes} min after the deployment)`);
     if (wants.length === 0) wants.push({ kind: "wait", environment: env.name, reason: blocking.join("; ") });
-    return { report: { ...withSoak, state: "validating", blocking }, wants, goodShas, latest };
+    return { report: { ...withSoak, state: "validating", blocking }, wants, goodShas, goodIds, latest };
   }
   // R8: validated in production.
   if (index === pipeline.length - 1) {
@@ -438,6 +532,7 @@ function evaluateEnvironment(pipeline: readonly PipelineEnvironment[], index: nu
       report: { ...withSoak, state: "complete", blocking: [] },
       wants: [{ kind: "done", environment: env.name, reason: `${short(latest.sha)} is deployed and validated in ${env.name}` }],
       goodShas,
+      goodIds,
       latest,
     };
   }
@@ -457,6 +552,7 @@ function evaluateEnvironment(pipeline: readonly PipelineEnvironment[], index: nu
       },
     ],
     goodShas,
+    goodIds,
     latest,
   };
 }
@@ -509,6 +605,10 @@ export function evaluatePromotion(pipeline: readonly PipelineEnvironment[], fact
   }
 
   const frozenBy = [...facts.failureIssues.filter((i: FailureIssueFact) => i.state === "open")].sort((a, b) => a.number - b.number).map((i) => ({ number: i.number, title: i.title, url: i.url }));
+  /** The open failure issues a commit on `branch` fixes: a merged pull request that brought it says so. */
+  const fixesOf = (commit: string, branch: string): number[] => [
+    ...new Set(facts.pullRequests.filter((p) => p.state === "merged" && p.baseRef === branch && (p.mergeCommitSha === commit || p.headSha === commit)).flatMap((p) => p.fixes ?? [])),
+  ];
   const inFlight = locals.filter((l) => IN_FLIGHT_STATES.includes(l.report.state)).map((l) => l.report.name);
 
   // Gate the promotions: most downstream first, one at a time, none while frozen.
@@ -527,14 +627,16 @@ export function evaluatePromotion(pipeline: readonly PipelineEnvironment[], fact
       const deployedNext = facts.environments.find((e) => e.name === nextEnv.name)?.deployments.some((d) => d.sha === want.sha);
       const openSame = openPrs.find((p) => p.baseRef === want.base && p.headSha === want.sha);
       const otherOpen = openPrs.find((p) => p !== openSame && pipeline.some((e, k) => k > 0 && e.branch === p.baseRef));
-      const busy = inFlight.filter((n) => n !== l.report.name);
+      const freeze = exemptFromFreeze({ frozenBy: frozenBy.map((f) => f.number), kind: "promote", fixes: fixesOf(want.sha, l.report.branch) });
+      // The fix goes forward past the environments that failed (that is what it fixes).
+      const busy = inFlight.filter((n) => n !== l.report.name && !(freeze.allowed && freeze.because === "fix" && locals.find((x) => x.report.name === n)!.report.state === "failed"));
       let reason: string | null = null;
       if (mergedSame || deployedNext) {
         out.push({ kind: "done", environment: l.report.name, reason: `${short(want.sha)} is already promoted to ${nextEnv.name}${mergedSame ? ` (PR #${mergedSame.number})` : ""}` });
         continue;
       }
       if (openSame) reason = `promotion PR #${openSame.number} into ${want.base} is open`;
-      else if (frozenBy.length > 0) reason = `promotion is frozen by ${frozenBy.map((f) => `#${f.number}`).join(", ")} (close it once the fix is deployed and validated in ${pipeline[0].name})`;
+      else if (!freeze.allowed) reason = `promotion is frozen by ${frozenBy.map((f) => `#${f.number}`).join(", ")}: only the rollback and the fix (a pull request that says \`Fixes #N\`) move until the failed environment is healthy again`;
       else if (contradictions.length > 0) reason = "facts are contradictory; see contradictions";
       else if (otherOpen) reason = `one promotion at a time: PR #${otherOpen.number} into ${otherOpen.baseRef} is open`;
       else if (busy.length > 0) reason = `one promotion at a time: ${busy.map((n) => `${n} is ${locals.find((x) => x.report.name === n)!.report.state}`).join(", ")}`;
@@ -544,17 +646,34 @@ export function evaluatePromotion(pipeline: readonly PipelineEnvironment[], fact
         out.push({ kind: "wait", environment: l.report.name, reason });
       } else {
         promotionClaimed = true;
-        out.push(want);
+        out.push(freeze.allowed && freeze.because === "fix" ? { ...want, fixes: freeze.issues } : want);
       }
     }
     gated.set(i, out);
+  }
+
+  // A failure issue closes once its environment is healthy again: a newer deployment (the rollback or the fix) passed validation.
+  for (const issue of facts.failureIssues) {
+    if (issue.state !== "open" || issue.marker === null) continue;
+    const k = pipeline.findIndex((e) => e.name === issue.marker!.environment);
+    const l = locals[k];
+    if (k < 0 || !l.latest || l.latest.id === issue.marker.deploymentId || !l.goodIds?.has(l.latest.id) || l.report.state === "failed" || l.report.state === "contradictory") continue;
+    const what = l.latest.task === ROLLBACK_TASK ? "the rollback" : "a newer deployment";
+    gated.get(k)!.push({
+      kind: "close-failure-issue",
+      environment: l.report.name,
+      issue: issue.number,
+      sha: l.latest.sha,
+      deploymentId: l.latest.id,
+      reason: `${l.report.name} is healthy again: ${what} of ${short(l.latest.sha)} (deployment ${l.latest.id}) passed validation after the failure of deployment ${issue.marker.deploymentId}`,
+    });
   }
 
   const environments: EnvironmentReport[] = locals.map((l, i) => {
     const actions = gated.get(i)!;
     return { ...l.report, blocking: [...l.report.blocking], actions };
   });
-  const order: ActionKind[] = ["open-failure-issue", "rollback", "validate", "request-manual-approval", "open-pr"];
+  const order: ActionKind[] = ["open-failure-issue", "rollback", "close-failure-issue", "validate", "request-manual-approval", "open-pr"];
   const actions: PromotionAction[] = [];
   for (const kind of order) for (const e of environments) for (const a of e.actions) if (a.kind === kind) actions.push(a);
   const openPullRequests = openPrs.filter((p) => pipeline.some((e, k) => k > 0 && e.branch === p.baseRef)).map((p) => ({ number: p.number, baseRef: p.baseRef, headSha: p.headSha, url: p.url }));

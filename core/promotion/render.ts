@@ -23,11 +23,13 @@ export function describeAction(a: PromotionAction): string {
       return `ask ${who || "the reviewers"} to sign off manual testing of ${a.environment} at ${short(a.sha)} (${a.context})`;
     }
     case "open-pr":
-      return `open a PR from ${a.head} into ${a.base} carrying exactly ${short(a.sha)} (${a.from} -> ${a.to})`;
+      return `open a PR from ${a.head} into ${a.base} carrying exactly ${short(a.sha)} (${a.from} -> ${a.to})${a.fixes && a.fixes.length > 0 ? `, the fix for ${a.fixes.map((n) => `#${n}`).join(", ")}` : ""}`;
     case "open-failure-issue":
-      return `open the failure issue for ${a.environment} at ${short(a.sha)} (${failureClassLabel(a.failure)}); this freezes promotion`;
+      return `open the ${a.priority}-priority failure issue for ${a.environment} at ${short(a.sha)} (${failureClassLabel(a.failure)})${a.assignee ? `, assigned to @${a.assignee}` : ""}; this freezes every deploy and promotion but the rollback and the fix`;
     case "rollback":
       return `roll ${a.environment} back from ${short(a.fromSha)} to ${short(a.sha)} through the deploy workflow`;
+    case "close-failure-issue":
+      return `close #${a.issue} with a comment: ${a.reason}; this lifts its freeze`;
   }
 }
 
@@ -83,7 +85,10 @@ export function renderMermaid(report: PromotionReport): string {
 export function renderMarkdown(report: PromotionReport): string {
   const out: string[] = [`## Promotion: ${report.repository}`, "", `Facts read at ${report.now}.`, ""];
   if (report.frozenBy.length > 0) {
-    out.push(`> **Promotion is frozen** by ${report.frozenBy.map((f) => `[#${f.number}](${f.url}) ${cell(f.title)}`).join(", ")}. Close it once the fix is deployed and validated in ${report.environments[0]?.name ?? "the first environment"}.`, "");
+    out.push(
+      `> **Frozen** by ${report.frozenBy.map((f) => `[#${f.number}](${f.url}) ${cell(f.title)}`).join(", ")}: only the rollback and the fix (a pull request that says \`Fixes #N\`) are deployed or promoted, in every environment. The issue closes itself once the failed environment is healthy again.`,
+      "",
+    );
   }
   if (report.contradictions.length > 0) {
     out.push("> **Contradictory facts** (nothing is promoted until they are resolved):");

@@ -8,7 +8,7 @@
  * 3. the deploy job records the rollback as a GitHub deployment of A (`delivery promote record`);
  * 4. once validated, the machine reports dev rolled back to A, with promotion still frozen.
  */
-import { fakeOctokit, SHA } from "../core/promotion/fake-octokit";
+import { fakeOctokit, readRoutes, SHA } from "../core/promotion/fake-octokit";
 import { promote } from "../core/promotion/cli-harness";
 
 const R = "/repos/contoso/payments-service";
@@ -26,17 +26,21 @@ const READS_WITH_DEV_FAILED = [
   `${R}/actions/workflows/deploy.yml/runs?branch=dev&event=workflow_dispatch&per_page=10`,
   `${R}/actions/runs/9002`,
   `${R}/actions/runs/9002/artifacts?per_page=100`,
+  `${R}/branches/dev`,
   `${R}/deployments?environment=staging&per_page=10`,
   `${R}/deployments/2001/statuses?per_page=100`,
   `${R}/commits/${SHA.S}/check-runs?filter=all&per_page=100`,
   `${R}/commits/${SHA.S}/statuses?per_page=100`,
   "/orgs/contoso/teams/qa-leads/memberships/qa-bob",
   `${R}/actions/workflows/deploy.yml/runs?branch=test&event=workflow_dispatch&per_page=10`,
+  `${R}/branches/test`,
   `${R}/deployments?environment=prod&per_page=10`,
   `${R}/deployments/3001/statuses?per_page=100`,
   `${R}/commits/${SHA.P}/check-runs?filter=all&per_page=100`,
   `${R}/commits/${SHA.P}/statuses?per_page=100`,
   `${R}/actions/workflows/deploy.yml/runs?branch=main&event=workflow_dispatch&per_page=10`,
+  `${R}/branches/main`,
+  `${R}/pulls?base=dev&direction=desc&per_page=20&sort=updated&state=all`,
   `${R}/pulls?base=test&direction=desc&per_page=20&sort=updated&state=all`,
   `${R}/pulls?base=main&direction=desc&per_page=20&sort=updated&state=all`,
   `${R}/issues?direction=desc&labels=deployment-failure&per_page=30&sort=created&state=all`,
@@ -44,7 +48,7 @@ const READS_WITH_DEV_FAILED = [
 
 const ISSUE_BODY = [
   `<!-- delivery:promotion-failure environment=dev deployment=1002 sha=${SHA.B} -->`,
-  `**Priority: highest.** dev failed at \`${SHA.B}\` (deployment 1002). All promotion is frozen while this issue is open.`,
+  `**Priority: high** (\`priority:high\`). dev failed at \`${SHA.B}\` (deployment 1002). While this issue is open, every deploy and promotion in every environment is refused except the rollback and the fix.`,
   "",
   "| | |",
   "|---|---|",
@@ -58,8 +62,8 @@ const ISSUE_BODY = [
   "",
   "What happens next:",
   "1. The promote workflow rolls dev back to `3f2a9c1d5e7b` through the deploy workflow (a `deploy:rollback` deployment).",
-  "2. The fix goes through the normal path: a pull request into the first environment branch, then promotion. No direct pushes, no skipped environments.",
-  "3. Close this issue once the fix is deployed and validated in the first environment (`delivery promote status`); that lifts the freeze, and the fix is promoted like any other change.",
+  "2. The fix goes through the normal path: a pull request into the first environment branch whose description says `Fixes #<this issue>`, then promotion (the promotion pull requests carry it on). No direct pushes, no skipped environments.",
+  "3. The promote workflow closes this issue with a comment once dev is healthy again (the rollback or the fix passed validation there); that lifts the freeze.",
   "",
   `Opened by ${RUN}/9100.`,
 ].join("\n");
@@ -88,7 +92,7 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
     expect(r).toMatchObject({ code: 0, stderr: "" });
     expect(gh.requests.filter((q) => q.method === "GET").map((q) => q.url)).toEqual(READS_WITH_DEV_FAILED);
     expect(gh.writes()).toEqual([
-      { method: "POST", url: `${R}/issues`, body: { title: "Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error)", body: ISSUE_BODY, labels: ["deployment-failure"] } },
+      { method: "POST", url: `${R}/issues`, body: { title: "Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error)", body: ISSUE_BODY, labels: ["deployment-failure", "priority:high"], assignees: ["alice-dev"] } },
       { method: "POST", url: `${R}/actions/workflows/deploy.yml/dispatches`, body: { ref: "dev", inputs: { action: "rollback", environment: "dev", sha: SHA.A }, return_run_details: true } },
       { method: "POST", url: `${R}/issues/57/comments`, body: { body: `Rollback of dev from \`b7e4d2c9a1f0\` to the last known-good \`${SHA.A}\` requested: ${RUN}/9003.` } },
     ]);
@@ -161,7 +165,7 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
     ]);
   });
 
-  it("5. reports dev rolled back to the last known-good SHA, promotion still frozen", async () => {
+  it("5. reports dev rolled back to the last known-good SHA and healthy again: the issue is to be closed", async () => {
     const gh = fakeOctokit("3-rolled-back");
     const r = await promote(["status"], { octokit: gh.octokit, now: "2025-06-02T11:00:00Z" });
     expect(r.code).toBe(0);
@@ -171,11 +175,11 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
         "",
         "Facts read at 2025-06-02T11:00:00.000Z.",
         "",
-        "> **Promotion is frozen** by [#57](https://github.com/contoso/payments-service/issues/57) Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error). Close it once the fix is deployed and validated in dev.",
+        "> **Frozen** by [#57](https://github.com/contoso/payments-service/issues/57) Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error): only the rollback and the fix (a pull request that says `Fixes #N`) are deployed or promoted, in every environment. The issue closes itself once the failed environment is healthy again.",
         "",
         "| Environment | State | Deployed SHA | Last known-good SHA | Blocking | Next |",
         "|---|---|---|---|---|---|",
-        "| dev (`dev`) | promoted (rolled back from `b7e4d2c9a1f0`) | `3f2a9c1d5e7b` | `3f2a9c1d5e7b` | — | done: 3f2a9c1d5e7b is already promoted to staging (PR #40) |",
+        "| dev (`dev`) | promoted (rolled back from `b7e4d2c9a1f0`) | `3f2a9c1d5e7b` | `3f2a9c1d5e7b` | — | done: 3f2a9c1d5e7b is already promoted to staging (PR #40)<br/>close #57 with a comment: dev is healthy again: the rollback of 3f2a9c1d5e7b (deployment 1003) passed validation after the failure of deployment 1002; this lifts its freeze |",
         "| staging (`test`) | promoted | `5c9e1a7b3d2f` | `5c9e1a7b3d2f` | — | done: 5c9e1a7b3d2f is already promoted to prod (PR #41) |",
         "| prod (`main`) | complete | `9a1b2c3d4e5f` | `9a1b2c3d4e5f` | — | done: 9a1b2c3d4e5f is deployed and validated in prod |",
         "",
@@ -198,5 +202,21 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
     );
     const json = JSON.parse((await promote(["status", "--json"], { octokit: fakeOctokit("3-rolled-back").octokit, now: "2025-06-02T11:00:00Z" })).stdout);
     expect(json.environments[0]).toMatchObject({ state: "promoted", deployedSha: SHA.A, lastKnownGoodSha: SHA.A, rolledBackFrom: SHA.B, deployment: { id: 1003, task: "deploy:rollback", status: "success" } });
+  });
+
+  it("6. `act` closes the failure issue with a comment once dev is healthy again, which lifts the freeze", async () => {
+    const gh = fakeOctokit("3-rolled-back", {
+      ...readRoutes(),
+      [`POST ${R}/issues/57/comments`]: { status: 201, file: "issue-57-comment.json" },
+      [`PATCH ${R}/issues/57`]: { status: 200, file: "issue-57-closed.json" },
+    });
+    const r = await promote(["act", "--run-url", `${RUN}/9200`], { octokit: gh.octokit, now: "2025-06-02T11:00:00Z" });
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    const reason = "dev is healthy again: the rollback of 3f2a9c1d5e7b (deployment 1003) passed validation after the failure of deployment 1002";
+    expect(gh.writes()).toEqual([
+      { method: "POST", url: `${R}/issues/57/comments`, body: { body: `${reason}. Closing this issue lifts the freeze. (${RUN}/9200)` } },
+      { method: "PATCH", url: `${R}/issues/57`, body: { state: "closed", state_reason: "completed" } },
+    ]);
+    expect(JSON.parse(r.stdout).results.map((x: { status: string; detail: string }) => [x.status, x.detail])).toEqual([["performed", "closed #57"]]);
   });
 });

@@ -100,11 +100,11 @@ describe("delivery promote with recorded facts", () => {
         url: `${R}/commits/${M}/comments`,
         body: {
           body: [
-            `@contoso/qa-leads staging runs \`${M}\` and its automated checks passed. Please run the manual test checklist, then sign off (or reject) with:`,
+            `@contoso/qa-leads staging runs \`${M}\` and its automated checks passed. Please work through [the checklist](https://github.com/contoso/payments-service/blob/${M}/docs/signoff-checklist.md), then sign off (or reject) with your own token, from a checkout of the repository:`,
             "",
             "```sh",
-            `gh api repos/contoso/payments-service/statuses/${M} -f state=success -f context='manual-test (staging)' -f description='manual tests passed'`,
-            "# or: -f state=failure -f description='what failed'",
+            `GITHUB_TOKEN="$(gh auth token)" npx delivery promote sign-off --environment staging --commit ${M}`,
+            '# or: ... --reject "what failed"',
             "```",
           ].join("\n"),
         },
@@ -134,7 +134,7 @@ describe("delivery promote errors", () => {
 
   it("rejects unknown --only kinds and a bad --history", async () => {
     expect((await promote(["act", "--only", "merge", "--facts", facts("dev-failed.json")])).stderr).toBe(
-      'delivery: --only takes open-failure-issue, rollback, validate, request-manual-approval, open-pr; "merge" is not one of them\n',
+      'delivery: --only takes open-failure-issue, rollback, validate, request-manual-approval, open-pr, close-failure-issue; "merge" is not one of them\n',
     );
     expect((await promote(["status", "--history", "0", "--facts", facts("dev-failed.json")])).stderr).toBe('delivery: --history must be a whole number from 1 to 100, not "0"\n');
   });

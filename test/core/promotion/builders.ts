@@ -49,7 +49,11 @@ export function validations(env: string, commit: string, minute: number, state: 
   return automatedValidations(PIPELINE, env).map((name) => validation(env, name, commit, minute, state));
 }
 
-export function approval(commit: string, minute: number, state: ManualApprovalFact["state"], login: string | null, reviewer: boolean | null, description = ""): ManualApprovalFact {
+/** What `delivery promote sign-off` writes for the committed checklist (docs/signoff-checklist.md). */
+export const SIGNED_OFF = "signed off against docs/signoff-checklist.md@e459e9f870c9 (8 items)";
+
+/** A manual-test status; a success names the checklist, as `delivery promote sign-off` writes it. */
+export function approval(commit: string, minute: number, state: ManualApprovalFact["state"], login: string | null, reviewer: boolean | null, description = state === "success" ? SIGNED_OFF : ""): ManualApprovalFact {
   return { id: id(), sha: commit, state, login, reviewer, at: at(minute), description, url: null };
 }
 
@@ -88,7 +92,8 @@ export function restingPipeline(): { dev: EnvironmentFacts; staging: Environment
       validations: validations("staging", s, 112),
       manualApprovals: [approval(s, 115, "pending", "github-actions[bot]", false), approval(s, 130, "success", "qa-alice", true)],
     }),
-    prod: envFacts("prod", { deployments: [succeeded("prod", p, 300)], validations: validations("prod", p, 312) }),
+    // The monitors watch the whole soak (120 min after the success at minute 310), so they report at its end.
+    prod: envFacts("prod", { deployments: [succeeded("prod", p, 300)], validations: validations("prod", p, 430) }),
     pullRequests: [pr(10, "merged", "test", x, 90, s), pr(11, "merged", "main", s, 290, p)],
   };
 }

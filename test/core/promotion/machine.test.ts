@@ -99,6 +99,8 @@ describe("transitions", () => {
         auditUrl: null,
         lastKnownGoodSha: x,
         title: "Deployment failure: dev at 444444444444 (environmental/throttled)",
+        priority: "high",
+        assignee: null,
       },
       { kind: "rollback", environment: "dev", branch: "dev", sha: x, fromSha: y, failedDeploymentId: failed.id, issue: null },
     ]);
@@ -159,7 +161,12 @@ describe("transitions", () => {
     expect(env(monitoring, "prod").state).toBe("validating");
     expect(env(monitoring, "prod").blocking).toEqual(["monitors (prod): pending", `soaking until ${at(1130)} (120 min after the deployment)`]);
 
-    const complete = evaluatePromotion(PIPELINE, facts([r.dev, r.staging, prod(validations("prod", p2, 1100))], { now: at(1200) }));
+    // A monitors pass reported before the soak ends (1130) did not watch the whole soak: it runs again.
+    const early = evaluatePromotion(PIPELINE, facts([r.dev, r.staging, prod(validations("prod", p2, 1100))], { now: at(1200) }));
+    expect(env(early, "prod").state).toBe("validating");
+    expect(env(early, "prod").actions).toEqual([{ kind: "validate", environment: "prod", sha: p2, deploymentId: expect.any(Number), checks: ["monitors (prod)"] }]);
+    expect(env(early, "prod").blocking).toContain(`monitors (prod) passed at ${at(1100)}, before the soak ends at ${at(1130)}: it must watch the whole soak, so it runs again`);
+    const complete = evaluatePromotion(PIPELINE, facts([r.dev, r.staging, prod(validations("prod", p2, 1130))], { now: at(1200) }));
     expect(env(complete, "prod").state).toBe("complete");
     expect(env(complete, "prod").actions).toEqual([{ kind: "done", environment: "prod", reason: "666666666666 is deployed and validated in prod" }]);
   });
@@ -322,7 +329,9 @@ describe("one promotion at a time, and the freeze", () => {
     const d = succeeded("dev", y, 1000);
     const issue = { number: 60, state: "open" as const, title: "Deployment failure: staging", url: "https://github.com/contoso/payments-service/issues/60", createdAt: at(900), marker: null };
     const promoted = evaluatePromotion(PIPELINE, withDev({ deployments: [d], validations: validations("dev", y, 1011) }, { failureIssues: [issue] }));
-    expect(env(promoted, "dev").actions).toEqual([{ kind: "wait", environment: "dev", reason: "promotion is frozen by #60 (close it once the fix is deployed and validated in dev)" }]);
+    expect(env(promoted, "dev").actions).toEqual([
+      { kind: "wait", environment: "dev", reason: "promotion is frozen by #60: only the rollback and the fix (a pull request that says `Fixes #N`) move until the failed environment is healthy again" },
+    ]);
     const deployed = evaluatePromotion(PIPELINE, withDev({ deployments: [d] }, { failureIssues: [issue] }));
     expect(deployed.actions.map((a) => a.kind)).toEqual(["validate"]);
   });

@@ -43,14 +43,16 @@ const plausibleEnvArb = (name: string): fc.Arbitrary<EnvironmentFacts> =>
       }),
       { maxLength: 3 },
     )
-    .map((ds) => {
-      const e: EnvironmentFacts = { name, deployments: [], validations: [], manualApprovals: [], deployRuns: [], failedRun: null };
+    .chain((ds) => fc.tuple(fc.constant(ds), fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.option(shaArb, { nil: null }) })))
+    .map(([ds, branchHead]) => {
+      const e: EnvironmentFacts = { name, deployments: [], validations: [], manualApprovals: [], deployRuns: [], failedRun: null, ...(branchHead !== undefined ? { branchHead } : {}) };
       for (const d of ds) {
         const statuses =
           d.outcome === "none" ? [] : d.outcome === "queued" || d.outcome === "in_progress" ? [{ id: 0, state: d.outcome, createdAt: at(d.start + 1), description: "", logUrl: null }] : [{ id: 0, state: d.outcome, createdAt: at(d.start + 10), description: "failed (environmental/throttled): slow down", logUrl: null }, { id: 0, state: "in_progress" as const, createdAt: at(d.start + 1), description: "", logUrl: null }];
         e.deployments.push({ id: 0, sha: d.sha, ref: d.sha, task: d.task, environment: name, createdAt: at(d.start), creator: null, statuses });
         if (d.outcome === "success" && d.checks !== "none") {
-          for (const n of names.filter((x) => x.endsWith(`(${name})`))) e.validations.push({ id: 0, source: "check-run", name: n, sha: d.sha, state: d.checks, at: at(d.start + 12), url: null });
+          // The monitors watch the whole soak (prod: 120 min after the success at start + 10), so they report at its end.
+          for (const n of names.filter((x) => x.endsWith(`(${name})`))) e.validations.push({ id: 0, source: "check-run", name: n, sha: d.sha, state: d.checks, at: at(d.start + (n.startsWith("monitors") ? 130 : 12)), url: null });
         }
         if (d.outcome === "success" && d.signOff !== "none") e.manualApprovals.push({ id: 0, sha: d.sha, state: d.signOff, login: "qa-alice", reviewer: true, at: at(d.start + 15), description: "", url: null });
       }
@@ -119,6 +121,8 @@ const factsArb: fc.Arbitrary<PromotionFacts> = fc
   .record({
     repository: fc.constant("contoso/payments-service"),
     now: time,
+    // Sometimes the commit dev runs is a fix: a merged pull request into dev brought it, saying it fixes an open failure issue.
+    devRunsAFix: fc.boolean(),
     environments: fc.tuple(envArb("dev"), envArb("staging"), envArb("prod"), fc.oneof({ weight: 19, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: envArb("dev") }), fc.boolean()).map(([d, s, p, extra, dropStaging]) => [d, ...(dropStaging ? [] : [s]), p, ...(extra ? [extra] : [])]),
     pullRequests: fc.oneof(fc.constant([] as PromotionFacts["pullRequests"]), fc.array(
       fc.record({
@@ -131,6 +135,8 @@ const factsArb: fc.Arbitrary<PromotionFacts> = fc
         createdAt: time,
         mergedAt: fc.option(time, { nil: null }),
         url: fc.constant("https://github.com/contoso/payments-service/pull/1"),
+        // Indexes into the failure issues (numbered below), or past them (an issue that does not exist).
+        fixes: fc.option(fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }), { nil: undefined }),
       }),
       { maxLength: 3 },
     )),
@@ -156,7 +162,20 @@ const factsArb: fc.Arbitrary<PromotionFacts> = fc
       manualApprovals: e.manualApprovals.map((a) => ({ ...a, id: n++ })),
       deployRuns: e.deployRuns.map((r) => ({ ...r, id: n++ })),
     }));
-    return { ...f, environments, pullRequests: (f.pullRequests as PromotionFacts["pullRequests"]).map((p) => ({ ...p, number: n++ })), failureIssues: (f.failureIssues as PromotionFacts["failureIssues"]).map((i) => ({ ...i, number: n++ })) } as PromotionFacts;
+    const failureIssues = (f.failureIssues as PromotionFacts["failureIssues"]).map((i) => ({ ...i, number: n++ }));
+    const pullRequests = (f.pullRequests as PromotionFacts["pullRequests"]).map((p) => ({
+      ...p,
+      number: n++,
+      ...(p.fixes ? { fixes: p.fixes.map((k) => failureIssues[k]?.number ?? 9999) } : {}),
+    }));
+    const devSha = environments.find((e) => e.name === "dev")?.deployments.map((d) => d.sha)[0];
+    if (f.devRunsAFix && devSha) {
+      const issue = { number: n++, state: "open" as const, title: "Deployment failure: prod", url: "https://github.com/contoso/payments-service/issues/1", createdAt: at(0), marker: null };
+      failureIssues.push(issue);
+      pullRequests.push({ number: n++, state: "merged", baseRef: "dev", headRef: "fix/x", headSha: sha("9"), mergeCommitSha: devSha, createdAt: at(0), mergedAt: at(1), url: "https://github.com/contoso/payments-service/pull/1", fixes: [issue.number] });
+    }
+    const { devRunsAFix: _, ...rest } = f;
+    return { ...rest, environments, pullRequests, failureIssues } as PromotionFacts;
   });
 
 function shuffle<T>(items: readonly T[], seed: number): T[] {
@@ -189,6 +208,7 @@ describe("the promotion machine over arbitrary facts", () => {
   it("generates facts that reach every state and every action (so the properties below are not vacuous)", () => {
     const states = new Set<string>();
     const kinds = new Set<string>();
+    let fixWhileFrozen = 0;
     fc.assert(
       fc.property(factsArb, (f) => {
         const r = evaluatePromotion(PIPELINE, f);
@@ -196,11 +216,13 @@ describe("the promotion machine over arbitrary facts", () => {
           states.add(e.state);
           for (const a of e.actions) kinds.add(a.kind);
         }
+        if (r.frozenBy.length > 0 && r.actions.some((a) => a.kind === "open-pr")) fixWhileFrozen++;
       }),
       { numRuns: 3000, seed: 42 },
     );
     expect([...states].sort()).toEqual([...PROMOTION_STATES].sort());
-    expect([...kinds].sort()).toEqual(["done", "investigate", "open-failure-issue", "open-pr", "request-manual-approval", "rollback", "validate", "wait"]);
+    expect(fixWhileFrozen).toBeGreaterThan(0);
+    expect([...kinds].sort()).toEqual(["close-failure-issue", "done", "investigate", "open-failure-issue", "open-pr", "request-manual-approval", "rollback", "validate", "wait"]);
   });
 
   it("never throws and gives each environment of the pipeline exactly one known state, in pipeline order", () => {
@@ -228,19 +250,45 @@ describe("the promotion machine over arbitrary facts", () => {
     );
   });
 
-  it("promotes at most one commit at a time, never while frozen or contradictory, and only the validated SHA", () => {
+  it("promotes at most one commit at a time, never while contradictory, while frozen only the fix, and only the validated SHA", () => {
     fc.assert(
       fc.property(factsArb, (f) => {
         const r = evaluatePromotion(PIPELINE, f);
         const prs = r.actions.filter((a) => a.kind === "open-pr");
         expect(prs.length).toBeLessThanOrEqual(1);
-        if (r.frozenBy.length > 0 || r.contradictions.length > 0 || r.openPullRequests.length > 0) expect(prs).toEqual([]);
+        if (r.contradictions.length > 0 || r.openPullRequests.length > 0) expect(prs).toEqual([]);
         for (const a of prs) {
           if (a.kind !== "open-pr") continue;
           const source = r.environments.find((e) => e.name === a.from)!;
           expect(source.state).toBe("promoted");
           expect(a.sha).toBe(source.deployedSha);
-          expect(r.inFlight).toEqual([]);
+          const frozen = r.frozenBy.map((i) => i.number);
+          if (frozen.length > 0) {
+            // The fix: it names open failure issues, and only failed environments (what it fixes) may be in flight.
+            expect(a.fixes?.length).toBeGreaterThan(0);
+            for (const n of a.fixes!) expect(frozen).toContain(n);
+            for (const n of r.inFlight) expect(r.environments.find((e) => e.name === n)!.state).toBe("failed");
+          } else expect(r.inFlight).toEqual([]);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("closes only open failure issues, and only when their environment's newest deployment passed validation", () => {
+    fc.assert(
+      fc.property(factsArb, (f) => {
+        const r = evaluatePromotion(PIPELINE, f);
+        for (const a of r.actions) {
+          if (a.kind !== "close-failure-issue") continue;
+          const issue = f.failureIssues.find((i) => i.number === a.issue)!;
+          expect(issue.state).toBe("open");
+          expect(issue.marker?.environment).toBe(a.environment);
+          const e = r.environments.find((x) => x.name === a.environment)!;
+          expect(["failed", "contradictory"]).not.toContain(e.state);
+          expect(e.deployment?.id).toBe(a.deploymentId);
+          expect(a.deploymentId).not.toBe(issue.marker?.deploymentId);
+          expect(e.lastKnownGoodSha).toBe(a.sha);
         }
       }),
       { numRuns: 500 },

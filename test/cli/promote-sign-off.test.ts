@@ -1,0 +1,77 @@
+/**
+ * Manual sign-off against the checklist kept in the repository: `delivery promote sign-off` records
+ * who (the token's owner posts the status), which SHA (the status's commit) and which checklist
+ * version (its git blob SHA); the machine accepts only sign-offs that name the checklist.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { evaluatePromotion } from "../../core/promotion";
+import { gitBlobSha, parseSignOff, signOffDescription } from "../../core/promotion/signoff";
+import { promote } from "../core/promotion/cli-harness";
+import { fakeOctokit } from "../core/promotion/fake-octokit";
+import { approval, at, facts, PIPELINE, restingPipeline, sha, succeeded, validations } from "../core/promotion/builders";
+import { REPO_ROOT } from "../harness/program";
+
+const R = "/repos/contoso/payments-service";
+const M = "d1e2f3a4b5c6d7e8f90a1b2c3d4e5f60718293a4";
+const VERSION = gitBlobSha(fs.readFileSync(path.join(REPO_ROOT, "docs", "signoff-checklist.md"))).slice(0, 12);
+
+describe("delivery promote sign-off", () => {
+  it("posts the manual-test status on the tested commit, naming the checklist's version and linking it at that commit", async () => {
+    const gh = fakeOctokit("4-promote", { [`POST ${R}/statuses/${M}`]: { status: 201, file: "status-created.json" } });
+    const r = await promote(["sign-off", "--environment", "staging", "--commit", M], { octokit: gh.octokit });
+    expect(r.stderr).toBe("");
+    expect(gh.requests).toEqual([
+      {
+        method: "POST",
+        url: `${R}/statuses/${M}`,
+        body: {
+          state: "success",
+          context: "manual-test (staging)",
+          description: `signed off against docs/signoff-checklist.md@${VERSION} (8 items)`,
+          target_url: `https://github.com/contoso/payments-service/blob/${M}/docs/signoff-checklist.md`,
+        },
+      },
+    ]);
+  });
+
+  it("records a rejection with what failed", async () => {
+    const gh = fakeOctokit("4-promote", { [`POST ${R}/statuses/${M}`]: { status: 201, file: "status-created.json" } });
+    const r = await promote(["sign-off", "--environment", "staging", "--commit", M, "--reject", "refunds return 500"], { octokit: gh.octokit });
+    expect(r.code).toBe(0);
+    expect(gh.requests[0].body).toMatchObject({ state: "failure", description: `rejected against docs/signoff-checklist.md@${VERSION} (8 items): refunds return 500` });
+  });
+
+  it("refuses environments without manual sign-off, before sending anything", async () => {
+    const gh = fakeOctokit("4-promote", {});
+    const r = await promote(["sign-off", "--environment", "dev", "--commit", M], { octokit: gh.octokit });
+    expect(r).toEqual({ code: 2, stdout: "", stderr: "delivery: dev has no manual test sign-off (environments[dev].manualTestApproval is false)\n" });
+    expect(gh.requests).toEqual([]);
+  });
+});
+
+describe("the machine accepts only sign-offs against the checklist", () => {
+  const r = restingPipeline();
+  const s2 = sha("6");
+  const stagingWith = (description: string) => {
+    const staging = { ...r.staging, deployments: [succeeded("staging", s2, 1000), ...r.staging.deployments], validations: [...validations("staging", s2, 1011), ...r.staging.validations], manualApprovals: [approval(s2, 1100, "success", "qa-alice", true, description)] };
+    return evaluatePromotion(PIPELINE, facts([r.dev, staging, r.prod], { pullRequests: r.pullRequests, now: at(2000) })).environments[1];
+  };
+
+  it("promotes on a reviewer's sign-off that names the checklist, and reports who signed against which version", () => {
+    const env = stagingWith(signOffDescription({ checklist: "docs/signoff-checklist.md", version: VERSION, items: 8 }, null));
+    expect(env.state).toBe("promoted");
+    expect(env.validations.find((v) => v.name === "manual-test (staging)")).toMatchObject({ result: "passed", by: "qa-alice", checklist: `docs/signoff-checklist.md@${VERSION}` });
+  });
+
+  it("ignores a bare `success` status, saying how to sign off", () => {
+    const env = stagingWith("manual tests passed");
+    expect(env.state).toBe("validating");
+    expect(env.blocking).toContain(`ignored manual-test (staging) "success" by @qa-alice: it names no checklist; sign off against docs/signoff-checklist.md with \`delivery promote sign-off --environment staging --commit ${s2}\``);
+  });
+
+  it("reads back what it writes", () => {
+    expect(parseSignOff(signOffDescription({ checklist: "docs/signoff-checklist.md", version: "abcdef123456", items: 3 }, "it broke"))).toEqual({ checklist: "docs/signoff-checklist.md", version: "abcdef123456", items: 3 });
+    expect(parseSignOff("manual tests passed")).toBeNull();
+  });
+});
