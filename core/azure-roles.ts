@@ -41,8 +41,11 @@ export const TEMPLATE_ASSIGNABLE_ROLES: readonly BuiltInRole[] = [
 /** What a pull-request preview needs beyond Reader: what-if and template validation, not deployment. */
 export const WHAT_IF_ACTIONS = ["Microsoft.Resources/deployments/whatIf/action", "Microsoft.Resources/deployments/validate/action", "Microsoft.Resources/deployments/read"] as const;
 
-/** Roles that must never be delegable, whatever the list above says. */
-const PRIVILEGED_ROLE_IDS = new Set([
+/**
+ * Roles that change an environment or its access: never delegable, whatever the list above says;
+ * an identity holding one must not sit in (or trust more than) what it may change.
+ */
+export const PRIVILEGED_ROLE_IDS: ReadonlySet<string> = new Set([
   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
   BUILT_IN_ROLES.contributor.id,
   "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", // User Access Administrator

@@ -1,17 +1,17 @@
-/** Azure: production is protected, resource groups are tagged and placed, identities stay in their own group. */
+/** Azure: production is protected, resource groups are tagged and placed, identities sit where no deploy identity can write them. */
 import type { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { BUILT_IN_ROLES } from "../core/azure-roles";
-import { SETTINGS_SCHEMA, TYPES, environmentOfGroup, ofType, settingsOf } from "./lib";
+import { BUILT_IN_ROLES, PRIVILEGED_ROLE_IDS } from "../core/azure-roles";
+import { TYPES, environmentOfGroup, holdsIdentities, ofType, productionFor } from "./lib";
 
 export function azureProdResourceGroupProtected(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
   return {
     name: "azure-prod-resource-group-protected",
-    description: "Checks whether the production resource group is protected from deletion in Pulumi and by a CanNotDelete lock in Azure.",
+    description: "Checks whether the production resource groups (workload and identities) are protected from deletion in Pulumi and by a CanNotDelete lock in Azure.",
     enforcementLevel,
-    configSchema: SETTINGS_SCHEMA,
     validateStack: (args, reportViolation) => {
-      const { productionEnvironment } = settingsOf(args.getConfig);
-      for (const group of ofType(args.resources, TYPES.resourceGroup).filter((g) => g.props.tags?.environment === productionEnvironment)) {
+      const production = productionFor(args.resources, reportViolation);
+      if (!production) return;
+      for (const group of ofType(args.resources, TYPES.resourceGroup).filter((g) => g.props.tags?.environment === production.environment)) {
         const name = group.props.resourceGroupName;
         if (group.opts.protect !== true) reportViolation(`Production resource group "${name}" must be protected from deletion (resource option protect: true).`, group.urn);
         const locked = ofType(args.resources, TYPES.resourceGroupLock).some((l) => l.props.resourceGroupName === name && l.props.level === "CanNotDelete");
@@ -72,26 +72,50 @@ function identityOf(resources: readonly PolicyResource[], assignment: PolicyReso
   return ofType(resources, TYPES.identity).find((i) => i.props.principalId !== undefined && i.props.principalId === assignment.props.principalId);
 }
 
+/**
+ * The workload group an identity serves: the group of the identity's environment that does not
+ * hold identities. (Before identities had their own group, that was the identity's own group.)
+ */
+function workloadGroupOf(resources: readonly PolicyResource[], identity: PolicyResource): string | undefined {
+  const groups = ofType(resources, TYPES.resourceGroup);
+  const home = groups.find((g) => g.props.resourceGroupName === identity.props.resourceGroupName);
+  if (!home || !holdsIdentities(home)) return typeof identity.props.resourceGroupName === "string" ? identity.props.resourceGroupName : undefined;
+  const env = home.props.tags?.environment;
+  return groups.find((g) => !holdsIdentities(g) && g.props.tags?.environment === env)?.props.resourceGroupName;
+}
+
 export function azureIdentityRolesOwnGroup(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
   return {
     name: "azure-identity-roles-own-group",
-    description: "Checks whether every role assignment is scoped to the assignee's own resource group and grants only the platform's roles, with RBAC administration constrained.",
+    description:
+      "Checks whether every role assignment is scoped to the assignee's own environment's workload resource group (never the group holding the identities), grants only the platform's roles, and constrains RBAC administration.",
     enforcementLevel,
     validateStack: (args, reportViolation) => {
       const customRoles = ofType(args.resources, TYPES.roleDefinition);
+      const identityGroups = new Set(ofType(args.resources, TYPES.resourceGroup).filter(holdsIdentities).map((g) => String(g.props.resourceGroupName).toLowerCase()));
       for (const assignment of ofType(args.resources, TYPES.roleAssignment)) {
         const { scope, roleDefinitionId, condition } = assignment.props;
         const identity = identityOf(args.resources, assignment);
-        const ownGroup = identity?.props.resourceGroupName;
+        const ownGroup = identity ? workloadGroupOf(args.resources, identity) : undefined;
         if (typeof scope === "string") {
           const match = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)$/i.exec(scope);
           if (!match) reportViolation(`Role assignment "${assignment.name}" must be scoped to a resource group; found scope "${scope}".`, assignment.urn);
-          else if (ownGroup !== undefined && match[1] !== ownGroup) {
+          else if (identityGroups.has(match[1].toLowerCase())) {
+            reportViolation(`Role assignment "${assignment.name}" must not be scoped to "${match[1]}", the resource group holding the identities: whoever holds it could add federated credentials to the identities.`, assignment.urn);
+          } else if (ownGroup !== undefined && match[1] !== ownGroup) {
             reportViolation(`Role assignment "${assignment.name}" must be scoped to its identity's own resource group "${ownGroup}"; found "${match[1]}".`, assignment.urn);
           }
         }
         if (typeof roleDefinitionId === "string") {
           const roleId = roleDefinitionId.split("/").pop()!;
+          const home = identity?.props.resourceGroupName;
+          const scopeGroup = typeof scope === "string" ? /\/resourceGroups\/([^/]+)$/i.exec(scope)?.[1] : undefined;
+          if (PRIVILEGED_ROLE_IDS.has(roleId) && typeof home === "string" && scopeGroup !== undefined && scopeGroup.toLowerCase() === home.toLowerCase()) {
+            reportViolation(
+              `Identity "${identity!.props.resourceName}" holds role ${roleId} on "${home}", the resource group it sits in, so it could add federated credentials to itself and keep access; keep identities in their own group (AzureEnvironment's identities group), where they hold no role.`,
+              assignment.urn,
+            );
+          }
           const isCustom = customRoles.some((r) => r.props.roleDefinitionId === roleId);
           if (!PERMITTED_ROLES.has(roleId) && !isCustom) {
             reportViolation(`Role assignment "${assignment.name}" grants role ${roleId}; only Contributor, Reader, constrained Role Based Access Control Administrator and the platform's what-if role are allowed.`, assignment.urn);
@@ -110,9 +134,10 @@ export function azureProdIdentityNotShared(enforcementLevel: EnforcementLevel = 
     name: "azure-prod-identity-not-shared",
     description: "Checks whether production's identities are used by production only: no federated credential for another environment and no role outside the production resource group.",
     enforcementLevel,
-    configSchema: SETTINGS_SCHEMA,
     validateStack: (args, reportViolation) => {
-      const { productionEnvironment } = settingsOf(args.getConfig);
+      const production = productionFor(args.resources, reportViolation);
+      if (!production) return;
+      const productionEnvironment = production.environment;
       const prodIdentities = ofType(args.resources, TYPES.identity).filter((i) => environmentOfGroup(args.resources, i.props.resourceGroupName) === productionEnvironment);
       for (const identity of prodIdentities) {
         const name = identity.props.resourceName;

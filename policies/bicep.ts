@@ -1,6 +1,6 @@
 /** Bicep: production deploys incrementally with health checks, and nothing is deleted without a stated reason. */
 import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { SETTINGS_SCHEMA, TYPES, environmentOfGroup, ofType, settingsOf } from "./lib";
+import { TYPES, environmentOfGroup, ofType, productionFor } from "./lib";
 
 /** A stack policy over the Bicep deployments into the production resource group. */
 function prodDeploymentPolicy(
@@ -13,11 +13,13 @@ function prodDeploymentPolicy(
     name,
     description,
     enforcementLevel,
-    configSchema: SETTINGS_SCHEMA,
     validateStack: (args, reportViolation) => {
-      const { productionEnvironment } = settingsOf(args.getConfig);
+      const production = productionFor(args.resources, reportViolation);
+      if (!production) return;
       for (const d of ofType(args.resources, TYPES.bicepDeployment)) {
-        if (environmentOfGroup(args.resources, d.props.resourceGroupName) !== productionEnvironment) continue;
+        // A deployment into a group the stack does not mark is production's too (fail closed).
+        const env = environmentOfGroup(args.resources, d.props.resourceGroupName);
+        if (env !== undefined && env !== production.environment) continue;
         const message = problem(d.props);
         if (message) reportViolation(message, d.urn);
       }

@@ -1,11 +1,9 @@
 /** OIDC: every trust is exact — this repository, its own environment, no wildcards. */
 import type { EnforcementLevel, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { BUILT_IN_ROLES } from "../core/azure-roles";
+import { PRIVILEGED_ROLE_IDS } from "../core/azure-roles";
 import { AWS_STS_AUDIENCE, AZURE_TOKEN_EXCHANGE_AUDIENCE, BEDROCK_INVOKE_ACTIONS, GITHUB_OIDC_HOST, GITHUB_OIDC_ISSUER, environmentSubject, subjectProblems } from "../core/oidc";
-import { SETTINGS_SCHEMA, TYPES, environmentOfGroup, ofType, repositoryOf, settingsOf } from "./lib";
+import { TYPES, environmentOfGroup, ofType, repositoryOf } from "./lib";
 
-/** Roles that let an identity change an environment; an identity holding one may only trust its environment's jobs. */
-const WRITE_ROLE_IDS = new Set<string>([BUILT_IN_ROLES.contributor.id, BUILT_IN_ROLES.roleBasedAccessControlAdministrator.id, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635" /* Owner */]);
 
 export function oidcFederatedCredentialsExact(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
   return {
@@ -13,9 +11,7 @@ export function oidcFederatedCredentialsExact(enforcementLevel: EnforcementLevel
     description:
       "Checks whether every Azure federated credential trusts GitHub's issuer and audience and one exact subject of this repository: its own environment, or (for read-only identities) pull requests and the production branch.",
     enforcementLevel,
-    configSchema: SETTINGS_SCHEMA,
     validateStack: (args, reportViolation) => {
-      const { productionBranch } = settingsOf(args.getConfig);
       const repository = repositoryOf(args.resources);
       for (const fic of ofType(args.resources, TYPES.federatedCredential)) {
         const { issuer, audiences, subject, resourceName, resourceGroupName } = fic.props;
@@ -33,10 +29,12 @@ export function oidcFederatedCredentialsExact(enforcementLevel: EnforcementLevel
         const env = environmentOfGroup(args.resources, resourceGroupName);
         if (!env) continue;
         const own = environmentSubject(repository, env);
-        const readOnly = [`repo:${repository}:pull_request`, `repo:${repository}:ref:refs/heads/${productionBranch}`];
         if (subject === own) continue;
-        if (!readOnly.includes(subject)) {
-          reportViolation(`${label} on identity "${resourceName}" in the ${env} resource group must trust only ${[own, ...readOnly].join(" or ")}; found "${subject}".`, fic.urn);
+        // Pull requests and exact branches (IssueOps and promotion runs on the default branch) may
+        // reach read-only identities; only the environment's own jobs may reach one that can change it.
+        const readOnlySubject = subject === `repo:${repository}:pull_request` || subject.startsWith(`repo:${repository}:ref:refs/heads/`);
+        if (!readOnlySubject) {
+          reportViolation(`${label} on identity "${resourceName}" in the ${env} resource group must trust only ${own}, or (read-only identities) repo:${repository}:pull_request or an exact branch; found "${subject}".`, fic.urn);
         } else if (holdsWriteRole(args.resources, resourceName, resourceGroupName)) {
           reportViolation(`${label} on identity "${resourceName}" trusts "${subject}", but the identity can change the ${env} environment; only read-only identities may trust it.`, fic.urn);
         }
@@ -51,7 +49,7 @@ function holdsWriteRole(resources: readonly PolicyResource[], identityName: unkn
   const principalId = identity?.props.principalId;
   if (typeof principalId !== "string") return false;
   return ofType(resources, TYPES.roleAssignment).some(
-    (a) => a.props.principalId === principalId && typeof a.props.roleDefinitionId === "string" && WRITE_ROLE_IDS.has(a.props.roleDefinitionId.split("/").pop()!),
+    (a) => a.props.principalId === principalId && typeof a.props.roleDefinitionId === "string" && PRIVILEGED_ROLE_IDS.has(a.props.roleDefinitionId.split("/").pop()!),
   );
 }
 
@@ -98,12 +96,17 @@ export function awsDocsRoleTrustExact(enforcementLevel: EnforcementLevel = "advi
   };
 }
 
+/** Read-only IAM actions on exact ARNs: what the docs preview role needs to read the docs role. */
+const READ_ONLY_IAM_ACTION = /^iam:(Get|List)[A-Za-z]+$/;
+const EXACT_IAM_ARN = /^arn:aws[a-z-]*:iam::\d{12}:[A-Za-z-]+\/[A-Za-z0-9+=,.@_/-]+$/;
+
 const BEDROCK_ARN = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:(\d{12})?:(foundation-model|inference-profile)\/[A-Za-z0-9.:_-]+$/;
 
 export function awsDocsRoleBedrockOnly(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
   return {
     name: "aws-docs-role-bedrock-only",
-    description: "Checks whether the GitHub-trusted AWS role may only invoke listed Bedrock models (no wildcard action or resource, no managed policies).",
+    description:
+      "Checks whether the GitHub-trusted AWS roles may only invoke listed Bedrock models, or only read exact IAM resources (the docs preview role): no wildcard action or resource, no managed policies.",
     enforcementLevel,
     validateStack: (args, reportViolation) => {
       const githubRoles = ofType(args.resources, TYPES.awsRole).filter((r) => typeof r.props.assumeRolePolicy === "string" && r.props.assumeRolePolicy.includes(GITHUB_OIDC_HOST));
@@ -115,6 +118,9 @@ export function awsDocsRoleBedrockOnly(enforcementLevel: EnforcementLevel = "adv
       for (const policy of ofType(args.resources, TYPES.awsRolePolicy)) {
         for (const st of statementsOf(policy.props.policy) ?? []) {
           if (st.Effect !== "Allow") continue;
+          const actions = asList(st.Action);
+          const readOnly = actions.length > 0 && actions.every((a) => typeof a === "string" && READ_ONLY_IAM_ACTION.test(a));
+          if (readOnly && asList(st.Resource).length > 0 && asList(st.Resource).every((r) => typeof r === "string" && EXACT_IAM_ARN.test(r))) continue;
           for (const action of asList(st.Action)) {
             if (!(BEDROCK_INVOKE_ACTIONS as readonly unknown[]).includes(action)) {
               reportViolation(`Role policy "${policy.name}" must allow only ${BEDROCK_INVOKE_ACTIONS.join(" and ")}; found action ${JSON.stringify(action)}.`, policy.urn);

@@ -2,7 +2,7 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { bicepDestructiveChangesNeedReason, bicepProdHealthVerification, bicepProdIncrementalMode } from "./bicep";
 import { azureAllowedLocations, azureIdentityRolesOwnGroup, azureProdIdentityNotShared, azureProdResourceGroupProtected, azureResourceGroupTags } from "./azure";
-import { githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubProductionBranchProtected } from "./github";
+import { githubEnvironmentsBranchRestricted, githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubProductionBranchProtected } from "./github";
 import { awsDocsRoleBedrockOnly, awsDocsRoleTrustExact, oidcFederatedCredentialsExact } from "./oidc";
 import { stackEnvironmentsComplete, stackProdCriticalResources } from "./stack";
 import { workflowActionsPinned, workflowDeployGate, workflowLeastPrivilege, workflowNoPullRequestTarget, workflowNoUntrustedInterpolation } from "./workflows";
@@ -12,6 +12,7 @@ export function allPolicies(enforcementLevel: EnforcementLevel = "advisory"): Po
     githubProdEnvironmentReviewers(enforcementLevel),
     githubProdDeploysFromMainOnly(enforcementLevel),
     githubProductionBranchProtected(enforcementLevel),
+    githubEnvironmentsBranchRestricted(enforcementLevel),
     oidcFederatedCredentialsExact(enforcementLevel),
     awsDocsRoleTrustExact(enforcementLevel),
     awsDocsRoleBedrockOnly(enforcementLevel),

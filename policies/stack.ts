@@ -1,7 +1,8 @@
 /** Stack-wide: every environment is complete, and nothing production needs is missing. */
 import type { EnforcementLevel, StackValidationPolicy } from "@pulumi/policy";
 import { environmentSubject } from "../core/oidc";
-import { SETTINGS_SCHEMA, TYPES, ofType, repositoryOf, settingsOf } from "./lib";
+import { DOCS_ENVIRONMENT } from "../core/oidc";
+import { TYPES, holdsIdentities, ofType, productionFor, repositoryOf } from "./lib";
 
 export interface EnvironmentsCompleteConfig {
   /** GitHub environments that deploy nothing to Azure (the docs job's). */
@@ -13,7 +14,7 @@ export function stackEnvironmentsComplete(enforcementLevel: EnforcementLevel = "
     name: "stack-environments-complete",
     description: "Checks whether every environment in the stack has both a GitHub environment and an Azure deploy identity federated with it.",
     enforcementLevel,
-    configSchema: { properties: { nonDeploymentEnvironments: { type: "array", items: { type: "string" }, default: ["docs"] } } },
+    configSchema: { properties: { nonDeploymentEnvironments: { type: "array", items: { type: "string" }, default: [DOCS_ENVIRONMENT] } } },
     validateStack: (args, reportViolation) => {
       const { nonDeploymentEnvironments } = args.getConfig<EnvironmentsCompleteConfig>();
       const repository = repositoryOf(args.resources);
@@ -35,21 +36,25 @@ export function stackEnvironmentsComplete(enforcementLevel: EnforcementLevel = "
 export function stackProdCriticalResources(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
   return {
     name: "stack-prod-critical-resources",
-    description: "Checks whether a stack that deploys production contains everything production depends on: its GitHub environment, branch ruleset, locked resource group, deploy identity and Bicep deployment.",
+    description:
+      "Checks whether a stack that deploys production contains everything production depends on: its GitHub environment, branch ruleset, locked resource group, deploy identity (in a separate identities group) and Bicep deployment.",
     enforcementLevel,
-    configSchema: SETTINGS_SCHEMA,
     validateStack: (args, reportViolation) => {
-      const { productionEnvironment, productionBranch } = settingsOf(args.getConfig);
+      const production = productionFor(args.resources, reportViolation);
+      if (!production) return;
+      const { environment: productionEnvironment, branch: productionBranch } = production;
       const r = args.resources;
-      const group = ofType(r, TYPES.resourceGroup).find((g) => g.props.tags?.environment === productionEnvironment);
+      const groups = ofType(r, TYPES.resourceGroup).filter((g) => g.props.tags?.environment === productionEnvironment);
+      const group = groups.find((g) => !holdsIdentities(g));
+      const identityGroup = groups.find(holdsIdentities);
       const githubEnv = ofType(r, TYPES.githubEnvironment).find((e) => e.props.environment === productionEnvironment);
-      if (!group && !githubEnv) return; // this stack does not deploy production
       const missing: string[] = [];
       if (!githubEnv) missing.push(`the GitHub environment "${productionEnvironment}"`);
       if (!group) missing.push(`a resource group tagged environment=${productionEnvironment}`);
       if (!ofType(r, TYPES.githubRuleset).some((s) => (s.props.conditions?.refName?.includes ?? []).includes(`refs/heads/${productionBranch}`))) missing.push(`a ruleset protecting ${productionBranch}`);
       if (group && !ofType(r, TYPES.resourceGroupLock).some((l) => l.props.resourceGroupName === group.props.resourceGroupName)) missing.push("the resource group's CanNotDelete lock");
-      if (group && !ofType(r, TYPES.identity).some((i) => i.props.resourceGroupName === group.props.resourceGroupName)) missing.push("a deploy identity");
+      if (!identityGroup) missing.push(`a resource group for its identities (tagged environment=${productionEnvironment}, delivery-holds=identities)`);
+      else if (!ofType(r, TYPES.identity).some((i) => i.props.resourceGroupName === identityGroup.props.resourceGroupName)) missing.push("a deploy identity");
       if (group && !ofType(r, TYPES.bicepDeployment).some((d) => d.props.resourceGroupName === group.props.resourceGroupName)) missing.push("its Bicep deployment");
       if (missing.length > 0) reportViolation(`A stack that deploys ${productionEnvironment} must contain ${missing.join(", ")}.`);
     },

@@ -43,7 +43,13 @@ export function workflowLeastPrivilege(enforcementLevel: EnforcementLevel = "adv
 }
 
 export function workflowNoPullRequestTarget(enforcementLevel: EnforcementLevel = "advisory") {
-  return workflowPolicy("workflow-no-pull-request-target", "Checks whether no committed workflow triggers on pull_request_target.", triggerProblems, "Use the pull_request trigger.", enforcementLevel);
+  return workflowPolicy(
+    "workflow-no-pull-request-target",
+    "Checks whether committed workflows trigger on pull_request_target only for labels, without checking out the pull request's ref.",
+    triggerProblems,
+    "Use the pull_request trigger, or react only to `labeled` and deploy the commit the gate verified.",
+    enforcementLevel,
+  );
 }
 
 export function workflowNoUntrustedInterpolation(enforcementLevel: EnforcementLevel = "advisory") {
@@ -61,7 +67,7 @@ export function workflowDeployGate(enforcementLevel: EnforcementLevel = "advisor
     "workflow-deploy-gate",
     "Checks whether a workflow that deploys on comments runs the permission gate before every deployment job.",
     gateProblems,
-    "Make the deployment job need the job that runs `npx delivery gate`.",
+    "Make the deployment job need the job that runs `delivery gate`.",
     enforcementLevel,
   );
 }

@@ -11,7 +11,8 @@ import {
   resourceGroupResourceId,
   roleDefinitionResourceId,
 } from "../../core/azure-roles";
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, GITHUB_OIDC_ISSUER, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, environmentSubject, subjectProblems } from "../../core/oidc";
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, GITHUB_OIDC_ISSUER, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, environmentSubject, pullRequestSubject, subjectProblems } from "../../core/oidc";
+import { TIERS, environmentGroupTags, identityGroupName, type Tier } from "../../core/resource-tags";
 
 export interface AzureEnvironmentArgs {
   /** The repository (OWNER/NAME) whose jobs the identities trust. */
@@ -19,8 +20,20 @@ export interface AzureEnvironmentArgs {
   /** The environment name; the deploy identity trusts `repo:OWNER/NAME:environment:<name>` only. */
   readonly environment: string;
   readonly subscriptionId: string;
-  /** Name of the environment's resource group. */
+  /**
+   * Name of the environment's workload resource group (what the templates deploy into). The
+   * identities live beside it in `<name>-identities` (see `identityGroupName`), so both names must
+   * be valid resource group names (1-90 letters, digits, - _ . ( ), not ending in .).
+   */
   readonly resourceGroupName: string;
+  /**
+   * Whether this environment is the pipeline's production (`production`) or not
+   * (`pre-production`). Written as the `delivery-tier` tag on both groups: the policy pack learns
+   * what production is from it.
+   */
+  readonly tier: Tier;
+  /** The environment branch (whose commits the environment runs), written as the `delivery-branch` tag. */
+  readonly branch: string;
   /** Azure region of the resource group and identities. */
   readonly location: string;
   /** Tags for the resource group and identities (environment and managed-by are added). */
@@ -50,7 +63,28 @@ export function deploySubjects(args: Pick<AzureEnvironmentArgs, "repository" | "
 
 /** The subjects the read-only preview identity trusts: pull requests, plus `readerSubjects`. */
 export function previewSubjects(args: Pick<AzureEnvironmentArgs, "repository" | "environment" | "readerSubjects">): string[] {
-  return checkedSubjects(args.repository, args.environment, [`repo:${args.repository}:pull_request`, ...(args.readerSubjects ?? [])], "readerSubjects", " for the preview identity");
+  return checkedSubjects(args.repository, args.environment, [pullRequestSubject(args.repository), ...(args.readerSubjects ?? [])], "readerSubjects", " for the preview identity");
+}
+
+const RESOURCE_GROUP_NAME = /^[-\w._()]{1,90}$/;
+
+/**
+ * Problems with the arguments that are not subjects: the tier, the branch, and the two resource
+ * group names (the identities group's name is the workload group's plus `-identities`).
+ */
+export function azureEnvironmentProblems(args: Pick<AzureEnvironmentArgs, "resourceGroupName" | "tier" | "branch">): string[] {
+  const problems: string[] = [];
+  if (!(TIERS as readonly string[]).includes(args.tier)) problems.push(`[tier] must be one of ${TIERS.join(", ")}; received ${JSON.stringify(args.tier)}`);
+  if (typeof args.branch !== "string" || args.branch.length === 0) problems.push(`[branch] must name the environment branch; received ${JSON.stringify(args.branch)}`);
+  for (const [argument, name] of [
+    ["resourceGroupName", args.resourceGroupName],
+    ["resourceGroupName (its identities group)", identityGroupName(args.resourceGroupName)],
+  ] as const) {
+    if (!RESOURCE_GROUP_NAME.test(name) || name.endsWith(".")) {
+      problems.push(`[${argument}] gives "${name}", which is not a valid resource group name (1-90 letters, digits, - _ . ( ), not ending in .); shorten delivery-platform:azure.resourceGroupName`);
+    }
+  }
+  return problems;
 }
 
 /** One identity's subjects, each exact and of this repository, unique, within Azure's limit; throws listing every problem. */
@@ -66,13 +100,20 @@ function checkedSubjects(repository: string, environment: string, subjects: stri
 }
 
 /**
- * One environment's footprint in Azure: its resource group, and two user-assigned managed
- * identities that GitHub Actions reach through OIDC federation:
+ * One environment's footprint in Azure: its workload resource group, a second resource group that
+ * holds its identities, and two user-assigned managed identities that GitHub Actions reach through
+ * OIDC federation:
  *
  * - the deploy identity, trusted only for jobs in the GitHub environment of the same name, with
  *   Contributor and constrained Role Based Access Control Administrator on this resource group;
  * - the preview identity, trusted for pull-request jobs (and `readerSubjects`), with Reader on this
  *   resource group plus the what-if action, so a PR preview can never change anything.
+ *
+ * The identities sit in their own group, on which neither identity holds any role: the deploy
+ * identity is Contributor on the workload group only, so it cannot add a federated credential to
+ * itself (or to the preview identity) and keep access after its environment is taken from it.
+ * Changing the identities, their trust or their roles therefore needs the platform administrator's
+ * credentials (the bootstrap `pulumi up`), never a deploy job's.
  *
  * Managed identities rather than Entra applications: creating them needs only Azure RBAC on the
  * subscription (no directory-wide Application.ReadWrite permission), they live, are tagged and
@@ -80,22 +121,28 @@ function checkedSubjects(repository: string, environment: string, subjects: stri
  */
 export class AzureEnvironment extends pulumi.ComponentResource {
   public readonly resourceGroup: resources.ResourceGroup;
+  /** The group holding the deploy and preview identities; no identity of the platform has a role on it. */
+  public readonly identityGroup: resources.ResourceGroup;
   public readonly deployIdentity: managedidentity.UserAssignedIdentity;
   public readonly previewIdentity: managedidentity.UserAssignedIdentity;
   public readonly resourceGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: AzureEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("delivery:azure:AzureEnvironment", name, {}, opts);
-    let subjects: string[];
-    let readerSubjects: string[];
+    const problems = azureEnvironmentProblems(args);
+    let subjects: string[] = [];
+    let readerSubjects: string[] = [];
     try {
       subjects = deploySubjects(args);
       readerSubjects = previewSubjects(args);
     } catch (err) {
-      throw new pulumi.ResourceError((err as Error).message, this);
+      problems.push((err as Error).message);
     }
+    if (problems.length > 0) throw new pulumi.ResourceError(problems.join("\n"), this);
     const protect = args.protectFromDeletion ?? false;
-    const tags = { ...args.tags, environment: args.environment, "managed-by": "delivery-platform" };
+    const group = { environment: args.environment, tier: args.tier, branch: args.branch };
+    const tags = environmentGroupTags(args.tags, { ...group, holds: "workload" });
+    const identityTags = environmentGroupTags(args.tags, { ...group, holds: "identities" });
     const scope = resourceGroupResourceId(args.subscriptionId, args.resourceGroupName);
 
     this.resourceGroup = new resources.ResourceGroup(
@@ -104,31 +151,41 @@ export class AzureEnvironment extends pulumi.ComponentResource {
       { parent: this, protect },
     );
     this.resourceGroupName = this.resourceGroup.name;
-    const inGroup = { parent: this, dependsOn: [this.resourceGroup] };
+    this.identityGroup = new resources.ResourceGroup(
+      `${name}-identities-rg`,
+      { resourceGroupName: identityGroupName(args.resourceGroupName), location: args.location, tags: identityTags },
+      { parent: this, protect },
+    );
+    const inIdentityGroup = { parent: this, dependsOn: [this.identityGroup] };
 
     if (protect) {
-      new authorization.ManagementLockAtResourceGroupLevel(
-        `${name}-no-delete`,
-        {
-          resourceGroupName: this.resourceGroup.name,
-          lockName: "delivery-platform-no-delete",
-          level: "CanNotDelete",
-          notes: `Production resource group of ${args.repository}; managed by delivery-platform. Remove the lock through the platform, not by hand.`,
-        },
-        { ...inGroup, protect },
-      );
+      for (const [suffix, rg, what] of [
+        ["no-delete", this.resourceGroup, "Production resource group"],
+        ["identities-no-delete", this.identityGroup, "Resource group of the production identities"],
+      ] as const) {
+        new authorization.ManagementLockAtResourceGroupLevel(
+          `${name}-${suffix}`,
+          {
+            resourceGroupName: rg.name,
+            lockName: "delivery-platform-no-delete",
+            level: "CanNotDelete",
+            notes: `${what} of ${args.repository}; managed by delivery-platform. Remove the lock through the platform, not by hand.`,
+          },
+          { parent: this, dependsOn: [rg], protect },
+        );
+      }
     }
 
     this.deployIdentity = new managedidentity.UserAssignedIdentity(
       `${name}-deploy-identity`,
-      { resourceGroupName: this.resourceGroup.name, resourceName: `id-${args.resourceGroupName}-deploy`, location: args.location, tags },
-      inGroup,
+      { resourceGroupName: this.identityGroup.name, resourceName: `id-${args.resourceGroupName}-deploy`, location: args.location, tags: identityTags },
+      inIdentityGroup,
     );
     subjects.forEach((subject, i) => {
       new managedidentity.FederatedIdentityCredential(
         `${name}-deploy-fic-${i}`,
         {
-          resourceGroupName: this.resourceGroup.name,
+          resourceGroupName: this.identityGroup.name,
           resourceName: this.deployIdentity.name,
           federatedIdentityCredentialResourceName: i === 0 ? `github-${args.environment}` : `github-${args.environment}-${i}`,
           issuer: GITHUB_OIDC_ISSUER,
@@ -141,14 +198,14 @@ export class AzureEnvironment extends pulumi.ComponentResource {
 
     this.previewIdentity = new managedidentity.UserAssignedIdentity(
       `${name}-preview-identity`,
-      { resourceGroupName: this.resourceGroup.name, resourceName: `id-${args.resourceGroupName}-preview`, location: args.location, tags },
-      inGroup,
+      { resourceGroupName: this.identityGroup.name, resourceName: `id-${args.resourceGroupName}-preview`, location: args.location, tags: identityTags },
+      inIdentityGroup,
     );
     readerSubjects.forEach((subject, i) => {
       new managedidentity.FederatedIdentityCredential(
         i === 0 ? `${name}-preview-fic` : `${name}-preview-fic-${i}`,
         {
-          resourceGroupName: this.resourceGroup.name,
+          resourceGroupName: this.identityGroup.name,
           resourceName: this.previewIdentity.name,
           federatedIdentityCredentialResourceName: i === 0 ? "github-pull-request" : `github-reader-${i}`,
           issuer: GITHUB_OIDC_ISSUER,
@@ -211,6 +268,7 @@ export class AzureEnvironment extends pulumi.ComponentResource {
 
     this.registerOutputs({
       resourceGroupName: this.resourceGroupName,
+      identityGroupName: this.identityGroup.name,
       deployClientId: this.deployIdentity.clientId,
       previewClientId: this.previewIdentity.clientId,
     });

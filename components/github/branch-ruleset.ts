@@ -1,5 +1,6 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
+import { GITHUB_ACTIONS_APP_ID } from "../../core/intent/gates";
 
 export interface BranchRulesetArgs {
   /** Repository name (without owner). */
@@ -12,6 +13,12 @@ export interface BranchRulesetArgs {
   readonly requireCodeOwnerReview?: boolean;
   /** Status check contexts that must pass, e.g. the PR preview jobs. Defaults to none. */
   readonly requiredChecks?: readonly string[];
+  /**
+   * The GitHub App (integration id) that must report every required check, so a commit status or
+   * another app's check of the same name does not satisfy it. The deploy gate reads it from the
+   * ruleset. Defaults to GitHub Actions (15368), which runs the preview and docs jobs.
+   */
+  readonly requiredChecksAppId?: number;
 }
 
 /**
@@ -32,6 +39,7 @@ export class BranchRuleset extends pulumi.ComponentResource {
     const problems = branchRulesetProblems(args);
     if (problems.length > 0) throw new pulumi.ResourceError(problems.join("\n"), this);
     const checks = args.requiredChecks ?? [];
+    const appId = args.requiredChecksAppId ?? GITHUB_ACTIONS_APP_ID;
 
     this.ruleset = new github.RepositoryRuleset(
       name,
@@ -54,7 +62,7 @@ export class BranchRuleset extends pulumi.ComponentResource {
             requiredReviewThreadResolution: true,
           },
           requiredStatusChecks:
-            checks.length > 0 ? { strictRequiredStatusChecksPolicy: true, requiredChecks: checks.map((context) => ({ context })) } : undefined,
+            checks.length > 0 ? { strictRequiredStatusChecksPolicy: true, requiredChecks: checks.map((context) => ({ context, integrationId: appId })) } : undefined,
         },
       },
       { parent: this },
@@ -72,5 +80,7 @@ export function branchRulesetProblems(args: BranchRulesetArgs): string[] {
   const checks = args.requiredChecks ?? [];
   const duplicate = checks.find((c, i) => checks.indexOf(c) !== i);
   if (duplicate !== undefined) problems.push(`[requiredChecks] lists "${duplicate}" twice; list each check once`);
+  const appId = args.requiredChecksAppId;
+  if (appId !== undefined && (!Number.isSafeInteger(appId) || appId <= 0)) problems.push(`[requiredChecksAppId] must be a GitHub App id (a positive whole number); received ${appId}`);
   return problems;
 }

@@ -11,8 +11,10 @@ export interface DeploymentEnvironmentArgs {
   /** Required reviewers, already resolved to ids; empty lists mean no review gate. */
   readonly reviewers: ResolvedReviewers;
   /**
-   * Branches allowed to deploy to the environment. Defaults to the environment's own branch only;
-   * an empty list lets any branch deploy (used for the docs environment, whose jobs run on PR branches).
+   * Branches allowed to deploy to the environment: at least one, each an exact branch name (no
+   * wildcards). Defaults to the environment's own branch only. There is no "any branch": an
+   * environment's OIDC subject is what clouds trust, and a job on any ref (a pull request's merge
+   * ref too) could otherwise claim it.
    */
   readonly deploymentBranches?: readonly string[];
   /** Environment variables the workflows read (`vars.NAME`). Defaults to none. */
@@ -22,7 +24,7 @@ export interface DeploymentEnvironmentArgs {
 /**
  * A GitHub deployment environment with its protection rules: required reviewers who may not
  * approve their own runs, a wait timer, admins unable to bypass, a deployment-branch policy that
- * lets only the environment's own branch deploy, and the variables the workflows need.
+ * lets only the listed branches deploy (never any branch), and the variables the workflows need.
  */
 export class DeploymentEnvironment extends pulumi.ComponentResource {
   public readonly environment: github.RepositoryEnvironment;
@@ -32,6 +34,8 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
     super("delivery:github:DeploymentEnvironment", name, {}, opts);
     const env = args.environment;
     const branches = args.deploymentBranches ?? [env.branch];
+    const problems = deploymentBranchProblems(env.name, branches);
+    if (problems.length > 0) throw new pulumi.ResourceError(problems.join("\n"), this);
     const hasReviewers = args.reviewers.users.length + args.reviewers.teams.length > 0;
     this.name = env.name;
 
@@ -45,7 +49,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
         canAdminsBypass: false,
         preventSelfReview: env.preventSelfReview,
         reviewers: hasReviewers ? [{ users: [...args.reviewers.users], teams: [...args.reviewers.teams] }] : [],
-        deploymentBranchPolicy: branches.length > 0 ? { protectedBranches: false, customBranchPolicies: true } : undefined,
+        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
       },
       { parent: this, deleteBeforeReplace: true },
     );
@@ -68,4 +72,18 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
 
     this.registerOutputs({ environment: this.environment.environment });
   }
+}
+
+/** Validation of the deployment branches, before anything is created. */
+export function deploymentBranchProblems(environment: string, branches: readonly string[]): string[] {
+  const problems: string[] = [];
+  if (branches.length === 0) {
+    problems.push(`[deploymentBranches] of environment "${environment}" is empty, which would let any branch or pull-request ref deploy to it; list the branch(es) that may`);
+  }
+  for (const branch of branches) {
+    if (branch.length === 0 || /[*?[\]]/.test(branch)) problems.push(`[deploymentBranches] of environment "${environment}" lists ${JSON.stringify(branch)}; name one exact branch (no wildcards)`);
+  }
+  const duplicate = branches.find((b, i) => branches.indexOf(b) !== i);
+  if (duplicate !== undefined) problems.push(`[deploymentBranches] of environment "${environment}" lists "${duplicate}" twice; list each branch once`);
+  return problems;
 }

@@ -51,6 +51,11 @@ export interface ActDecision extends Common {
   /** The ref a dispatch ran on, or a push went to (`refs/heads/main`); null otherwise. */
   readonly ref: string | null;
   readonly commentId: number | null;
+  /**
+   * For a bot's dispatch (the promotion machine's rollback): the person who started it, from the
+   * workflow input `requested_by`. The gates check this person's permission; absent, they refuse.
+   */
+  readonly onBehalfOf?: string;
 }
 
 export interface PromoteDecision extends Common {
@@ -116,14 +121,17 @@ export function decideIntent(eventName: string, payload: unknown, cfg: IntentCon
     switch (eventName) {
       case "issue_comment":
         return fromComment(payload, cfg);
-      case "pull_request":
+      // Deploy labels arrive as pull_request_target: GitHub runs that event with the base branch's
+      // workflow file and ref, which the environments' branch policies admit. A `pull_request`
+      // labeled run is the PR's own workflow at refs/pull/N/merge, which no environment admits.
+      case "pull_request_target":
         return fromLabel(payload, cfg);
       case "workflow_dispatch":
         return fromDispatch(payload, cfg);
       case "push":
         return fromPush(payload, cfg);
       default:
-        return none("unsupported-event", `event "${String(eventName).slice(0, 60)}" does not carry IssueOps commands (issue_comment, pull_request labeled, workflow_dispatch, push do)`);
+        return none("unsupported-event", `event "${String(eventName).slice(0, 60)}" does not carry IssueOps commands (issue_comment, pull_request_target labeled, workflow_dispatch, push do)`);
     }
   } catch (err) {
     // Defensive: the readers above only use guarded accessors, but a decision must always come out.
@@ -224,7 +232,10 @@ function fromDispatch(p: Obj, cfg: IntentConfig): Decision {
   // token with actions: write on this repository can dispatch, and a rollback deploys only a
   // commit of the environment branch, through the same gates and required reviewers.
   if (isBot(obj(p.sender)) && action !== "rollback") return none("bot-sender", `${login} is a bot; bots may dispatch only rollbacks (the promotion machine's), not ${action}`, common);
-  return { action: action as ActDecision["action"], environment, commit: action === "preview" ? null : commit, ref, commentId: null, ...common };
+  // A bot's dispatch names the person who started it; the gates check that person (core/intent/gates.ts).
+  const onBehalfOf = isBot(obj(p.sender)) ? str(inputs.requested_by)?.trim() : undefined;
+  const behalf = onBehalfOf !== undefined && LOGIN.test(onBehalfOf) ? { onBehalfOf } : {};
+  return { action: action as ActDecision["action"], environment, commit: action === "preview" ? null : commit, ref, commentId: null, ...common, ...behalf };
 }
 
 /** A push to an environment branch (a merged pull request) deploys that environment: R1 of the promotion machine. */

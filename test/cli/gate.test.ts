@@ -7,7 +7,7 @@ import { run } from "../../cli/main";
 import { runGate } from "../../cli/commands/gate";
 import { captureIo } from "../harness/cli";
 import { dispatch, prComment, prLabeled, push } from "../fixtures/events";
-import { R, branchRules, checkRuns, combinedStatus, commit, compare, failureIssues, fakeGitHub, labelEvents, mergedPullsOf, notCollaborator, permission, pullRequest, type Recorded } from "../fixtures/github-api";
+import { R, activity, branchRules, checkRuns, combinedStatus, commit, compare, failureIssues, fakeGitHub, labelEvents, mergedPullsOf, notCollaborator, permission, pullRequest, reviews, type Recorded } from "../fixtures/github-api";
 import { FIXTURES, readRoutes, SHA } from "../core/promotion/fake-octokit";
 import { stackConfig } from "../workflows/helpers";
 
@@ -44,19 +44,29 @@ function decide(eventName: string, payload: unknown): Decision {
   return decideIntent(eventName, payload, intentConfig(cfg));
 }
 
-/** The API as it looks for a green PR #2 into main by alice, approved by bob. */
+/** The API as it looks for a green PR #2 into main by alice, whose head bob approved with a review. */
 function prodRoutes(over: Record<string, Recorded> = {}): Record<string, Recorded> {
   return {
     [`GET ${R}/collaborators/carol/permission`]: permission("carol", "write"),
     [`GET ${R}/collaborators/bob/permission`]: permission("bob", "maintain"),
-    [`GET ${R}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "main", author: "alice", labels: ["approved:prod"] }) },
+    [`GET ${R}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "main", author: "alice" }) },
+    [`GET ${R}/pulls/2/reviews`]: reviews([{ user: "bob", state: "APPROVED", commit: HEAD }]),
     [`GET ${R}/rules/branches/main`]: branchRules(["preview (prod)"]),
     [`GET ${R}/commits/${HEAD}/check-runs`]: GREEN,
-    [`GET ${R}/commits/${HEAD}/status`]: combinedStatus(),
-    [`GET ${R}/issues/2/events`]: labelEvents([{ label: "deploy:dev", actor: "alice" }, { label: "approved:prod", actor: "bob" }]),
     ...NOT_FROZEN,
     ...over,
   };
+}
+
+/** The same PR approved instead by bob's `approved:prod` label, applied at 00:01 (labelEvents' clock). */
+function labelRoutes(pushedAt: string, over: Record<string, Recorded> = {}): Record<string, Recorded> {
+  return prodRoutes({
+    [`GET ${R}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "main", author: "alice", labels: ["approved:prod"] }) },
+    [`GET ${R}/pulls/2/reviews`]: reviews([]),
+    [`GET ${R}/issues/2/events`]: labelEvents([{ label: "deploy:dev", actor: "alice" }, { label: "approved:prod", actor: "bob" }]),
+    [`GET ${R}/activity`]: activity([{ after: HEAD, at: pushedAt }]),
+    ...over,
+  });
 }
 
 const carolsComment = () => {
@@ -94,7 +104,7 @@ describe("runGate against recorded API responses", () => {
 
   it("refuses prod when the author applied the approval label themselves", async () => {
     const gh = fakeGitHub(
-      prodRoutes({
+      labelRoutes("2025-12-31T23:00:00Z", {
         [`GET ${R}/issues/2/events`]: labelEvents([{ label: "approved:prod", actor: "bob" }, { label: "approved:prod", actor: "alice" }]),
         [`GET ${R}/collaborators/alice/permission`]: permission("alice", "write"),
       }),
@@ -103,15 +113,87 @@ describe("runGate against recorded API responses", () => {
     expect(outcome.result?.failed_checks.map((f) => f.id)).toEqual(["approval-by-author"]);
   });
 
-  it("refuses prod when required checks (including the ruleset's) are red on the head", async () => {
+  it("accepts bob's label applied after the head was pushed (the repository activity says when)", async () => {
+    const gh = fakeGitHub(labelRoutes("2025-12-31T23:00:00Z"));
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carolsComment()));
+    expect(outcome.result?.failed_checks).toEqual([]);
+    expect(gh.calls.map((c) => c.route)).toContain(`GET ${R}/activity?ref=refs%2Fheads%2Fchanges&direction=desc&per_page=100`);
+  });
+
+  it("ATTACK: the author pushes after the approval label, then asks for prod", async () => {
+    // bob labelled at 00:01; alice pushed the head at 00:30 and carol comments /deploy prod.
+    const gh = fakeGitHub(labelRoutes("2026-01-01T00:30:00Z"));
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carolsComment()));
+    expect(outcome.outputs.proceed).toBe("false");
+    expect(outcome.result?.failed_checks).toEqual([
+      {
+        id: "approval-stale",
+        message: "`approved:prod` was applied at 2026-01-01T00:01:00Z, before ec26c3e57ca3 was pushed at 2026-01-01T00:30:00Z; apply it again (or approve with a review) to approve the new commits.",
+      },
+    ]);
+  });
+
+  it("ATTACK: the author pushes after bob's review, then asks for prod", async () => {
+    const gh = fakeGitHub(prodRoutes({ [`GET ${R}/pulls/2/reviews`]: reviews([{ user: "bob", state: "APPROVED", commit: "b".repeat(40) }]) }));
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carolsComment()));
+    expect(outcome.result?.failed_checks.map((f) => f.id)).toEqual(["approval-stale"]);
+  });
+
+  it("ATTACK: a draft pull request is not deployed", async () => {
+    const gh = fakeGitHub(prodRoutes({ [`GET ${R}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "main", author: "alice", draft: true }) } }));
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carolsComment()));
+    expect(outcome.result?.failed_checks).toEqual([{ id: "draft", message: "#2 is a draft; mark it ready for review before deploying it." }]);
+  });
+
+  it("ATTACK: a commit status, or another app's check run, with a required check's name does not satisfy it", async () => {
     const gh = fakeGitHub(
       prodRoutes({
         [`GET ${R}/rules/branches/main`]: branchRules(["security-scan"]),
-        [`GET ${R}/commits/${HEAD}/status`]: combinedStatus([{ context: "security-scan", state: "failure" }]),
+        // What anyone with write access can post: `gh api repos/O/R/statuses/SHA -f state=success -f context=security-scan`.
+        [`GET ${R}/commits/${HEAD}/status`]: combinedStatus([{ context: "security-scan", state: "success" }]),
+        [`GET ${R}/commits/${HEAD}/check-runs`]: checkRuns([...REQUIRED.map((name) => ({ name })), { name: "security-scan", app: { id: 4242, slug: "someone-elses-app" } }]),
+      }),
+    );
+    const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carolsComment()));
+    expect(outcome.result?.failed_checks).toEqual([{ id: "required-checks", message: "Required checks on ec26c3e57ca3 are not green: `security-scan` has not run by GitHub Actions." }]);
+    // Statuses are not even read.
+    expect(gh.calls.some((c) => c.route.endsWith("/status"))).toBe(false);
+  });
+
+  it("refuses prod when a required check (including the ruleset's) is red on the head", async () => {
+    const gh = fakeGitHub(
+      prodRoutes({
+        [`GET ${R}/rules/branches/main`]: branchRules(["security-scan"]),
+        [`GET ${R}/commits/${HEAD}/check-runs`]: checkRuns([...REQUIRED.map((name) => ({ name })), { name: "security-scan", conclusion: "failure" }]),
       }),
     );
     const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carolsComment()));
     expect(outcome.result?.failed_checks).toEqual([{ id: "required-checks", message: "Required checks on ec26c3e57ca3 are not green: `security-scan` concluded failure." }]);
+  });
+
+  it("ATTACK: /rollback prod on an approved PR takes the approval from the PR that brought the target, not from the PR it is written on", async () => {
+    const target = "c".repeat(40);
+    const e = carolsComment();
+    e.comment.body = `/rollback prod to ${target}`;
+    const routes = prodRoutes({
+      [`GET ${R}/commits/${target}`]: commit(target),
+      [`GET ${R}/compare/${target}...main`]: compare("ahead"),
+      [`GET ${R}/commits/${target}/check-runs`]: GREEN,
+      // #9 brought the target to main; nobody approved its head.
+      [`GET ${R}/commits/${target}/pulls`]: { body: [pullRequest({ number: 9, head: "d".repeat(40), base: "main", author: "mallory", state: "closed", mergedAt: "2026-01-02T00:00:00Z" })] },
+      [`GET ${R}/pulls/9/reviews`]: reviews([{ user: "mallory", state: "COMMENTED", commit: "d".repeat(40) }]),
+    });
+    const outcome = await runGate(fakeGitHub(routes).client, repo, cfg, decide("issue_comment", e));
+    expect(outcome.result?.failed_checks).toEqual([
+      {
+        id: "approval-missing",
+        message:
+          "prod needs a second person's approval of dddddddddddd on #9: an approving review of that commit, or the `approved:prod` label applied after it was pushed, by someone with write access who is neither the author nor the requester.",
+      },
+    ]);
+    // With #9's head approved by bob, the same rollback goes through.
+    const approved = { ...routes, [`GET ${R}/pulls/9/reviews`]: reviews([{ user: "bob", state: "APPROVED", commit: "d".repeat(40) }]) };
+    expect((await runGate(fakeGitHub(approved).client, repo, cfg, decide("issue_comment", e))).outputs).toMatchObject({ proceed: "true", action: "rollback", commit: target });
   });
 
   it("refuses a label deployment if the PR moved after the label was applied", async () => {
@@ -124,7 +206,7 @@ describe("runGate against recorded API responses", () => {
       [`GET ${R}/commits/${"f".repeat(40)}/status`]: combinedStatus(),
       ...NOT_FROZEN,
     });
-    const outcome = await runGate(gh.client, repo, cfg, decide("pull_request", e));
+    const outcome = await runGate(gh.client, repo, cfg, decide("pull_request_target", e));
     expect(outcome.result?.failed_checks.map((f) => f.id)).toEqual(["head-moved"]);
   });
 
@@ -155,8 +237,8 @@ describe("runGate against recorded API responses", () => {
       [`GET ${R}/rules/branches/main`]: branchRules([]),
       [`GET ${R}/commits/${HEAD}/check-runs`]: GREEN,
       [`GET ${R}/commits/${HEAD}/status`]: combinedStatus(),
-      [`GET ${R}/commits/${HEAD}/pulls`]: { body: [pullRequest({ number: 5, head: HEAD, base: "main", author: "alice", labels: ["approved:prod"], state: "closed", mergedAt: "2026-01-02T00:00:00Z" })] },
-      [`GET ${R}/issues/5/events`]: labelEvents([{ label: "approved:prod", actor: "bob" }]),
+      [`GET ${R}/commits/${HEAD}/pulls`]: { body: [pullRequest({ number: 5, head: HEAD, base: "main", author: "alice", state: "closed", mergedAt: "2026-01-02T00:00:00Z" })] },
+      [`GET ${R}/pulls/5/reviews`]: reviews([{ user: "bob", state: "APPROVED", commit: HEAD }]),
       ...NOT_FROZEN,
     });
     const outcome = await runGate(gh.client, repo, cfg, decide("workflow_dispatch", dispatch({ action: "deploy", environment: "prod", sha: "" })));
@@ -194,16 +276,20 @@ describe("the promotion freeze in runGate", () => {
     const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carols("/deploy staging")));
     expect(outcome.outputs.proceed).toBe("false");
     expect(outcome.reply).toBe(
-      "❌ deploy of staging refused:\n- Promotion is frozen while #57 is open (label `deployment-failure`): only rollbacks and deployments to dev run. Deploy the fix to dev, and close the issue once it is validated there.",
+      "❌ deploy of staging refused:\n- Every deploy is frozen while #57 is open (label `deployment-failure`): only the rollback and the fix run, in every environment. Deploy the fix through a pull request into dev's branch that says `Fixes #57`; the issue closes itself once the failed environment is healthy again.",
     );
     expect(gh.calls.map((c) => c.route)).toContain(`GET ${R}/issues?labels=deployment-failure&state=all&sort=created&direction=desc&per_page=30`);
   });
 
-  it("lets the fix into dev while frozen", async () => {
-    const gh = fakeGitHub(stagingRoutes({ [`GET ${R}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "dev" }) }, [`GET ${R}/rules/branches/dev`]: branchRules([]) }));
+  it("lets the fix into dev while frozen (its pull request says it fixes the open issue), and refuses anything else there too", async () => {
+    const fixPr = { ...(pullRequest({ head: HEAD, base: "dev" }) as Record<string, unknown>), body: "Fixes #57: restore the orders queue" };
+    const gh = fakeGitHub(stagingRoutes({ [`GET ${R}/pulls/2`]: { body: fixPr }, [`GET ${R}/rules/branches/dev`]: branchRules([]) }));
     const outcome = await runGate(gh.client, repo, cfg, decide("issue_comment", carols("/deploy dev")));
     expect(outcome.result?.failed_checks).toEqual([]);
     expect(outcome.outputs).toMatchObject({ proceed: "true", environment: "dev", commit: HEAD });
+    const other = fakeGitHub(stagingRoutes({ [`GET ${R}/pulls/2`]: { body: pullRequest({ head: HEAD, base: "dev" }) }, [`GET ${R}/rules/branches/dev`]: branchRules([]) }));
+    const refused = await runGate(other.client, repo, cfg, decide("issue_comment", carols("/deploy dev")));
+    expect(refused.result?.failed_checks.map((f) => f.id)).toEqual(["frozen"]);
   });
 
   it("lets rollbacks through while frozen, without reading the freeze", async () => {
@@ -275,20 +361,42 @@ describe("/rollback <env> without a SHA goes to the last known-good commit", () 
     expect(outcome.reply).toBe("❌ rollback of staging refused:\n- staging already runs its last known-good commit 5c9e1a7b3d2f; to go further back, name the commit: `/rollback staging to <sha>`.");
   });
 
-  it("lets the promotion machine's own rollback dispatch through (a bot, no collaborator lookup)", async () => {
-    const e = dispatch({ action: "rollback", environment: "dev", sha: SHA.A }, "refs/heads/dev");
+  it("lets the promotion machine's own rollback dispatch through, checking the person who started it", async () => {
+    const e = dispatch({ action: "rollback", environment: "dev", sha: SHA.A, requested_by: "carol" }, "refs/heads/dev");
     e.sender.login = "github-actions[bot]";
     e.sender.type = "Bot";
     const gh = fakeGitHub({
+      [`GET ${R}/collaborators/carol/permission`]: permission("carol", "write"),
       [`GET ${R}/commits/${SHA.A}`]: commit(SHA.A),
       [`GET ${R}/compare/${SHA.A}...dev`]: compare("ahead"),
       [`GET ${R}/rules/branches/dev`]: branchRules([]),
       [`GET ${R}/commits/${SHA.A}/check-runs`]: GREEN,
-      [`GET ${R}/commits/${SHA.A}/status`]: combinedStatus(),
     });
-    const outcome = await runGate(gh.client, repo, cfg, decide("workflow_dispatch", e));
+    const d = decide("workflow_dispatch", e);
+    expect(d).toMatchObject({ action: "rollback", requestedBy: "github-actions[bot]", onBehalfOf: "carol" });
+    const outcome = await runGate(gh.client, repo, cfg, d);
     expect(outcome.outputs).toMatchObject({ proceed: "true", action: "rollback", environment: "dev", commit: SHA.A, requested_by: "github-actions[bot]" });
-    expect(gh.calls.some((c) => c.route.includes("/collaborators/"))).toBe(false);
+    expect(gh.calls.map((c) => c.route)).toContain(`GET ${R}/collaborators/carol/permission`);
+  });
+
+  it("ATTACK: a bot's dispatch naming nobody, or naming someone without write access, is refused", async () => {
+    const routes = {
+      [`GET ${R}/collaborators/mallory/permission`]: permission("mallory", "read"),
+      [`GET ${R}/commits/${SHA.A}`]: commit(SHA.A),
+      [`GET ${R}/compare/${SHA.A}...dev`]: compare("ahead"),
+      [`GET ${R}/rules/branches/dev`]: branchRules([]),
+      [`GET ${R}/commits/${SHA.A}/check-runs`]: GREEN,
+    };
+    const botDispatch = (inputs: Record<string, string>) => {
+      const e = dispatch({ action: "rollback", environment: "dev", sha: SHA.A, ...inputs }, "refs/heads/dev");
+      e.sender.login = "github-actions[bot]";
+      e.sender.type = "Bot";
+      return decide("workflow_dispatch", e);
+    };
+    const nobody = await runGate(fakeGitHub(routes).client, repo, cfg, botDispatch({}));
+    expect(nobody.result?.failed_checks.map((f) => f.id)).toEqual(["permission"]);
+    const reader = await runGate(fakeGitHub(routes).client, repo, cfg, botDispatch({ requested_by: "mallory" }));
+    expect(reader.result?.failed_checks).toEqual([{ id: "permission", message: "@mallory (on whose behalf @github-actions[bot] dispatched) has read permission on this repository; rollback needs write, maintain or admin." }]);
   });
 });
 
@@ -406,6 +514,32 @@ describe("delivery gate (CLI)", () => {
     );
     expect(gh.calls.map((c) => c.route)).toEqual([`GET ${R}/pulls/2`, `POST ${R}/issues/2/comments`]);
     expect(stderr()).toBe("");
+  });
+
+  it("--recheck --intent evaluates every gate again right before deploying, and refuses when the approval is gone", async () => {
+    fs.writeFileSync(path.join(dir, "intent.json"), JSON.stringify(decide("issue_comment", carolsComment())));
+    const { registerGate } = await import("../../cli/commands/gate");
+    const { Command } = await import("commander");
+    const recheck = async (routes: Record<string, Recorded>, commitSha: string) => {
+      const gh = fakeGitHub({ ...routes, [`POST ${R}/issues/2/comments`]: { status: 201, body: { id: 79 } } });
+      const { io, stdout } = captureIo({ env: { GITHUB_REPOSITORY: "Codertocat/Hello-World", GITHUB_TOKEN: "t" } });
+      const program = new Command("delivery").exitOverride();
+      registerGate(program, io, async () => gh.client);
+      const run = program.parseAsync(["gate", "--recheck", "--intent", path.join(dir, "intent.json"), "--stack", "prod", "--commit", commitSha, "--post"], { from: "user" });
+      return { gh, run, stdout };
+    };
+    const ok = await recheck(prodRoutes(), HEAD);
+    await ok.run;
+    expect(JSON.parse(ok.stdout())).toEqual({ proceed: true, commit: HEAD, failed_checks: [] });
+
+    // ATTACK: bob's review was dismissed while the deployment waited for the environment's reviewers.
+    const withdrawn = await recheck(prodRoutes({ [`GET ${R}/pulls/2/reviews`]: reviews([{ user: "bob", state: "APPROVED", commit: HEAD }, { user: "bob", state: "DISMISSED", commit: HEAD }]) }), HEAD);
+    await expect(withdrawn.run).rejects.toThrow(/^deploy of prod refused when re-checked before deploying \(nothing was deployed\):\n- prod needs a second person's approval of ec26c3e57ca3 on #2/);
+    expect(withdrawn.gh.calls.filter((c) => c.route.startsWith("POST")).length).toBe(1);
+
+    // The gates now resolve another head than the one the deploy job was started for.
+    const moved = await recheck(prodRoutes(), "f".repeat(40));
+    await expect(moved.run).rejects.toThrow(`The deployment was started for ffffffffffff, but the gates now resolve ${HEAD.slice(0, 12)}; nothing was deployed. Ask again to deploy the new commit.`);
   });
 
   it("is listed by delivery --help", async () => {

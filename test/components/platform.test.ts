@@ -42,6 +42,7 @@ beforeAll(async () => {
 describe.each(stacks)("stack %s", (stack) => {
   const e = expected[stack];
   const rgName = `rg-payments-service-${stack}`;
+  const idGroup = `${rgName}-identities`;
   const rgId = `/subscriptions/${SUB}/resourceGroups/${rgName}`;
   let run: ProgramRun;
   beforeAll(() => (run = runs[stack]));
@@ -93,33 +94,48 @@ describe.each(stacks)("stack %s", (stack) => {
       });
       expect(rs.rules.requiredStatusChecks).toEqual({
         strictRequiredStatusChecksPolicy: true,
-        requiredChecks: [{ context: "preview (dev)" }, { context: "preview (staging)" }, { context: "preview (prod)" }, { context: "docs (graft-status)" }],
+        // Each from GitHub Actions (its app id): a commit status or another app's check of the name does not count.
+        requiredChecks: ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"].map((context) => ({ context, integrationId: 15368 })),
       });
     });
   });
 
   describe("Azure", () => {
-    it("creates the resource group with tags in the configured location", () => {
+    const tier = stack === "prod" ? "production" : "pre-production";
+    const tags = { "cost-center": "4711", owner: "platform-team", repository: REPO, environment: stack, "managed-by": "delivery-platform", "delivery-tier": tier, "delivery-branch": e.branch };
+
+    it("creates the workload resource group, tagged with its tier and branch (what the policy pack reads), in the configured location", () => {
       const rg = run.one(T.rg, `${stack}-rg`).inputs;
-      expect(rg).toEqual({
-        resourceGroupName: rgName,
-        location: "westeurope",
-        tags: { "cost-center": "4711", owner: "platform-team", repository: REPO, environment: stack, "managed-by": "delivery-platform" },
-      });
+      expect(rg).toEqual({ resourceGroupName: rgName, location: "westeurope", tags: { ...tags, "delivery-holds": "workload" } });
     });
 
-    it(stack === "prod" ? "locks and protects the production resource group against deletion" : "does not lock a non-production resource group", () => {
+    it("puts the identities in their own resource group, on which no identity holds a role", () => {
+      expect(run.one(T.rg, `${stack}-identities-rg`).inputs).toEqual({ resourceGroupName: idGroup, location: "westeurope", tags: { ...tags, "delivery-holds": "identities" } });
+      expect(run.ofType(T.identity).map((i) => i.inputs.resourceGroupName)).toEqual([idGroup, idGroup]);
+      expect(run.ofType(T.fic).map((f) => f.inputs.resourceGroupName)).toEqual(run.ofType(T.fic).map(() => idGroup));
+      // ATTACK (the old layout): the deploy identity, Contributor where it lives, adds a federated
+      // credential to itself. No role assignment reaches the identities group, at any scope.
+      for (const a of run.ofType(T.roleAssignment)) expect(a.inputs.scope).not.toContain(idGroup);
+      expect(run.ofType(T.roleAssignment).every((a) => a.inputs.scope === rgId)).toBe(true);
+    });
+
+    it(stack === "prod" ? "locks and protects the production resource groups against deletion" : "does not lock a non-production resource group", () => {
       expect(run.one(T.rg, `${stack}-rg`).opts.protect).toBe(stack === "prod");
+      expect(run.one(T.rg, `${stack}-identities-rg`).opts.protect).toBe(stack === "prod");
       const locks = run.ofType(T.lock);
-      if (stack === "prod") expect(locks.map((l) => l.inputs)).toEqual([expect.objectContaining({ resourceGroupName: rgName, level: "CanNotDelete" })]);
-      else expect(locks).toEqual([]);
+      if (stack === "prod") {
+        expect(locks.map((l) => l.inputs)).toEqual([
+          expect.objectContaining({ resourceGroupName: rgName, level: "CanNotDelete" }),
+          expect.objectContaining({ resourceGroupName: idGroup, level: "CanNotDelete" }),
+        ]);
+      } else expect(locks).toEqual([]);
     });
 
     it("federates the deploy identity with exactly this repository's environment", () => {
       const deployFics = run.ofType(T.fic).filter((f) => f.inputs.resourceName === `id-${rgName}-deploy`);
       expect(deployFics.map((f) => f.inputs)).toEqual([
         {
-          resourceGroupName: rgName,
+          resourceGroupName: idGroup,
           resourceName: `id-${rgName}-deploy`,
           federatedIdentityCredentialResourceName: `github-${stack}`,
           issuer: "https://token.actions.githubusercontent.com",
@@ -129,10 +145,10 @@ describe.each(stacks)("stack %s", (stack) => {
       ]);
     });
 
-    it(stack === "prod" ? "federates the preview identity with pull-request jobs and the production branch" : "federates the preview identity with pull-request jobs only", () => {
+    it("federates the read-only preview identity with pull-request jobs and the default (production) branch", () => {
       const fics = run.ofType(T.fic).filter((f) => f.inputs.resourceName === `id-${rgName}-preview`);
       for (const f of fics) expect(f.inputs).toMatchObject({ issuer: "https://token.actions.githubusercontent.com", audiences: ["api://AzureADTokenExchange"] });
-      expect(fics.map((f) => f.inputs.subject)).toEqual(stack === "prod" ? [`repo:${REPO}:pull_request`, `repo:${REPO}:ref:refs/heads/main`] : [`repo:${REPO}:pull_request`]);
+      expect(fics.map((f) => f.inputs.subject)).toEqual([`repo:${REPO}:pull_request`, `repo:${REPO}:ref:refs/heads/main`]);
     });
 
     it("grants roles on its own resource group only", () => {
@@ -175,8 +191,10 @@ describe.each(stacks)("stack %s", (stack) => {
       verifyHealth: true,
       deletePolicy: "keep",
       auditDir: "audit",
-      // production's what-if runs in check, where the policy gate sees it
-      whatIfInCheck: stack === "prod",
+      // no machine's path among the inputs: the root is relative to the project directory
+      root: ".",
+      // the stack's region, so a first preview can run the what-if before the group exists
+      location: expect.stringMatching(/^[a-z][a-z0-9]*$/),
     });
   });
 
@@ -245,7 +263,10 @@ describe("repository-wide resources", () => {
 
   it("gives the docs job its own GitHub environment with the role ARN", () => {
     const docs = runs.prod.one(T.env, "docs").inputs;
-    expect(docs.deploymentBranchPolicy).toBeUndefined();
+    // ATTACK (before): no branch policy, so any ref, a pull request's merge ref too, got the
+    // subject the Bedrock role trusts. Now only the production branch may use the environment.
+    expect(docs.deploymentBranchPolicy).toEqual({ protectedBranches: false, customBranchPolicies: true });
+    expect(runs.prod.ofType(T.envPolicy).filter((p) => p.inputs.environment === "docs").map((p) => p.inputs.branchPattern)).toEqual(["main"]);
     const vars = runs.prod.ofType(T.envVar).filter((v) => v.inputs.environment === "docs");
     expect(Object.fromEntries(vars.map((v) => [v.inputs.variableName, v.inputs.value]))).toEqual({ AWS_DOCS_ROLE_ARN: "arn:aws:iam::123456789012:role/docs-role", AWS_REGION: "us-east-1" });
     expect(runs.prod.outputs.docsRoleArn).toBe("arn:aws:iam::123456789012:role/docs-role");

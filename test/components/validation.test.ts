@@ -1,7 +1,8 @@
 /** The components' argument validation, as pure functions: every problem named before anything is created. */
 import { docsRoleProblems } from "../../components/aws/docs-role";
-import { deploySubjects, previewSubjects } from "../../components/azure/environment";
+import { azureEnvironmentProblems, deploySubjects, previewSubjects } from "../../components/azure/environment";
 import { branchRulesetProblems } from "../../components/github/branch-ruleset";
+import { deploymentBranchProblems } from "../../components/github/deployment-environment";
 import { workflowFilesProblems } from "../../components/github/workflow-files";
 
 const REPO = "contoso/payments-service";
@@ -83,6 +84,43 @@ describe("workflowFilesProblems", () => {
       '[files]: "scripts/x.sh" is not a workflow path; use .github/workflows/<name>.yml',
       '[files]: ".github/workflows/a.yml" is listed twice',
       "[branch] must differ from [baseBranch] (main): the base branch only accepts pull requests",
+    ]);
+  });
+});
+
+describe("deploymentBranchProblems", () => {
+  it("accepts exact branches", () => expect(deploymentBranchProblems("docs", ["main"])).toEqual([]));
+  it("refuses an empty list (any ref, pull-request merge refs too, could use the environment)", () => {
+    expect(deploymentBranchProblems("docs", [])).toEqual([
+      '[deploymentBranches] of environment "docs" is empty, which would let any branch or pull-request ref deploy to it; list the branch(es) that may',
+    ]);
+  });
+  it("refuses wildcards and repeats", () => {
+    expect(deploymentBranchProblems("prod", ["release/*", "main", "main"])).toEqual([
+      '[deploymentBranches] of environment "prod" lists "release/*"; name one exact branch (no wildcards)',
+      '[deploymentBranches] of environment "prod" lists "main" twice; list each branch once',
+    ]);
+  });
+});
+
+describe("azureEnvironmentProblems", () => {
+  it("accepts a tier, a branch and group names that leave room for the identities group", () => {
+    expect(azureEnvironmentProblems({ resourceGroupName: "rg-payments-service-prod", tier: "production", branch: "main" })).toEqual([]);
+  });
+  it("names every problem: unknown tier, no branch, an identities group name over Azure's 90 characters", () => {
+    const long = `rg-${"x".repeat(80)}`;
+    expect(azureEnvironmentProblems({ resourceGroupName: long, tier: "prod" as never, branch: "" })).toEqual([
+      '[tier] must be one of production, pre-production; received "prod"',
+      '[branch] must name the environment branch; received ""',
+      `[resourceGroupName (its identities group)] gives "${long}-identities", which is not a valid resource group name (1-90 letters, digits, - _ . ( ), not ending in .); shorten delivery-platform:azure.resourceGroupName`,
+    ]);
+  });
+});
+
+describe("branchRulesetProblems: the app that reports required checks", () => {
+  it("refuses an app id that is not a positive whole number", () => {
+    expect(branchRulesetProblems({ repository: "r", branch: "main", requiredApprovals: 1, requiredChecksAppId: 0 })).toEqual([
+      "[requiredChecksAppId] must be a GitHub App id (a positive whole number); received 0",
     ]);
   });
 });

@@ -1,12 +1,34 @@
-import { checkProblems, evaluateGates, evaluatePromoteGates, headStillAt, type ActDecision, type GateEnvironment, type GateFacts, type PromoteDecision, type PromoteGateFacts } from "../../core/intent";
+import {
+  GITHUB_ACTIONS_APP_ID,
+  checkProblems,
+  evaluateGates,
+  evaluatePromoteGates,
+  headStillAt,
+  recheckResult,
+  requestingPerson,
+  type ActDecision,
+  type ApprovalFact,
+  type GateEnvironment,
+  type GateFacts,
+  type PromoteDecision,
+  type PromoteGateFacts,
+  type ReviewFact,
+} from "../../core/intent";
 
 const HEAD = "a".repeat(40);
 const OTHER = "b".repeat(40);
 const PROD: GateEnvironment = { name: "prod", branch: "main", requireApprovalLabel: true, firstEnvironment: "dev" };
 const DEV: GateEnvironment = { name: "dev", branch: "dev", requireApprovalLabel: false, firstEnvironment: "dev" };
 const STAGING: GateEnvironment = { name: "staging", branch: "test", requireApprovalLabel: false, firstEnvironment: "dev" };
-const REQUIRED = ["preview (dev)", "preview (prod)"];
-const GREEN = REQUIRED.map((name) => ({ name, status: "completed", conclusion: "success" }));
+const ACTIONS = GITHUB_ACTIONS_APP_ID;
+const REQUIRED = [
+  { name: "preview (dev)", appId: ACTIONS },
+  { name: "preview (prod)", appId: ACTIONS },
+];
+const GREEN = REQUIRED.map(({ name }) => ({ name, status: "completed", conclusion: "success", appId: ACTIONS }));
+/** bob, a maintainer, approved the head with a review. */
+const BOB_APPROVES_HEAD: ReviewFact = { login: "bob", type: "User", permission: "maintain", state: "APPROVED", commitId: HEAD };
+const APPROVED: ApprovalFact = { pullRequest: 7, pullRequestAuthor: "alice", headSha: HEAD, reviews: [BOB_APPROVES_HEAD], label: null };
 
 function decision(over: Partial<ActDecision> = {}): ActDecision {
   return { action: "deploy", environment: "prod", commit: null, ref: null, commentId: 1, source: "comment", requestedBy: "alice", pullRequest: 7, ...over };
@@ -15,12 +37,12 @@ function decision(over: Partial<ActDecision> = {}): ActDecision {
 function facts(over: Partial<GateFacts> = {}): GateFacts {
   return {
     requesterPermission: "write",
-    pullRequest: { number: 7, state: "open", headSha: HEAD, baseRef: "main", author: "alice", fromFork: false },
+    pullRequest: { number: 7, state: "open", headSha: HEAD, baseRef: "main", author: "alice", fromFork: false, draft: false },
     target: HEAD,
     targetOnBranch: null,
     requiredChecks: REQUIRED,
     checks: GREEN,
-    approval: { present: true, appliedBy: "bob", appliedByType: "User", appliedByPermission: "maintain", pullRequest: 7, pullRequestAuthor: "alice" },
+    approval: APPROVED,
     freeze: [],
     lastKnownGood: null,
     mergedPullRequest: null,
@@ -68,45 +90,122 @@ describe("evaluateGates", () => {
 
   it("requires every required check to have run and passed on the commit", () => {
     const checks = [
-      { name: "preview (dev)", status: "completed", conclusion: "failure" },
-      { name: "preview (dev)", status: "completed", conclusion: "success" }, // older run: the newest counts
+      { name: "preview (dev)", status: "completed", conclusion: "failure", appId: ACTIONS },
+      { name: "preview (dev)", status: "completed", conclusion: "success", appId: ACTIONS }, // older run: the newest counts
     ];
     const r = evaluateGates(decision(), PROD, facts({ checks }), "approved:prod");
-    expect(r.failed_checks).toEqual([{ id: "required-checks", message: `Required checks on ${HEAD.slice(0, 12)} are not green: \`preview (dev)\` concluded failure; \`preview (prod)\` has not run.` }]);
+    expect(r.failed_checks).toEqual([{ id: "required-checks", message: `Required checks on ${HEAD.slice(0, 12)} are not green: \`preview (dev)\` concluded failure; \`preview (prod)\` has not run by GitHub Actions.` }]);
   });
 
   it("treats neutral and skipped like GitHub does, and in-progress as not yet green", () => {
-    expect(checkProblems(["a", "b", "c"], [
-      { name: "a", status: "completed", conclusion: "neutral" },
-      { name: "b", status: "completed", conclusion: "skipped" },
-      { name: "c", status: "in_progress", conclusion: null },
+    const any = (name: string) => ({ name, appId: null });
+    expect(checkProblems([any("a"), any("b"), any("c")], [
+      { name: "a", status: "completed", conclusion: "neutral", appId: 1 },
+      { name: "b", status: "completed", conclusion: "skipped", appId: 2 },
+      { name: "c", status: "in_progress", conclusion: null, appId: 3 },
     ])).toEqual(["`c` is in progress"]);
   });
 
-  describe("two-person approval for prod", () => {
-    it("needs the label", () => {
-      const r = evaluateGates(decision(), PROD, facts({ approval: { ...facts().approval!, present: false } }), "approved:prod");
-      expect(r.failed_checks).toEqual([{ id: "approval-missing", message: "prod needs the `approved:prod` label on #7, applied by a second person with write access." }]);
+  it("ATTACK: a green check of the required name from another app does not satisfy a check GitHub Actions must report", () => {
+    const forged = REQUIRED.map(({ name }) => ({ name, status: "completed", conclusion: "success", appId: 999 }));
+    const r = evaluateGates(decision(), PROD, facts({ checks: forged }), "approved:prod");
+    expect(r.failed_checks).toEqual([
+      { id: "required-checks", message: `Required checks on ${HEAD.slice(0, 12)} are not green: \`preview (dev)\` has not run by GitHub Actions; \`preview (prod)\` has not run by GitHub Actions.` },
+    ]);
+    // A newer forged success does not hide the real, older failure either.
+    const real = [{ ...forged[0] }, { name: "preview (dev)", status: "completed", conclusion: "failure", appId: ACTIONS }, GREEN[1]];
+    expect(ids(evaluateGates(decision(), PROD, facts({ checks: real }), "approved:prod"))).toEqual(["required-checks"]);
+  });
+
+  it("ATTACK: a draft pull request is not deployed (previews of it are)", () => {
+    const draft = { ...facts().pullRequest!, draft: true };
+    expect(evaluateGates(decision({ environment: "dev" }), DEV, facts({ pullRequest: draft, approval: null }), "l").failed_checks).toEqual([
+      { id: "draft", message: "#7 is a draft; mark it ready for review before deploying it." },
+    ]);
+    expect(evaluateGates(decision({ action: "preview" }), PROD, facts({ pullRequest: draft, approval: null, checks: [] }), "l").success).toBe(true);
+  });
+
+  describe("two-person approval for prod, bound to the commit", () => {
+    const review = (over: Partial<ReviewFact>): ReviewFact => ({ ...BOB_APPROVES_HEAD, ...over });
+    const approval = (over: Partial<ApprovalFact>): ApprovalFact => ({ ...APPROVED, ...over });
+    const LABEL = { login: "bob", type: "User" as const, permission: "write" as const, appliedAt: "2026-01-01T10:05:00Z", headPushedAt: "2026-01-01T10:00:00Z" };
+
+    it("needs an approval", () => {
+      const r = evaluateGates(decision(), PROD, facts({ approval: approval({ reviews: [] }) }), "approved:prod");
+      expect(r.failed_checks).toEqual([
+        {
+          id: "approval-missing",
+          message: `prod needs a second person's approval of ${HEAD.slice(0, 12)} on #7: an approving review of that commit, or the \`approved:prod\` label applied after it was pushed, by someone with write access who is neither the author nor the requester.`,
+        },
+      ]);
     });
 
-    it("refuses a label applied by the PR author", () => {
-      const r = evaluateGates(decision({ requestedBy: "carol" }), PROD, facts({ approval: { ...facts().approval!, appliedBy: "alice" } }), "approved:prod");
+    it("ATTACK: the author pushes after the approval and deploys; the review was of the old commit", () => {
+      const r = evaluateGates(decision(), PROD, facts({ approval: approval({ reviews: [review({ commitId: OTHER })] }) }), "approved:prod");
+      expect(r.failed_checks).toEqual([
+        { id: "approval-stale", message: `@bob approved ${OTHER.slice(0, 12)}, not ${HEAD.slice(0, 12)}, the commit that would be deployed; the new commits need a new approval.` },
+      ]);
+    });
+
+    it("ATTACK: the approval label was applied before the head was pushed", () => {
+      const early = { ...LABEL, appliedAt: "2026-01-01T09:00:00Z" };
+      const r = evaluateGates(decision(), PROD, facts({ approval: approval({ reviews: [], label: early }) }), "approved:prod");
+      expect(r.failed_checks).toEqual([
+        {
+          id: "approval-stale",
+          message: `\`approved:prod\` was applied at 2026-01-01T09:00:00Z, before ${HEAD.slice(0, 12)} was pushed at 2026-01-01T10:00:00Z; apply it again (or approve with a review) to approve the new commits.`,
+        },
+      ]);
+    });
+
+    it("a label applied after the head was pushed approves it; one whose push time is unknown does not", () => {
+      expect(evaluateGates(decision(), PROD, facts({ approval: approval({ reviews: [], label: LABEL }) }), "approved:prod").success).toBe(true);
+      const unknown = evaluateGates(decision(), PROD, facts({ approval: approval({ reviews: [], label: { ...LABEL, headPushedAt: null } }) }), "approved:prod");
+      expect(unknown.failed_checks).toEqual([
+        { id: "approval-stale", message: `\`approved:prod\` on #7 cannot be tied to ${HEAD.slice(0, 12)}: when that commit was pushed is unknown. Approve the commit with a review instead.` },
+      ]);
+    });
+
+    it("refuses an approval by the PR author", () => {
+      const r = evaluateGates(decision({ requestedBy: "carol" }), PROD, facts({ approval: approval({ reviews: [review({ login: "alice" })] }) }), "approved:prod");
       expect(ids(r)).toEqual(["approval-by-author"]);
     });
 
-    it("refuses a label applied by the person asking, even if they are not the author", () => {
+    it("refuses an approval by the person asking, even if they are not the author", () => {
       const r = evaluateGates(decision({ requestedBy: "Bob" }), PROD, facts(), "approved:prod");
-      expect(r.failed_checks).toEqual([{ id: "approval-by-requester", message: "`approved:prod` was applied by @bob, who is also asking for the deployment; a second person must apply it." }]);
+      expect(r.failed_checks).toEqual([{ id: "approval-by-requester", message: "The approving review of #7 is by @bob, who is also asking for the deployment; a second person must approve." }]);
     });
 
-    it("one person who authored, labelled and asked fails twice", () => {
-      const r = evaluateGates(decision(), PROD, facts({ approval: { ...facts().approval!, appliedBy: "alice" } }), "approved:prod");
+    it("one person who authored, approved and asked fails twice", () => {
+      const r = evaluateGates(decision(), PROD, facts({ approval: approval({ reviews: [review({ login: "alice" })] }) }), "approved:prod");
       expect(ids(r)).toEqual(["approval-by-author", "approval-by-requester"]);
     });
 
-    it("refuses labels applied by bots or by people without write access", () => {
-      expect(ids(evaluateGates(decision(), PROD, facts({ approval: { ...facts().approval!, appliedBy: "some-app[bot]", appliedByType: "Bot" } }), "l"))).toEqual(["approval-not-a-maintainer"]);
-      expect(ids(evaluateGates(decision(), PROD, facts({ approval: { ...facts().approval!, appliedByPermission: "triage" } }), "l"))).toEqual(["approval-not-a-maintainer"]);
+    it("refuses approvals by bots or by people without write access", () => {
+      expect(ids(evaluateGates(decision(), PROD, facts({ approval: approval({ reviews: [review({ login: "some-app[bot]", type: "Bot" })] }) }), "l"))).toEqual(["approval-not-a-maintainer"]);
+      expect(ids(evaluateGates(decision(), PROD, facts({ approval: approval({ reviews: [review({ permission: "triage" })] }) }), "l"))).toEqual(["approval-not-a-maintainer"]);
+    });
+
+    it("one valid approval is enough beside invalid ones", () => {
+      const reviews = [review({ login: "alice" }), review({ login: "dave", commitId: OTHER }), review({ login: "erin" })];
+      expect(evaluateGates(decision(), PROD, facts({ approval: approval({ reviews }) }), "approved:prod").success).toBe(true);
+    });
+
+    it("ATTACK: a bot's dispatch naming nobody is refused; the person it names is checked, and cannot approve", () => {
+      const rollback = decision({ action: "rollback", source: "dispatch", requestedBy: "github-actions[bot]", pullRequest: null, commentId: null, ref: "refs/heads/main", commit: HEAD });
+      const base = facts({ pullRequest: null, targetOnBranch: true, approval: approval({ pullRequest: 5 }) });
+      expect(evaluateGates(rollback, PROD, base, "approved:prod").failed_checks).toEqual([
+        {
+          id: "permission",
+          message: "@github-actions[bot] is a bot and its rollback names no person who started it; a bot's dispatch must carry that person (the workflow input requested_by), whose permission is checked.",
+        },
+      ]);
+      expect(evaluateGates({ ...rollback, onBehalfOf: "mallory" }, PROD, { ...base, requesterPermission: "read" }, "approved:prod").failed_checks).toEqual([
+        { id: "permission", message: "@mallory (on whose behalf @github-actions[bot] dispatched) has read permission on this repository; rollback needs write, maintain or admin." },
+      ]);
+      expect(ids(evaluateGates({ ...rollback, onBehalfOf: "bob" }, PROD, base, "approved:prod"))).toEqual(["approval-by-requester"]);
+      expect(evaluateGates({ ...rollback, onBehalfOf: "carol" }, PROD, base, "approved:prod").success).toBe(true);
+      expect(requestingPerson({ requestedBy: "github-actions[bot]", onBehalfOf: "other[bot]" })).toBeNull();
     });
 
     it("deploys prod only from pull requests into its branch", () => {
@@ -133,26 +232,28 @@ describe("evaluateGates", () => {
 
   describe("the promotion freeze (an open deployment-failure issue)", () => {
     const frozen = { freeze: [{ number: 57, url: "https://github.com/contoso/payments-service/issues/57" }] };
-    const stagingPr = { number: 7, state: "open" as const, headSha: HEAD, baseRef: "test", author: "alice", fromFork: false };
+    const stagingPr = { number: 7, state: "open" as const, headSha: HEAD, baseRef: "test", author: "alice", fromFork: false, draft: false };
 
-    it("refuses deployments to every environment but the first, with the issue to close", () => {
+    it("refuses deployments to every environment, the first included, naming the issue the fix must name", () => {
+      const message =
+        "Every deploy is frozen while #57 is open (label `deployment-failure`): only the rollback and the fix run, in every environment. Deploy the fix through a pull request into dev's branch that says `Fixes #57`; the issue closes itself once the failed environment is healthy again.";
       const r = evaluateGates(decision({ environment: "staging" }), STAGING, facts({ ...frozen, approval: null, pullRequest: stagingPr }), "approved:prod");
-      expect(r.failed_checks).toEqual([
-        {
-          id: "frozen",
-          message: "Promotion is frozen while #57 is open (label `deployment-failure`): only rollbacks and deployments to dev run. Deploy the fix to dev, and close the issue once it is validated there.",
-        },
-      ]);
+      expect(r.failed_checks).toEqual([{ id: "frozen", message }]);
       expect(ids(evaluateGates(decision(), PROD, facts(frozen), "approved:prod"))).toEqual(["frozen"]);
+      // GIVEN an open failure issue WHEN an ordinary change is deployed to dev THEN the freeze refuses it too.
+      expect(evaluateGates(decision({ environment: "dev" }), DEV, facts({ ...frozen, approval: null }), "l").failed_checks).toEqual([{ id: "frozen", message }]);
     });
 
     it("names every open issue", () => {
       const two = { freeze: [...frozen.freeze, { number: 58, url: "https://github.com/contoso/payments-service/issues/58" }] };
-      expect(evaluateGates(decision(), PROD, facts(two), "approved:prod").failed_checks[0].message).toMatch(/^Promotion is frozen while #57, #58 are open /);
+      expect(evaluateGates(decision(), PROD, facts(two), "approved:prod").failed_checks[0].message).toMatch(/^Every deploy is frozen while #57, #58 are open /);
     });
 
-    it("never blocks deployments to the first environment (how the fix arrives)", () => {
-      expect(evaluateGates(decision({ environment: "dev" }), DEV, facts({ ...frozen, approval: null }), "l").success).toBe(true);
+    it("lets the fix through in any environment: its pull request says it fixes an open failure issue", () => {
+      expect(evaluateGates(decision({ environment: "dev" }), DEV, facts({ ...frozen, approval: null, fixes: [57] }), "l").success).toBe(true);
+      expect(evaluateGates(decision({ environment: "staging" }), STAGING, facts({ ...frozen, approval: null, pullRequest: stagingPr, fixes: [57] }), "l").success).toBe(true);
+      // A fix for another (closed) issue is not the fix.
+      expect(ids(evaluateGates(decision({ environment: "dev" }), DEV, facts({ ...frozen, approval: null, fixes: [12] }), "l"))).toEqual(["frozen"]);
     });
 
     it("never blocks rollbacks (how the freeze is handled) or previews", () => {
@@ -212,7 +313,7 @@ describe("evaluateGates", () => {
 
     it("reads the required checks on the merged pull request's head, and says so", () => {
       const r = evaluateGates(pushed, STAGING, facts({ pullRequest: null, approval: null, targetOnBranch: true, mergedPullRequest: merged, checks: [] }), "l");
-      expect(r.failed_checks).toEqual([{ id: "required-checks", message: `Required checks on ${OTHER.slice(0, 12)} (the head of #40) are not green: \`preview (dev)\` has not run; \`preview (prod)\` has not run.` }]);
+      expect(r.failed_checks).toEqual([{ id: "required-checks", message: `Required checks on ${OTHER.slice(0, 12)} (the head of #40) are not green: \`preview (dev)\` has not run by GitHub Actions; \`preview (prod)\` has not run by GitHub Actions.` }]);
     });
 
     it("deploys prod only from pushes to its branch", () => {
@@ -228,8 +329,30 @@ describe("evaluateGates", () => {
   });
 });
 
+describe("recheckResult (every gate again, right before pulumi up)", () => {
+  it("passes only when the gates still pass for the very commit the deployment started with", () => {
+    const again = evaluateGates(decision(), PROD, facts(), "approved:prod");
+    expect(recheckResult(HEAD, again)).toBe(again);
+  });
+
+  it("ATTACK: an approval withdrawn while the run waited stops it", () => {
+    const again = evaluateGates(decision(), PROD, facts({ approval: { ...APPROVED, reviews: [] } }), "approved:prod");
+    const r = recheckResult(HEAD, again);
+    expect(r.success).toBe(false);
+    expect(ids(r)).toEqual(["approval-missing"]);
+    expect(r.message.split("\n")[0]).toBe("deploy of prod refused when re-checked before deploying (nothing was deployed):");
+  });
+
+  it("refuses when the gates now resolve another commit", () => {
+    const moved = evaluateGates(decision(), PROD, facts({ target: OTHER, approval: { ...APPROVED, headSha: OTHER, reviews: [{ ...BOB_APPROVES_HEAD, commitId: OTHER }] } }), "approved:prod");
+    expect(recheckResult(HEAD, moved).failed_checks).toEqual([
+      { id: "recheck-commit-changed", message: `The deployment was started for ${HEAD.slice(0, 12)}, but the gates now resolve ${OTHER.slice(0, 12)}; nothing was deployed. Ask again to deploy the new commit.` },
+    ]);
+  });
+});
+
 describe("headStillAt", () => {
-  const pr = { number: 7, state: "open" as const, headSha: HEAD, baseRef: "main", author: "alice", fromFork: false };
+  const pr = { number: 7, state: "open" as const, headSha: HEAD, baseRef: "main", author: "alice", fromFork: false, draft: false };
   it("passes when the PR has not moved", () => expect(headStillAt(HEAD, pr)).toBeNull());
   it("refuses when it moved", () => expect(headStillAt(OTHER, pr)?.id).toBe("head-moved"));
   it("refuses when it was closed", () => expect(headStillAt(HEAD, { ...pr, state: "closed" })?.id).toBe("pull-request-open"));

@@ -34,8 +34,11 @@ describeEngine("engine: the sandbox stack's lifecycle", () => {
       expect(r.output).toContain(line);
     }
     expect(r.output).toMatch(/Policies:\n\s+\S+ delivery-platform@v0\.1\.0 \(local: policies\)/);
-    // As in Azure: the resource group is created by this same run, so the first what-if cannot run yet.
-    expect(r.output).toContain("[bicep dev] what-if before the first deployment did not run (resource-group-not-found)");
+    // The resource group is created by this same run, so the what-if runs at subscription scope,
+    // of a deployment that creates the group: the preview lists everything the template creates.
+    expect(r.output).toContain("[bicep dev] resource group rg-payments-service-dev does not exist yet: what-if at subscription scope");
+    expect(r.output).toMatch(/\[bicep dev\] what-if Succeeded: \d+ to create, 0 to modify, 0 to delete/);
+    expect(r.output).not.toContain("what-if before the first deployment did not run");
   });
 
   it("up creates it in the stand-in clouds, with the providers' ids", async () => {
@@ -77,13 +80,18 @@ describeEngine("engine: the sandbox stack's lifecycle", () => {
     expect(r.output).toMatch(/~ pulumi-nodejs:dynamic\/azure:BicepDeployment: \(update\)\n.*\n.*::dev-deployment\]/);
     expect(r.output).toMatch(/\[bicep dev\] what-if Succeeded: 0 to create, 1 to modify, 0 to delete, 0 to deploy, \d+ no change, 0 ignore, 0 unsupported/);
     expect(r.output).toMatch(
-      /\[bicep dev\] {3}Modify {6}Microsoft\.Storage\/storageAccounts\/blobServices st\w+\/default \[properties\.containerDeleteRetentionPolicy\.days \(Modify\), properties\.deleteRetentionPolicy\.days \(Modify\)\]/,
+      /\[bicep dev\] {3}Modify {6}Microsoft\.Storage\/storageAccounts\/blobServices st\w+\/default \[properties\.containerDeleteRetentionPolicy\.days: 7 => 14, properties\.deleteRetentionPolicy\.days: 7 => 14\]/,
     );
     expect(r.output).not.toContain("DESTRUCTIVE");
+    // The diff carries this preview's what-if, with the values, as an added input; no checkout path.
+    expect(r.output).toMatch(/\+ plannedWhatIf\s*: \{/);
+    expect(r.output).toMatch(/before\s*: 7\n/);
+    expect(r.output).toMatch(/after\s*: 14\n/);
+    expect(r.output).not.toContain(ws.dir);
     const raw = JSON.parse(fs.readFileSync(path.join(whatIfDir, "dev.json"), "utf8")) as { changes: { changeType: string; delta?: unknown }[] };
     const changed = raw.changes.filter((c) => c.changeType !== "NoChange");
     expect(changed).toHaveLength(1);
-    expect(JSON.stringify(changed[0].delta)).toContain('"path":"days","propertyChangeType":"Modify","before":7,"after":14');
+    expect(JSON.stringify(changed[0].delta)).toContain('"path":"properties.deleteRetentionPolicy.days","propertyChangeType":"Modify","before":7,"after":14');
     // One what-if, after the login check and the lint.
     expect(ws.azCalls().map((c) => c.command)).toEqual(["account show", "bicep build", "deployment group what-if"]);
     ws.write(file, before);

@@ -3,13 +3,15 @@
  * and each single weakening is reported with its exact message.
  */
 import type { PolicyResource } from "@pulumi/policy";
+import fc from "fast-check";
 import { bicepDestructiveChangesNeedReason, bicepProdHealthVerification, bicepProdIncrementalMode } from "../../policies/bicep";
 import { azureAllowedLocations, azureIdentityRolesOwnGroup, azureProdIdentityNotShared, azureProdResourceGroupProtected, azureResourceGroupTags } from "../../policies/azure";
-import { githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubProductionBranchProtected } from "../../policies/github";
+import { githubEnvironmentsBranchRestricted, githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubProductionBranchProtected } from "../../policies/github";
 import { awsDocsRoleBedrockOnly, awsDocsRoleTrustExact, oidcFederatedCredentialsExact } from "../../policies/oidc";
 import { allPolicies } from "../../policies/policies";
 import { stackEnvironmentsComplete, stackProdCriticalResources } from "../../policies/stack";
 import { workflowActionsPinned, workflowDeployGate, workflowLeastPrivilege, workflowNoPullRequestTarget, workflowNoUntrustedInterpolation } from "../../policies/workflows";
+import { productionOf } from "../../policies/lib";
 import { evaluateStack } from "../harness/program";
 import { packViolations, policyResource, readPolicyConfig, resourcesOf, violationsOf } from "./helpers";
 
@@ -137,12 +139,12 @@ describe("oidc-federated-credentials-exact", () => {
     expect(await violationsOf(policy, weaken(prod, T.fic, "prod-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:*`)))).toEqual([
       `Federated credential "github-prod": subject "repo:${REPO}:*" contains a wildcard; trust one exact subject such as repo:${REPO}:environment:prod.`,
       `Federated credential "github-prod": subject "repo:${REPO}:*" has context "*"; use environment:<name>, ref:refs/heads/<branch> or pull_request.`,
-      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod or repo:${REPO}:pull_request or repo:${REPO}:ref:refs/heads/main; found "repo:${REPO}:*".`,
+      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod, or (read-only identities) repo:${REPO}:pull_request or an exact branch; found "repo:${REPO}:*".`,
     ]);
   });
   it("reports another environment's subject", async () => {
     expect(await violationsOf(policy, weaken(prod, T.fic, "prod-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:environment:dev`)))).toEqual([
-      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod or repo:${REPO}:pull_request or repo:${REPO}:ref:refs/heads/main; found "repo:${REPO}:environment:dev".`,
+      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod, or (read-only identities) repo:${REPO}:pull_request or an exact branch; found "repo:${REPO}:environment:dev".`,
     ]);
   });
   it("reports a read-only subject on an identity that can deploy", async () => {
@@ -214,7 +216,10 @@ describe("azure-prod-resource-group-protected", () => {
     ]);
   });
   it("requires the lock", async () => {
-    expect(await violationsOf(policy, without(prod, T.lock))).toEqual(['Production resource group "rg-payments-service-prod" must carry a CanNotDelete management lock.']);
+    expect(await violationsOf(policy, without(prod, T.lock))).toEqual([
+      'Production resource group "rg-payments-service-prod" must carry a CanNotDelete management lock.',
+      'Production resource group "rg-payments-service-prod-identities" must carry a CanNotDelete management lock.',
+    ]);
   });
 });
 
@@ -268,13 +273,28 @@ describe("azure-prod-identity-not-shared", () => {
     const shared = withExtra(prod, {
       type: T.fic,
       name: "prod-deploy-fic-1",
-      props: { resourceGroupName: "rg-payments-service-prod", resourceName: "id-rg-payments-service-prod-deploy", issuer: "https://token.actions.githubusercontent.com", subject: `repo:${REPO}:environment:staging`, audiences: ["api://AzureADTokenExchange"] },
+      props: { resourceGroupName: "rg-payments-service-prod-identities", resourceName: "id-rg-payments-service-prod-deploy", issuer: "https://token.actions.githubusercontent.com", subject: `repo:${REPO}:environment:staging`, audiences: ["api://AzureADTokenExchange"] },
     });
     expect(await violationsOf(policy, shared)).toEqual(['Production identity "id-rg-payments-service-prod-deploy" must not trust environment "staging"; give staging its own identity.']);
   });
-  it("reports a non-production identity trusting production", async () => {
-    expect(await violationsOf(policy, weaken(dev, T.fic, "dev-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:environment:prod`)))).toEqual([
-      'Identity "id-rg-payments-service-dev-deploy" outside production must not trust the prod environment; production has its own identity.',
+  it("reports a non-production identity trusting production, in the stack that holds both", async () => {
+    const shared = withExtra(prod, {
+      type: T.fic,
+      name: "dev-deploy-fic-0",
+      props: { resourceGroupName: "rg-payments-service-dev-identities", resourceName: "id-rg-payments-service-dev-deploy", subject: `repo:${REPO}:environment:prod` },
+    });
+    const withDev = withExtra(withExtra(shared, { type: T.rg, name: "dev-identities-rg", props: { resourceGroupName: "rg-payments-service-dev-identities", tags: { environment: "dev", "delivery-tier": "pre-production", "delivery-branch": "dev", "delivery-holds": "identities" } } }), {
+      type: T.identity,
+      name: "dev-deploy-identity",
+      props: { resourceGroupName: "rg-payments-service-dev-identities", resourceName: "id-rg-payments-service-dev-deploy" },
+    });
+    expect(await violationsOf(policy, withDev)).toEqual(['Identity "id-rg-payments-service-dev-deploy" outside production must not trust the prod environment; production has its own identity.']);
+  });
+  it("leaves a dev stack's identity trusting production to oidc-federated-credentials-exact, which reports it", async () => {
+    const weakened = weaken(dev, T.fic, "dev-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:environment:prod`));
+    expect(await violationsOf(policy, weakened)).toEqual([]);
+    expect(await violationsOf(oidcFederatedCredentialsExact(), weakened)).toEqual([
+      `Federated credential "github-dev" on identity "id-rg-payments-service-dev-deploy" in the dev resource group must trust only repo:${REPO}:environment:dev, or (read-only identities) repo:${REPO}:pull_request or an exact branch; found "repo:${REPO}:environment:prod".`,
     ]);
   });
 });
@@ -337,21 +357,21 @@ describe("workflow policies", () => {
   it("workflow-no-pull-request-target reports the trigger", async () => {
     const weakened = editPreview((c) => c.replace(/^  pull_request:/m, "  pull_request_target:"));
     expect(await violationsOf(workflowNoPullRequestTarget(), weakened)).toEqual([
-      "Workflow .github/workflows/preview.yml: triggers on pull_request_target, which runs untrusted PR code with the base repository's secrets; use pull_request. Use the pull_request trigger.",
+      "Workflow .github/workflows/preview.yml: triggers on pull_request_target for more than `types: [labeled]`; that runs on PR content with the base repository's secrets; use pull_request. Use the pull_request trigger, or react only to `labeled` and deploy the commit the gate verified.",
     ]);
   });
 
   it("workflow-no-untrusted-interpolation reports a comment body pasted into a script", async () => {
-    const weakened = editDeploy((c) => c.replace("npx delivery gate --intent intent.json", 'echo "${{ github.event.comment.body }}" && npx delivery gate --intent intent.json'));
+    const weakened = editDeploy((c) => c.replace('delivery.js" gate --intent intent.json', 'delivery.js" gate --intent intent.json "${{ github.event.comment.body }}"'));
     const found = await violationsOf(workflowNoUntrustedInterpolation(), weakened);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(/^Workflow \.github\/workflows\/deploy\.yml: job "intent" step ".*" interpolates \$\{\{ github\.event\.comment\.body \}\} into its script; pass it through env instead\. Move the value into the step's env and read the variable\.$/);
   });
 
   it("workflow-deploy-gate reports a deploy workflow without its gate", async () => {
-    const weakened = editDeploy((c) => c.replace(/npx delivery gate/g, "npx delivery skip-gate"));
+    const weakened = editDeploy((c) => c.replace(/delivery\.js" gate/g, 'delivery.js" skip-gate'));
     expect(await violationsOf(workflowDeployGate(), weakened)).toEqual([
-      "Workflow .github/workflows/deploy.yml: deploys on comments but no job runs the permission gate (`npx delivery gate`). Make the deployment job need the job that runs `npx delivery gate`.",
+      "Workflow .github/workflows/deploy.yml: deploys on comments but no job runs the permission gate (`delivery gate`). Make the deployment job need the job that runs `delivery gate`.",
     ]);
   });
 });
@@ -404,5 +424,141 @@ describe("bicep policies", () => {
 
   it("stack-prod-critical-resources requires the Bicep deployment", async () => {
     expect(await violationsOf(stackProdCriticalResources(), without(prod, BICEP))).toEqual(["A stack that deploys prod must contain its Bicep deployment."]);
+  });
+});
+
+describe("production, as the program marks it (no names in the pack)", () => {
+  const RG = T.rg;
+  const PROD_POLICIES = () => [
+    githubProdEnvironmentReviewers(),
+    githubProdDeploysFromMainOnly(),
+    githubProductionBranchProtected(),
+    azureProdResourceGroupProtected(),
+    azureProdIdentityNotShared(),
+    bicepProdIncrementalMode(),
+    bicepProdHealthVerification(),
+    stackProdCriticalResources(),
+  ];
+  const tagged = (tags: Record<string, string>) => policyResource({ type: RG, name: "g", props: { resourceGroupName: "rg-g", tags } });
+
+  it("reads production's environment and branch from the production resource group's tags", () => {
+    expect(productionOf(prod)).toEqual({ kind: "production", production: { environment: "prod", branch: "main" } });
+    expect(productionOf(dev)).toEqual({ kind: "not-production" });
+    expect(productionOf([])).toEqual({ kind: "not-production" });
+  });
+
+  it("cannot tell when a group carries no tier, the groups disagree, or GitHub environments have no group", () => {
+    expect(productionOf([tagged({ environment: "prod" })])).toEqual({ kind: "unknown", reason: 'resource group "rg-g" has tag delivery-tier=null, not one of production, pre-production' });
+    expect(productionOf([tagged({ environment: "x", "delivery-tier": "prod" })]).kind).toBe("unknown");
+    expect(productionOf([tagged({ environment: "live", "delivery-tier": "production" })])).toEqual({
+      kind: "unknown",
+      reason: 'production resource group "rg-g" does not name its environment and branch (tags environment, delivery-branch)',
+    });
+    const two = [tagged({ environment: "live", "delivery-tier": "production", "delivery-branch": "main" }), tagged({ environment: "prod", "delivery-tier": "production", "delivery-branch": "main" })];
+    expect(productionOf(two)).toEqual({ kind: "unknown", reason: "the resource groups name more than one production (live on main; prod on main)" });
+    expect(productionOf(without(prod, RG))).toEqual({ kind: "unknown", reason: "the stack has GitHub environments but no resource group marked with its tier" });
+  });
+
+  it("fails closed: every production policy reports a prod stack whose groups lost their tier tag", async () => {
+    const unmarked = prod.map((r) => (r.type === RG ? policyResource({ type: r.type, name: r.name, props: { ...r.props, tags: { ...r.props.tags, "delivery-tier": undefined } }, protect: r.opts.protect }) : r));
+    const why = `Cannot tell whether this stack deploys production: resource group "rg-payments-service-prod" has tag delivery-tier=null, not one of production, pre-production. The program marks every resource group with delivery-tier (production or pre-production) and delivery-branch; deploy it with this version of the program.`;
+    for (const policy of PROD_POLICIES()) expect(await violationsOf(policy, unmarked)).toEqual([why]);
+  });
+
+  it("a prod stack with no reviewers is a violation", async () => {
+    expect(await violationsOf(githubProdEnvironmentReviewers(), weaken(prod, T.env, "prod", (p) => (p.reviewers = [])))).toEqual([
+      'GitHub environment "prod" must have required reviewers; add users or teams to environments[prod].reviewers.',
+    ]);
+  });
+
+  it("renaming production (environment and branch) still gates it: the pack reports the renamed stack's missing reviewers", async () => {
+    // The attack of the old pack: production renamed to `live` on `release`, its reviewers
+    // removed; a pack that knew production as "prod"/"main" found nothing.
+    const envs = JSON.parse(require("../../core/stack-file").readStackFile(require("../harness/program").REPO_ROOT, "prod").config["delivery-platform:environments"]);
+    envs[2].name = "live";
+    envs[2].branch = "release";
+    envs[2].reviewers = { users: [], teams: [] };
+    envs[2].requireApprovalLabel = false;
+    envs[2].preventSelfReview = false;
+    const run = await evaluateStack("prod", { config: { "delivery-platform:environments": envs, "delivery-platform:environment": "live" } });
+    const resources = resourcesOf(run);
+    expect(productionOf(resources)).toEqual({ kind: "production", production: { environment: "live", branch: "release" } });
+    expect(await packViolations(allPolicies(), resources, prodConfig)).toEqual([
+      'github-prod-environment-reviewers: GitHub environment "live" must have required reviewers; add users or teams to environments[live].reviewers.',
+      'github-prod-environment-reviewers: GitHub environment "live" must prevent self-review; set environments[live].preventSelfReview to true.',
+    ]);
+    // And every other production rule still applies to it, e.g. the lock on its resource group.
+    expect(await violationsOf(azureProdResourceGroupProtected(), without(resources, T.lock))).toEqual([
+      'Production resource group "rg-payments-service-live" must carry a CanNotDelete management lock.',
+      'Production resource group "rg-payments-service-live-identities" must carry a CanNotDelete management lock.',
+    ]);
+  });
+
+  it("keeps no production names in the committed policy config", () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+      const text = JSON.stringify(readPolicyConfig(stack));
+      expect(text).not.toMatch(/productionEnvironment|productionBranch/);
+    }
+  });
+});
+
+describe("identities in a group no deploy identity can write", () => {
+  const policy = azureIdentityRolesOwnGroup();
+  const IDS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-payments-service-prod-identities";
+
+  it("reports a role on the group that holds the identities", async () => {
+    expect(await violationsOf(policy, weaken(prod, T.roleAssignment, "prod-deploy-contributor", (p) => (p.scope = IDS)))).toEqual([
+      'Role assignment "prod-deploy-contributor" must not be scoped to "rg-payments-service-prod-identities", the resource group holding the identities: whoever holds it could add federated credentials to the identities.',
+      'Identity "id-rg-payments-service-prod-deploy" holds role b24988ac-6180-42a0-ab88-20f7382dd24c on "rg-payments-service-prod-identities", the resource group it sits in, so it could add federated credentials to itself and keep access; keep identities in their own group (AzureEnvironment\'s identities group), where they hold no role.',
+    ]);
+  });
+
+  it("reports the old layout: a deploy identity that is Contributor on the group it sits in", async () => {
+    const inWorkload = weaken(prod, T.identity, "prod-deploy-identity", (p) => (p.resourceGroupName = "rg-payments-service-prod"));
+    const found = await violationsOf(policy, inWorkload);
+    expect(found).toContain(
+      'Identity "id-rg-payments-service-prod-deploy" holds role b24988ac-6180-42a0-ab88-20f7382dd24c on "rg-payments-service-prod", the resource group it sits in, so it could add federated credentials to itself and keep access; keep identities in their own group (AzureEnvironment\'s identities group), where they hold no role.',
+    );
+  });
+});
+
+describe("github-environments-branch-restricted", () => {
+  const policy = githubEnvironmentsBranchRestricted();
+  it("passes every environment of prod (docs included) and dev", async () => {
+    expect(await violationsOf(policy, prod)).toEqual([]);
+    expect(await violationsOf(policy, dev)).toEqual([]);
+  });
+  it("ATTACK: a docs environment without a branch policy, whose subject any ref could then claim", async () => {
+    const open = without(weaken(prod, T.env, "docs", (p) => delete p.deploymentBranchPolicy), T.envPolicy, "docs-branch-main");
+    expect(await violationsOf(policy, open)).toEqual([
+      'GitHub environment "docs" must admit only listed branches (a custom deployment branch policy with at least one branch); without one, any ref can use its OIDC subject.',
+    ]);
+  });
+});
+
+describe("productionOf, for any tags", () => {
+  const value = fc.option(fc.oneof(fc.constantFrom("production", "pre-production", "prod", "", "main", "live"), fc.string()), { nil: undefined });
+  const group = fc.record({ tier: value, environment: value, branch: value });
+
+  it("says production only when exactly one production is fully marked, and never guesses past a group it cannot read", () => {
+    fc.assert(
+      fc.property(fc.array(group, { minLength: 1, maxLength: 4 }), (groups) => {
+        const resources = groups.map((g, i) => {
+          const tags: Record<string, string> = {};
+          if (g.tier !== undefined) tags["delivery-tier"] = g.tier;
+          if (g.environment !== undefined) tags.environment = g.environment;
+          if (g.branch !== undefined) tags["delivery-branch"] = g.branch;
+          return policyResource({ type: T.rg, name: `g${i}`, props: { resourceGroupName: `rg-${i}`, tags } });
+        });
+        const verdict = productionOf(resources);
+        const unreadable = groups.some((g) => g.tier !== "production" && g.tier !== "pre-production");
+        const prod = groups.filter((g) => g.tier === "production");
+        const incomplete = prod.some((g) => !g.environment || !g.branch);
+        const distinct = new Set(prod.map((g) => `${g.environment}\u0000${g.branch}`)).size;
+        if (unreadable || incomplete || distinct > 1) expect(verdict.kind).toBe("unknown");
+        else if (prod.length === 0) expect(verdict).toEqual({ kind: "not-production" });
+        else expect(verdict).toEqual({ kind: "production", production: { environment: prod[0].environment, branch: prod[0].branch } });
+      }),
+    );
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * The team state backend, per stack: where each stack's Pulumi state lives, and the names of the
+ * variables and secrets that reach it. One stack's credentials never reach another's state.
+ *
+ * - Each stack has its own Azure Blob container (`pulumi-state-<stack>`) in the state storage
+ *   account: the container is the stack's prefix, and the unit Azure grants access to.
+ * - Deployments (`pulumi up`, in the GitHub environment of the stack) read and write their own
+ *   container only: in Azure, the environment's deploy identity holds Storage Blob Data
+ *   Contributor on that container; without Entra ID, an environment secret holds a SAS token for
+ *   that container (`racwdl`).
+ * - Previews (pull requests, untrusted code) read it only: the environment's preview identity holds
+ *   Storage Blob Data Reader on that container (or a read-only `rl` SAS). A preview takes no lock
+ *   and writes nothing, so it works with read access; an `up` with it is refused by Storage.
+ * - Each stack has its own passphrase (`PULUMI_CONFIG_PASSPHRASE` as an environment secret): the
+ *   dev passphrase does not decrypt staging's or prod's secrets.
+ *
+ * `test/engine/team-backend.test.ts` checks each of these against Azurite.
+ */
+
+/** What `pulumi-state-<stack>` may be: Azure container names (3-63 lower-case letters, digits, single hyphens). */
+const CONTAINER_NAME = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
+
+/** The Blob container holding one stack's state; throws naming the stack when Azure would refuse the name. */
+export function stateContainer(stack: string): string {
+  const name = `pulumi-state-${stack}`;
+  if (!CONTAINER_NAME.test(name)) throw new Error(`stack "${stack}" gives the state container "${name}", which Azure does not accept (3-63 lower-case letters, digits and single hyphens); rename the stack`);
+  return name;
+}
+
+/** `PULUMI_BACKEND_URL` of a stack: its own container in the state account (`AZURE_STORAGE_ACCOUNT`). */
+export function stateBackendUrl(stack: string): string {
+  return `azblob://${stateContainer(stack)}`;
+}
+
+/**
+ * The names the workflows read, and where each is set. Environment-scoped values exist once per
+ * GitHub environment (dev, staging, prod) with that environment's value; the deploy job of an
+ * environment sees only its own.
+ */
+export const STATE_SETTINGS = {
+  /** Environment variable: `azblob://pulumi-state-<env>` (stateBackendUrl). */
+  backendUrl: { name: "PULUMI_BACKEND_URL", kind: "environment variable" },
+  /** Repository variable: the state storage account's name (not a secret). */
+  storageAccount: { name: "AZURE_STORAGE_ACCOUNT", kind: "repository variable" },
+  /** Environment secret: the stack's own passphrase. */
+  passphrase: { name: "PULUMI_CONFIG_PASSPHRASE", kind: "environment secret" },
+  /** Environment secret, only where Entra ID auth to Storage is not used: a container SAS, `racwdl`, for that stack's container. */
+  deploySas: { name: "AZURE_STORAGE_SAS_TOKEN", kind: "environment secret (optional)" },
+} as const;
+
+/**
+ * What a pull-request preview of a stack reads, as repository secrets (previews run without a
+ * GitHub environment, so environment secrets do not reach them): the stack's passphrase, which
+ * `pulumi preview` needs to open the stack's secrets manager, and, without Entra ID, a read-only
+ * SAS for the stack's container. Anyone who can push a workflow can read repository secrets, so
+ * these grant exactly what a writer may have: reading that one stack's state, never writing it.
+ */
+export function previewSecretNames(stack: string): { readonly passphrase: string; readonly sas: string } {
+  const suffix = stack.toUpperCase().replace(/-/g, "_");
+  return { passphrase: `PULUMI_PREVIEW_PASSPHRASE_${suffix}`, sas: `PULUMI_PREVIEW_SAS_${suffix}` };
+}
+
+/** Permissions of a container SAS: what a deployment needs, and what a preview needs. */
+export const STATE_SAS_PERMISSIONS = { deploy: "racwdl", preview: "rl" } as const;
