@@ -38,8 +38,9 @@ module.exports = {
   maxWorkers: "100%",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  // The engine tests run the real Pulumi CLI for minutes: `npm run test:engine` (jest.engine.config.js).
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/engine/"],
+  // The engine tests run the real Pulumi CLI for minutes: `npm run test:engine` (jest.engine.config.js);
+  // the workflow scenarios run act: `npm run test:workflows` (jest.workflows.config.js).
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/engine/", "<rootDir>/test/workflows/scenarios/"],
   transform: {
     "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }],
     "^.+\\.m?js$": ["babel-jest", { babelrc: false, configFile: false, plugins: ["@babel/plugin-transform-export-namespace-from", "@babel/plugin-transform-modules-commonjs"] }],
