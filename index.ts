@@ -23,8 +23,8 @@ import { WorkflowFiles } from "./components/github/workflow-files";
 import { GraftDocs } from "./components/graft/graft-docs";
 import { ConfigError, parseStackConfig, productionEnvironment, resourceGroupName, type StackConfig } from "./core/config";
 import { DEPLOYMENT_FAILURE_LABEL, DOCS_GENERATE_LABEL, approvalLabel, deployLabel } from "./core/labels";
-import { DOCS_ENVIRONMENT, environmentSubject } from "./core/oidc";
-import { previewClientIdVariable, renderWorkflows, requiredCheckNames } from "./workflows";
+import { branchSubject, DOCS_ENVIRONMENT, environmentSubject, pullRequestSubject } from "./core/oidc";
+import { AWS_PREVIEW_ROLE_VARIABLE, previewClientIdVariable, renderWorkflows, requiredCheckNames } from "./workflows";
 
 function readConfig(): StackConfig {
   try {
@@ -58,10 +58,13 @@ export = async () => {
       resourceGroupName: rgName,
       location: cfg.azure.location,
       tags: { ...cfg.azure.tags, repository: cfg.repository },
+      // The policy pack learns what production is from these tags (core/resource-tags.ts).
+      tier: isProduction ? "production" : "pre-production",
+      branch: env.branch,
       protectFromDeletion: isProduction,
-      // The promote workflow's validate job runs on the production branch and reads production's
-      // Azure Monitor alerts with the read-only identity (`delivery validate monitors`).
-      readerSubjects: isProduction ? [`repo:${cfg.repository}:ref:refs/heads/${production.branch}`] : [],
+      // Runs on the default (production) branch read with the read-only identity: IssueOps
+      // `/preview <env>` from a comment, and in production the promote workflow's monitors check.
+      readerSubjects: [branchSubject(cfg.repository, production.branch)],
     },
     { provider: azureProvider },
   );
@@ -74,10 +77,9 @@ export = async () => {
       resourceGroupName: rgName,
       subscriptionId: cfg.azure.subscriptionId,
       bicep: env.bicep,
-      // The deploy workflow points this at the directory it uploads as the audit artifact.
-      auditDir: process.env.DELIVERY_AUDIT_DIR ?? "audit",
-      // Production's what-if must be visible to the policy gate (destructive changes need a reason).
-      whatIfInCheck: isProduction,
+      // Lets the first preview show the what-if before the resource group exists. The audit
+      // directory is not an input: the provider reads DELIVERY_AUDIT_DIR when it deploys.
+      location: cfg.azure.location,
     },
     { dependsOn: [azureEnv] },
   );
@@ -138,17 +140,22 @@ export = async () => {
         region: cfg.aws.region,
         modelIds: cfg.aws.bedrockModelIds,
         existingOidcProviderArn: cfg.aws.oidcProviderArn,
+        // PR previews of this stack (and `/preview` from a comment, on the default branch) read the
+        // AWS resources with a read-only role: the AWS provider does not configure without credentials.
+        previewSubjects: [pullRequestSubject(cfg.repository), branchSubject(cfg.repository, production.branch)],
       },
       { provider: awsProvider },
     );
     docsRoleArn = docsRole.roleArn;
+    new github.ActionsVariable("aws-preview-role-arn", { repository: cfg.repositoryName, variableName: AWS_PREVIEW_ROLE_VARIABLE, value: docsRole.previewRoleArn }, gh);
     new DeploymentEnvironment(
       DOCS_ENVIRONMENT,
       {
         repository: cfg.repositoryName,
         environment: { name: DOCS_ENVIRONMENT, branch: "", waitTimerMinutes: 0, preventSelfReview: false },
         reviewers: { users: [], teams: [] },
-        deploymentBranches: [],
+        // Only the production branch's runs get the subject the documentation role trusts.
+        deploymentBranches: [production.branch],
         variables: { AWS_DOCS_ROLE_ARN: docsRole.roleArn, AWS_REGION: cfg.aws.region },
       },
       gh,

@@ -18,6 +18,22 @@ export const MAX_FEDERATED_CREDENTIALS_PER_IDENTITY = 20;
 export const DOCS_ENVIRONMENT = "docs";
 
 /** `repo:OWNER/REPO:environment:ENV`, the `sub` claim of a job that declares `environment: ENV`. */
+/**
+ * The subject of a pull_request run's token (no environment): what PR previews present.
+ */
+export function pullRequestSubject(repository: string): string {
+  return `repo:${repository}:pull_request`;
+}
+
+/**
+ * The subject of a token from a run on `branch` without an environment. IssueOps comments
+ * (`issue_comment`) and the promote workflow run on the default branch, so their jobs present
+ * `repo:OWNER/REPO:ref:refs/heads/<default branch>`.
+ */
+export function branchSubject(repository: string, branch: string): string {
+  return `repo:${repository}:ref:refs/heads/${branch}`;
+}
+
 export function environmentSubject(repository: string, environment: string): string {
   return `repo:${repository}:environment:${environment}`;
 }
@@ -47,11 +63,6 @@ export function bedrockModelArn(region: string, accountId: string, modelId: stri
   return /^[a-z]{2,4}\.[a-z0-9-]+\./.test(modelId)
     ? `arn:${partition}:bedrock:${region}:${accountId}:inference-profile/${modelId}`
     : `arn:${partition}:bedrock:${region}::foundation-model/${modelId}`;
-}
-
-/** The ARN of the account's GitHub OIDC provider. */
-export function githubOidcProviderArn(accountId: string, partition = "aws"): string {
-  return `arn:${partition}:iam::${accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
 }
 
 export interface PolicyDocument {

@@ -82,8 +82,30 @@ export function permissionProblems(doc: WorkflowDocument): string[] {
   return problems;
 }
 
+/**
+ * `pull_request_target` runs the base branch's workflow with the repository's token and secrets.
+ * It is allowed for one purpose: reacting to a label (`types: [labeled]`), where a collaborator's
+ * action, not PR content, triggers the run, and only when no step checks out the pull request's ref
+ * (its code reaches a job only as a commit the deploy gate verified and passed on as a job output).
+ * Anything else uses `pull_request`.
+ */
 export function triggerProblems(doc: WorkflowDocument): string[] {
-  return triggersOf(doc).includes("pull_request_target") ? ["triggers on pull_request_target, which runs untrusted PR code with the base repository's secrets; use pull_request"] : [];
+  if (!triggersOf(doc).includes("pull_request_target")) return [];
+  const on = (doc as { on?: Record<string, { types?: unknown } | null> }).on ?? {};
+  const types = on.pull_request_target?.types;
+  const problems: string[] = [];
+  if (!Array.isArray(types) || types.length !== 1 || types[0] !== "labeled") {
+    problems.push("triggers on pull_request_target for more than `types: [labeled]`; that runs on PR content with the base repository's secrets; use pull_request");
+  }
+  for (const [id, job] of jobsOf(doc)) {
+    for (const step of stepsOf(job)) {
+      const ref = (step as { with?: { ref?: unknown } }).with?.ref;
+      if (typeof ref === "string" && /github\.event\.pull_request\.|github\.head_ref/.test(ref)) {
+        problems.push(`job "${id}" checks out ${ref} under pull_request_target; check out only the commit the deploy gate verified (a job output)`);
+      }
+    }
+  }
+  return problems;
 }
 
 export function injectionProblems(doc: WorkflowDocument): string[] {
@@ -104,9 +126,9 @@ export function injectionProblems(doc: WorkflowDocument): string[] {
 export function gateProblems(doc: WorkflowDocument): string[] {
   if (!triggersOf(doc).includes("issue_comment")) return [];
   const jobs = new Map(jobsOf(doc));
-  const runsGate = (job: Record<string, any>) => stepsOf(job).some((s) => typeof s.run === "string" && /\bdelivery gate\b/.test(s.run));
+  const runsGate = (job: Record<string, any>) => stepsOf(job).some((s) => typeof s.run === "string" && /\bdelivery(?:\.js"?)? gate\b/.test(s.run));
   const gated = new Set([...jobs].filter(([, job]) => runsGate(job)).map(([id]) => id));
-  if (gated.size === 0) return ["deploys on comments but no job runs the permission gate (`npx delivery gate`)"];
+  if (gated.size === 0) return ["deploys on comments but no job runs the permission gate (`delivery gate`)"];
   const needsGate = (id: string, seen = new Set<string>()): boolean => {
     if (gated.has(id)) return true;
     if (seen.has(id)) return false;

@@ -23,8 +23,9 @@ describe("committed stack files", () => {
       dev: [key("environment")],
       staging: [key("environment")],
       prod: [key("environment"), key("manageRepository")],
-      // The stand-ins answer for invented Azure and AWS ids, so the sandbox restates those two keys.
-      sandbox: [key("environment"), key("azure"), key("aws")],
+      // The stand-ins answer for invented Azure and AWS ids, so the sandbox restates those two keys;
+      // it generates documents with its stand-in generator instead of Bedrock.
+      sandbox: [key("environment"), key("graft"), key("azure"), key("aws")],
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import type { StackConfig } from "../core/config";
 import { ACTIONS } from "./actions";
-import type { Job, Permissions, RunStep, Step, UsesStep } from "./model";
+import type { Job, Permissions, Step, UsesStep } from "./model";
 
 export const RUNNER = "ubuntu-latest";
 /** Node.js major the jobs run (package.json engines: >=20.19). */
@@ -20,6 +20,8 @@ export const WHATIF_DIR = "${{ runner.temp }}/delivery-whatif";
 export const ENVIRONMENT_VARIABLES = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"] as const;
 /** Variables of the `docs` environment (and of the environment that manages the repository, whose `pulumi up` regenerates docs). */
 export const DOCS_VARIABLES = ["AWS_DOCS_ROLE_ARN"] as const;
+/** The repository variable holding the read-only AWS role PR previews of the stack that manages the repository assume. */
+export const AWS_PREVIEW_ROLE_VARIABLE = "AWS_PREVIEW_ROLE_ARN";
 /** The repository variable holding the client id of an environment's read-only preview identity. */
 export function previewClientIdVariable(environment: string): string {
   return `AZURE_PREVIEW_CLIENT_ID_${environment.toUpperCase().replace(/-/g, "_")}`;
@@ -28,7 +30,7 @@ export function previewClientIdVariable(environment: string): string {
  * Repository variables: `PULUMI_BACKEND_URL`, which every Pulumi job reads, and the optional
  * `PROMOTION_APP_ID` (see `promotionToken`).
  */
-export const REPOSITORY_VARIABLES = ["PULUMI_BACKEND_URL", "PROMOTION_APP_ID"] as const;
+export const REPOSITORY_VARIABLES = ["PULUMI_BACKEND_URL", "PROMOTION_APP_ID", AWS_PREVIEW_ROLE_VARIABLE] as const;
 /**
  * Secrets the workflows read. None is a cloud credential (clouds are reached through OIDC):
  * the state passphrase, and GitHub tokens for the Pulumi GitHub provider.
@@ -91,11 +93,13 @@ export function azureLogin(clientId: string, tenantId: string, subscriptionId: s
   };
 }
 
-export function awsLogin(cfg: StackConfig): UsesStep {
+/** AWS credentials through OIDC for the role in variable `roleVariable` (the docs role unless said otherwise). */
+export function awsLogin(cfg: StackConfig, options: { roleVariable?: string; condition?: string } = {}): UsesStep {
   return {
     name: "Log in to AWS (OIDC)",
+    ...(options.condition ? { if: options.condition } : {}),
     uses: ACTIONS.awsCredentials,
-    with: { "role-to-assume": expr("vars.AWS_DOCS_ROLE_ARN"), "aws-region": cfg.aws.region, "role-session-name": "delivery-platform-${{ github.run_id }}" },
+    with: { "role-to-assume": expr(`vars.${options.roleVariable ?? "AWS_DOCS_ROLE_ARN"}`), "aws-region": cfg.aws.region, "role-session-name": "delivery-platform-${{ github.run_id }}" },
   };
 }
 
@@ -149,13 +153,17 @@ export function promotionToken(permissions: Permissions & { readonly members?: "
   return { steps, token: expr(`steps.${APP_TOKEN_STEP_ID}.outputs.token || github.token`) };
 }
 
+/**
+ * The `delivery` command of the trusted checkout in the workspace root, callable from any working
+ * directory. It is run directly: `npx delivery` in a fresh checkout would first install this
+ * package into npm's npx cache (tens of seconds per job), because a package's own `bin` is not
+ * linked into its node_modules.
+ */
+export const DELIVERY = 'node "$GITHUB_WORKSPACE/bin/delivery.js"';
+
 /** `bash` with strict mode, the same for every run step. */
 export function script(lines: readonly string[]): string {
   return `${lines.join("\n")}\n`;
-}
-
-export function runStep(step: RunStep): RunStep {
-  return step;
 }
 
 export type Jobs = Record<string, Job>;

@@ -21,9 +21,8 @@
  *    asks for (`delivery promote act --only open-pr`), in the promotion concurrency group.
  */
 import type { EnvironmentConfig, StackConfig } from "../core/config";
-import { backoffDelay, resolveRetryPolicy } from "../core/retry";
 import { ACTIONS } from "./actions";
-import { AUDIT_DIR, awsLogin, azureLogin, checkout, expr, nodeSetup, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, TRUSTED_REF, type Jobs } from "./common";
+import { AUDIT_DIR, awsLogin, azureLogin, checkout, DELIVERY, expr, type Jobs, nodeSetup, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, TRUSTED_REF } from "./common";
 import type { Job, Permissions, Step, Workflow } from "./model";
 import { previewSteps } from "./preview";
 
@@ -32,13 +31,6 @@ export const DEPLOY_WORKFLOW_FILE = "deploy.yml";
 export const DEPLOY_WORKFLOW_NAME = "Deploy";
 export const INTENT_JOB_ID = "intent";
 export const PROMOTE_JOB_ID = "issueops-promote";
-
-/** Attempts of `pulumi up` after the first one, and the pause before each (seconds). */
-export const DEFAULT_RETRY_SCHEDULE_SECONDS: readonly number[] = (() => {
-  // Same backoff function as the Bicep provider, without jitter: 60 s, 120 s, 240 s.
-  const policy = resolveRetryPolicy({ maxAttempts: 4, initialDelayMs: 60_000, multiplier: 2, jitter: 0, maxDelayMs: 600_000 });
-  return [1, 2, 3].map((attempt) => backoffDelay(policy, attempt, () => 0) / 1000);
-})();
 
 /** The check name of the deploy job of one environment (not a required check). */
 export function deployJobName(environment: string): string {
@@ -65,7 +57,7 @@ function intentJob(): Job {
     // Cheap filters first; `delivery intent` applies the full rules (first line, ASCII, grammar).
     if: [
       "(github.event_name == 'issue_comment' && github.event.issue.pull_request && startsWith(github.event.comment.body, '/'))",
-      "(github.event_name == 'pull_request' && startsWith(github.event.label.name, 'deploy:'))",
+      "(github.event_name == 'pull_request_target' && startsWith(github.event.label.name, 'deploy:'))",
       "github.event_name == 'workflow_dispatch'",
       "github.event_name == 'push'",
     ].join(" || "),
@@ -86,14 +78,14 @@ function intentJob(): Job {
       ...nodeSetup(),
       {
         name: "Decide what the event asks for",
-        run: script(['npx delivery intent --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" | tee intent.json']),
+        run: script([DELIVERY + ' intent --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" | tee intent.json']),
       },
       ...tokenSteps,
       {
         name: "Check the gates and reply",
         id: "gate",
         env: { GITHUB_TOKEN: token, RUN_URL },
-        run: script(['npx delivery gate --intent intent.json --github-output "$GITHUB_OUTPUT" --summary "$GITHUB_STEP_SUMMARY" --run-url "$RUN_URL" --post']),
+        run: script([DELIVERY + ' gate --intent intent.json --github-output "$GITHUB_OUTPUT" --summary "$GITHUB_STEP_SUMMARY" --run-url "$RUN_URL" --post']),
       },
     ],
   };
@@ -109,66 +101,85 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     REQUESTED_BY: out("requested_by"),
     RUN_URL,
   };
-  const delays = DEFAULT_RETRY_SCHEDULE_SECONDS.join(" ");
   const steps: Step[] = [
     checkout({ ref: TRUSTED_REF }),
     ...nodeSetup(),
     {
-      name: "Re-check that the pull request has not moved",
+      // Every gate again, right before deploying (the head, the approval on exactly this commit, the
+      // freeze, the checks): time passed while the job waited for its environment's reviewers.
+      name: "Re-check the gates",
       id: "recheck",
       env: { GITHUB_TOKEN: expr("github.token") },
       run: script([
-        'if [ "$ACTION" = deploy ] && [ -n "$PR_NUMBER" ]; then',
-        '  npx delivery gate --recheck --pr "$PR_NUMBER" --commit "$COMMIT" --run-url "$RUN_URL" --post',
-        "fi",
-        'npx delivery pr-comment deploy-start --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER"',
+        DELIVERY + ' intent --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" > intent.json',
+        DELIVERY + ' gate --recheck --intent intent.json --commit "$COMMIT" --run-url "$RUN_URL" --post',
+        DELIVERY + ' pr-comment deploy-start --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER"',
       ]),
     },
     { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
     { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script(["npm ci", "npm ci --prefix policies"]) },
     azureLogin(expr("vars.AZURE_CLIENT_ID"), expr("vars.AZURE_TENANT_ID"), expr("vars.AZURE_SUBSCRIPTION_ID")),
     ...(managesRepository ? [awsLogin(cfg)] : []),
+    ...(env === cfg.environments[0]
+      ? []
+      : [
+          {
+            // The promise of promotion: what reaches this environment is exactly the tree validated in
+            // the one before (a squash or rebase merge makes a new commit; its tree must not change).
+            name: "Verify the validated tree",
+            id: "tree",
+            if: "env.ACTION == 'deploy'",
+            env: { GITHUB_TOKEN: expr("github.token") },
+            run: script([DELIVERY + ' promote verify-tree --environment "$STACK" --commit "$COMMIT" --github-output "$GITHUB_OUTPUT"']),
+          },
+        ]),
     {
       // The deployment the promotion machine trusts: of the commit really deployed (GitHub's own
       // deployment for `environment:` carries the run's GITHUB_SHA, the default branch's head).
       name: "Record the deployment",
       id: "record",
-      env: { GITHUB_TOKEN: expr("github.token") },
+      env: { GITHUB_TOKEN: expr("github.token"), VALIDATED_COMMIT: env === cfg.environments[0] ? "" : expr("steps.tree.outputs.validated_commit") },
       run: script([
-        'rollback=(); if [ "$ACTION" = rollback ]; then rollback=(--rollback); fi',
-        'npx delivery promote record start --environment "$STACK" --commit "$COMMIT" "${rollback[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"',
+        'extra=(); if [ "$ACTION" = rollback ]; then extra=(--rollback); fi',
+        'if [ -n "$VALIDATED_COMMIT" ] && [ "$VALIDATED_COMMIT" != "$COMMIT" ]; then extra+=(--validated-commit "$VALIDATED_COMMIT"); fi',
+        DELIVERY + ' promote record start --environment "$STACK" --commit "$COMMIT" "${extra[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"',
       ]),
     },
     {
-      name: "pulumi up (retrying transient failures)",
+      // A runner that died mid-deploy leaves the stack locked; clear a lock no live run can hold
+      // (the run recorded with it has ended), then record this run as the one about to take it.
+      name: "Clear a stale lock and record this run",
+      "working-directory": TARGET_DIR,
+      env: { ...pulumiEnv(cfg, expr("github.token")), GITHUB_TOKEN: expr("github.token") },
+      run: script([
+        'case "$PULUMI_BACKEND_URL" in',
+        "  file://*)",
+        '    ' + DELIVERY + ' unlock --stack "$STACK" --pulumi "$PWD/node_modules/.bin/pulumi"',
+        '    ' + DELIVERY + ' unlock --stack "$STACK" --record-run "$GITHUB_RUN_ID" --run-url "$RUN_URL" ;;',
+        '  *) echo "::notice::Stale-lock recovery reads file:// backends only; after a runner died mid-deploy, check the run and use /unlock or pulumi cancel (docs/promotion.md)." ;;',
+        "esac",
+      ]),
+    },
+    {
+      // The Bicep provider retries transient Azure faults itself (the stack's `bicep.retry`), so one
+      // `pulumi up` makes every attempt the policy allows; nothing here retries on top of it.
+      name: "pulumi up",
       id: "up",
       "working-directory": TARGET_DIR,
       // `runner` is not available in job-level env, so the audit directory is set per step.
       env: { ...pulumiEnv(cfg, expr("secrets.DELIVERY_GITHUB_TOKEN")), DELIVERY_AUDIT_DIR: AUDIT_DIR },
       run: script([
-        `delays=(${delays})`,
-        'logs="$DELIVERY_AUDIT_DIR/logs"',
-        'mkdir -p "$logs"',
+        'mkdir -p "$DELIVERY_AUDIT_DIR"',
         "start=$(date +%s)",
-        "attempt=0",
-        "while true; do",
-        "  attempt=$((attempt + 1))",
-        '  echo "::group::pulumi up, attempt $attempt"',
-        "  set +e",
-        '  npx pulumi up --stack "$STACK" --yes --non-interactive --diff --policy-pack policies --policy-pack-config "policies/config/$STACK.json" 2>&1 | tee "$logs/up-$attempt.log"',
-        '  code="${PIPESTATUS[0]}"',
-        "  set -e",
-        '  echo "::endgroup::"',
-        '  cp "$logs/up-$attempt.log" "$GITHUB_WORKSPACE/up.log"',
-        '  if [ "$code" = 0 ]; then result=success; break; fi',
-        '  (cd "$GITHUB_WORKSPACE" && npx delivery classify up.log > classify.json) || true',
-        '  retryable="$(jq -r \'.retryable // false\' "$GITHUB_WORKSPACE/classify.json" 2>/dev/null || echo false)"',
-        '  if [ "$retryable" != true ] || [ "$attempt" -gt "${#delays[@]}" ]; then result=failure; break; fi',
-        '  delay="${delays[$((attempt - 1))]}"',
-        '  echo "::warning::attempt $attempt failed transiently; retrying in ${delay}s"',
-        '  sleep "$delay"',
-        "done",
-        '{ echo "attempts=$attempt"; echo "result=$result"; echo "duration=$(( $(date +%s) - start ))"; } >> "$GITHUB_OUTPUT"',
+        "set +e",
+        'npx pulumi up --stack "$STACK" --yes --non-interactive --diff --policy-pack policies --policy-pack-config "policies/config/$STACK.json" 2>&1 | tee "$GITHUB_WORKSPACE/up.log"',
+        'code="${PIPESTATUS[0]}"',
+        "set -e",
+        'if [ "$code" = 0 ]; then result=success; else result=failure; fi',
+        // The failure class for the comment and the deployment record (retries are already spent).
+        'if [ "$result" = failure ]; then (cd "$GITHUB_WORKSPACE" && ' + DELIVERY + ' classify up.log > classify.json) || true; fi',
+        'cp "$GITHUB_WORKSPACE/up.log" "$DELIVERY_AUDIT_DIR/up.log"',
+        '{ echo "result=$result"; echo "duration=$(( $(date +%s) - start ))"; } >> "$GITHUB_OUTPUT"',
         '[ "$result" = success ]',
       ]),
     },
@@ -179,17 +190,17 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("steps.record.outputs.deployment_id"), RESULT: "${{ steps.up.outputs.result || job.status }}" },
       run: script([
         'if [ "$RESULT" = success ]; then result=success; else result=failure; fi',
-        'npx delivery promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL"',
+        DELIVERY + ' promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL"',
       ]),
     },
     {
       name: "Report the result",
       // A refused re-check has already said so on the PR; everything after it reports here.
       if: "always() && steps.recheck.outcome == 'success'",
-      env: { GITHUB_TOKEN: expr("github.token"), RESULT: "${{ steps.up.outputs.result || job.status }}", ATTEMPTS: "${{ steps.up.outputs.attempts || 0 }}", DURATION: "${{ steps.up.outputs.duration || 0 }}" },
+      env: { GITHUB_TOKEN: expr("github.token"), RESULT: "${{ steps.up.outputs.result || job.status }}", DURATION: "${{ steps.up.outputs.duration || 0 }}" },
       run: script([
-        'npx delivery pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
-        '  --result "$RESULT" --attempts "$ATTEMPTS" --duration "$DURATION" --log up.log --classify classify.json --summary "$GITHUB_STEP_SUMMARY"',
+        DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
+        '  --result "$RESULT" --duration "$DURATION" --log up.log --classify classify.json --summary "$GITHUB_STEP_SUMMARY"',
       ]),
     },
     {
@@ -260,14 +271,14 @@ function commandPromoteJob(): Job {
         name: "Open the promotion pull request",
         env: { GITHUB_TOKEN: token },
         run: script([
-          "npx delivery promote facts > promotion-facts.json",
-          'npx delivery promote status --facts promotion-facts.json --summary "$GITHUB_STEP_SUMMARY" > /dev/null',
-          "npx delivery promote next --facts promotion-facts.json > next.json",
+          DELIVERY + " promote facts > promotion-facts.json",
+          DELIVERY + ' promote status --facts promotion-facts.json --summary "$GITHUB_STEP_SUMMARY" > /dev/null',
+          DELIVERY + " promote next --facts promotion-facts.json > next.json",
           `if ! jq -e --arg from "$FROM" --arg to "$TO" 'any(.actions[]; .kind == "open-pr" and .from == $from and .to == $to)' next.json > /dev/null; then`,
           "  printf '❌ `/promote %s %s`: %s is no longer ready to promote to %s (the facts changed since the command was read); `delivery promote status` says why.\\n' \"$FROM\" \"$TO\" \"$FROM\" \"$TO\" > reply.md",
           "  exit 1",
           "fi",
-          'npx delivery promote act --facts promotion-facts.json --only open-pr --run-url "$RUN_URL" | tee act.json',
+          DELIVERY + ' promote act --facts promotion-facts.json --only open-pr --run-url "$RUN_URL" | tee act.json',
           "jq -r '.results[] | select(.action.kind == \"open-pr\") | \"✅ `/promote \\(.action.from) \\(.action.to)`: \\(.detail), from `\\(.action.head)`, carrying exactly `\\(.action.sha)`.\"' act.json > reply.md",
         ]),
       },
@@ -296,7 +307,8 @@ export function deployWorkflow(cfg: StackConfig): Workflow {
     header: "IssueOps: /deploy, /preview, /rollback, /promote, /help on pull requests, deploy:<env> labels, manual dispatch, and deploy on merge.",
     on: {
       issue_comment: { types: ["created"] },
-      pull_request: { types: ["labeled"] },
+      // The base branch's workflow and ref (see core/intent/decide.ts); never PR content.
+      pull_request_target: { types: ["labeled"] },
       // A merge into an environment branch deploys it (R1 of the promotion machine); the gates
       // take the required checks and the prod approval from the merged pull request.
       push: { branches: cfg.environments.map((e) => e.branch) },
@@ -305,6 +317,8 @@ export function deployWorkflow(cfg: StackConfig): Workflow {
           action: { description: "What to do", required: true, type: "choice", options: ["deploy", "preview", "rollback"], default: "deploy" },
           environment: { description: "Environment (stack)", required: true, type: "choice", options: cfg.environments.map((e) => e.name) },
           sha: { description: "Commit to deploy or roll back to (must be on the dispatched branch); empty: the branch head (deploy) or the last known-good commit (rollback)", required: false, type: "string", default: "" },
+          // The promotion machine's rollback dispatch runs as its bot; this names the person it acts for, whom the gate checks.
+          requested_by: { description: "For a dispatch by an App: the person it acts for (checked by the gate); ignored for people", required: false, type: "string", default: "" },
         },
       },
     },

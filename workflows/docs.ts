@@ -6,30 +6,27 @@
  *   generator on purpose: a workflow that also ran on `labeled` would report a *skipped* run of
  *   the same check name whenever someone adds a label, and a skipped required check counts as
  *   passing, so a label could turn a red check green.
- * - `docs-generate.yml` regenerates stale documents on the `docs:generate` label or a manual
- *   dispatch, inside the `docs` GitHub environment (the only subject the AWS docs role trusts),
- *   and commits them to the branch as github-actions[bot], rebasing once if someone pushed in the
- *   meantime and failing with a clear message if that rebase conflicts.
+ * - `docs-generate.yml` regenerates stale documents inside the `docs` GitHub environment, the only
+ *   subject the AWS docs role trusts, which admits runs of the production branch only. The
+ *   `docs:generate` label on a pull request (`pull_request_target`: the base branch's workflow, no
+ *   credentials) checks who applied it and dispatches this workflow on the default branch for the
+ *   pull request (`delivery docs request`); that run checks out the trusted tooling from the default
+ *   branch and the pull request's branch beside it as data, regenerates with the stack's Graft
+ *   configuration (`delivery graft-generate`), and commits the result to the branch as
+ *   github-actions[bot], rebasing once if someone pushed in the meantime and failing with a clear
+ *   message if that rebase conflicts. A manual dispatch without `pr` regenerates the default branch.
  */
 import type { StackConfig } from "../core/config";
 import { DOCS_GENERATE_LABEL } from "../core/labels";
 import { DOCS_ENVIRONMENT } from "../core/oidc";
-import { awsLogin, checkout, expr, nodeSetup, RUNNER, script } from "./common";
+import { ACTIONS } from "./actions";
+import { awsLogin, checkout, DELIVERY, expr, nodeSetup, RUNNER, script, TRUSTED_REF } from "./common";
 import type { Workflow } from "./model";
 
 export const DOCS_WORKFLOW_FILE = "docs.yml";
 export const DOCS_GENERATE_WORKFLOW_FILE = "docs-generate.yml";
 /** The check name of the docs validation job (a required check). */
 export const DOCS_CHECK_NAME = "docs (graft-status)";
-
-/** Quotes one argv word for bash; `{prompt}` and friends become variable expansions. */
-export function shellWord(word: string): string {
-  const parts = word.split(/(\{prompt\}|\{output\}|\{stage\})/);
-  return parts
-    .filter((p) => p !== "")
-    .map((p) => (p === "{prompt}" ? '"$prompt"' : p === "{output}" ? '"$output"' : p === "{stage}" ? '"$stage"' : `'${p.replace(/'/g, `'\\''`)}'`))
-    .join("");
-}
 
 export function docsWorkflow(cfg: StackConfig): Workflow {
   return {
@@ -51,7 +48,7 @@ export function docsWorkflow(cfg: StackConfig): Workflow {
           {
             name: "Check that no generated document is stale",
             run: script([
-              "if ! npx delivery graft-status --check; then",
+              `if ! ${DELIVERY} graft-status --stack ${docsStack(cfg)} --check; then`,
               `  echo "::error::Generated documents are stale. Label the pull request '${DOCS_GENERATE_LABEL.name}' to regenerate them, or run the generator locally and commit."`,
               "  exit 1",
               "fi",
@@ -63,54 +60,96 @@ export function docsWorkflow(cfg: StackConfig): Workflow {
   };
 }
 
+/**
+ * The stack whose Graft configuration the documents follow: the one that renders these workflows
+ * (it manages the repository, and its `pulumi up` regenerates the documents). Stacks are named after
+ * the environment they deploy, as everywhere in the workflows (`pulumi up --stack <environment>`).
+ */
+export function docsStack(cfg: Pick<StackConfig, "environment">): string {
+  return cfg.environment.name;
+}
+
+/** Where the dispatched run checks out the branch whose documents it regenerates (data, never executed). */
+const DOCS_TARGET_DIR = "target";
+
 export function docsGenerateWorkflow(cfg: StackConfig): Workflow {
-  const generator = cfg.graft.generatorCommand.map(shellWord).join(" ");
+  const stack = docsStack(cfg);
   return {
     file: DOCS_GENERATE_WORKFLOW_FILE,
     name: "Docs generate",
-    header: `Regenerates stale Graft documents on the '${DOCS_GENERATE_LABEL.name}' label or a manual dispatch, and commits them to the branch.`,
-    on: { pull_request: { types: ["labeled"] }, workflow_dispatch: null },
+    header: `Regenerates stale Graft documents: the '${DOCS_GENERATE_LABEL.name}' label asks for it, a run of the default branch in the docs environment does it and commits to the pull request's branch.`,
+    on: {
+      // The base branch's workflow (see core/workflow-rules.ts): checks the labeller, dispatches.
+      pull_request_target: { types: ["labeled"] },
+      workflow_dispatch: { inputs: { pr: { description: "Pull request whose documents to regenerate (empty: the default branch)", required: false, type: "string", default: "" } } },
+    },
     permissions: {},
     defaults: { run: { shell: "bash" } },
     jobs: {
+      request: {
+        name: "docs (request)",
+        "runs-on": RUNNER,
+        if: `github.event_name == 'pull_request_target' && github.event.label.name == '${DOCS_GENERATE_LABEL.name}'`,
+        permissions: { contents: "read", actions: "write", "pull-requests": "write" },
+        "timeout-minutes": 10,
+        env: { PR_NUMBER: expr("github.event.pull_request.number"), LABELLED_BY: expr("github.event.sender.login"), DEFAULT_BRANCH: TRUSTED_REF },
+        steps: [
+          checkout({ ref: TRUSTED_REF }),
+          ...nodeSetup(),
+          {
+            name: "Check the request and dispatch the docs run",
+            env: { GITHUB_TOKEN: expr("github.token") },
+            run: script([`${DELIVERY} docs request --pr "$PR_NUMBER" --requested-by "$LABELLED_BY" --ref "$DEFAULT_BRANCH" --post`]),
+          },
+        ],
+      },
       generate: {
         name: "docs (generate)",
         "runs-on": RUNNER,
-        if: `github.event_name == 'workflow_dispatch' || (github.event.label.name == '${DOCS_GENERATE_LABEL.name}' && github.event.pull_request.head.repo.full_name == github.repository)`,
+        if: "github.event_name == 'workflow_dispatch'",
         environment: DOCS_ENVIRONMENT,
-        permissions: { contents: "write", "id-token": "write" },
-        concurrency: { group: "docs-generate-${{ github.event.pull_request.number || github.ref }}", "cancel-in-progress": false },
+        permissions: { contents: "write", "id-token": "write", "pull-requests": "read" },
+        concurrency: { group: "docs-generate-${{ inputs.pr || github.ref }}", "cancel-in-progress": false },
         "timeout-minutes": 60,
-        env: {
-          // Branch names are untrusted text: they reach the scripts only through this variable.
-          BRANCH: expr("github.event.pull_request.head.ref || github.ref_name"),
-        },
+        env: { PR_NUMBER: expr("inputs.pr") },
         steps: [
-          // The branch itself, with history for the rebase; credentials kept because this job pushes.
-          checkout({ ref: expr("github.event.pull_request.head.ref || github.ref"), persistCredentials: true, fetchDepth: 0 }),
+          checkout({ ref: TRUSTED_REF }),
           ...nodeSetup(),
+          {
+            name: "Find the branch to regenerate",
+            id: "branch",
+            env: { GITHUB_TOKEN: expr("github.token") },
+            run: script([
+              'if [ -n "$PR_NUMBER" ]; then',
+              `  ${DELIVERY} docs branch --pr "$PR_NUMBER" --github-output "$GITHUB_OUTPUT"`,
+              "else",
+              '  echo "branch=$GITHUB_REF_NAME" >> "$GITHUB_OUTPUT"',
+              "fi",
+            ]),
+          },
+          // The branch as data, with history for the rebase; credentials kept because this job pushes.
+          {
+            name: "Check out the branch to regenerate",
+            uses: ACTIONS.checkout,
+            with: { ref: expr("steps.branch.outputs.branch"), path: DOCS_TARGET_DIR, "persist-credentials": true, "fetch-depth": 0 },
+          },
           awsLogin(cfg),
           {
+            // The same command as `pulumi up` of the stack that owns the documents: the stack's Graft
+            // configuration, classified retries, and graft.lock.json / dvc.lock / dvc.yaml kept in step.
             name: "Regenerate stale documents",
-            run: script([
-              "npx delivery graft-status --json > \"$RUNNER_TEMP/stale.json\"",
-              // Accept a list or {stale: [...]}; each entry names its prompt.
-              "jq -r '(if type == \"array\" then . else (.stale // .documents // []) end)[] | select(.stale != false) | [.prompt, (.output // .path // \"\"), (.stage // \"\")] | @tsv' \"$RUNNER_TEMP/stale.json\" > \"$RUNNER_TEMP/stale.tsv\"",
-              'if [ ! -s "$RUNNER_TEMP/stale.tsv" ]; then echo "Nothing is stale."; exit 0; fi',
-              "while IFS=$'\\t' read -r prompt output stage; do",
-              '  echo "::group::$prompt"',
-              `  ${generator}`,
-              '  echo "::endgroup::"',
-              'done < "$RUNNER_TEMP/stale.tsv"',
-            ]),
+            run: script([`${DELIVERY} graft-generate --root ${DOCS_TARGET_DIR} --stack ${stack}`, `${DELIVERY} graft-status --root ${DOCS_TARGET_DIR} --stack ${stack} --check`]),
           },
           {
             name: "Commit and push (rebasing once on a concurrent push)",
+            "working-directory": DOCS_TARGET_DIR,
+            // Branch names are untrusted text: they reach the script only through this variable.
+            env: { BRANCH: expr("steps.branch.outputs.branch") },
             run: script([
               'git config user.name "github-actions[bot]"',
               'git config user.email "41898282+github-actions[bot]@users.noreply.github.com"',
-              "git add -A -- ':(glob)**/*.md'",
-              "if [ -f dvc.lock ]; then git add dvc.lock; fi",
+              // Everything the generator wrote: documents, graft.lock.json, dvc.yaml and dvc.lock.
+              "git add -A",
               'if git diff --cached --quiet; then echo "No document changed."; exit 0; fi',
               'git commit -m "docs: regenerate stale Graft documents" -m "Generated by the docs-generate workflow, run $GITHUB_RUN_ID."',
               'if git push origin "HEAD:refs/heads/$BRANCH"; then exit 0; fi',

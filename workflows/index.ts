@@ -16,11 +16,11 @@ import { previewCheckNames, previewWorkflow } from "./preview";
 import { promoteWorkflow } from "./promote";
 
 export { ACTIONS } from "./actions";
-export { DEFAULT_RETRY_SCHEDULE_SECONDS, DEPLOY_WORKFLOW_FILE, DEPLOY_WORKFLOW_NAME, deployJobName } from "./deploy";
+export { DEPLOY_WORKFLOW_FILE, DEPLOY_WORKFLOW_NAME, deployJobName } from "./deploy";
 export { PROMOTE_WORKFLOW_FILE, promotionStatusPrefixes } from "./promote";
 export { DOCS_CHECK_NAME } from "./docs";
-export { previewCheckName, previewCheckNames, policyConfigPath } from "./preview";
-export { previewClientIdVariable } from "./common";
+export { previewCheckName, previewCheckNames } from "./preview";
+export { AWS_PREVIEW_ROLE_VARIABLE, previewClientIdVariable } from "./common";
 export type { Workflow } from "./model";
 
 /** Where workflow files live in the repository. */

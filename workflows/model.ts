@@ -64,6 +64,8 @@ export interface DispatchInput {
 
 export interface Triggers {
   readonly pull_request?: { readonly types?: readonly string[]; readonly branches?: readonly string[] } | null;
+  /** Only `types: [labeled]` (core/workflow-rules.ts `triggerProblems`). */
+  readonly pull_request_target?: { readonly types: readonly ["labeled"] };
   readonly push?: { readonly branches: readonly string[] };
   readonly issue_comment?: { readonly types: readonly string[] };
   readonly issues?: { readonly types: readonly string[] };

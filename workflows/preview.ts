@@ -9,7 +9,9 @@
  * the GitHub provider, and `pull-requests: write` only to post its comment.
  */
 import type { StackConfig } from "../core/config";
-import { AUDIT_DIR, WHATIF_DIR, azureLogin, checkout, expr, nodeSetup, previewClientIdVariable, pulumiEnv, RUNNER, script, type Jobs } from "./common";
+import { AUDIT_DIR, AWS_PREVIEW_ROLE_VARIABLE, awsLogin, azureLogin, checkout, DELIVERY, expr, type Jobs, nodeSetup, previewClientIdVariable, pulumiEnv, RUNNER, script, WHATIF_DIR } from "./common";
+import { ACTIONS } from "./actions";
+import { docsStack } from "./docs";
 import type { Job, RunStep, Step, Workflow } from "./model";
 
 export const PREVIEW_WORKFLOW_FILE = "preview.yml";
@@ -25,9 +27,10 @@ export function previewCheckNames(cfg: Pick<StackConfig, "environments">): strin
   return cfg.environments.map((e) => previewCheckName(e.name));
 }
 
-/** The policy pack configuration of a stack (written by the policy-pack issue). */
-export function policyConfigPath(stack: string): string {
-  return `policies/config/${stack}.json`;
+/** The expression inside `${{ ... }}`, or a literal quoted for an expression. */
+function unwrap(value: string): string {
+  const m = /^\$\{\{\s*(.+?)\s*\}\}$/.exec(value);
+  return m ? m[1] : `'${value}'`;
 }
 
 /**
@@ -50,27 +53,23 @@ export function previewSteps(cfg: StackConfig, stack: string, pr: string, client
     ]),
   };
   const report: RunStep = {
-    name: "Summarise what-if and stale documents",
+    name: "Find stale documents",
     if: "always() && steps.preview.outcome != 'skipped'",
-    env: { DELIVERY_WHATIF_DIR: WHATIF_DIR },
-    run: script([
-      ": > whatif.md",
-      'for f in "$DELIVERY_WHATIF_DIR"/*.json; do',
-      '  [ -e "$f" ] || continue',
-      '  npx delivery whatif "$f" --format markdown >> whatif.md || echo "_what-if summary of $(basename "$f") failed; see the log_" >> whatif.md',
-      '  printf "\\n<!-- end -->\\n" >> whatif.md',
-      "done",
-      "npx delivery graft-status --json > graft-status.json || true",
-    ]),
+    run: script([DELIVERY + ' graft-status --stack "$STACK" --json > graft-status.json || true']),
+    env: { STACK: stack },
   };
+  // One artifact per stack and attempt (artifact names are unique within a run).
+  const artifact = `whatif-\${{ github.run_attempt }}-${stack}`;
   const comment: RunStep = {
     name: "Comment on the pull request",
     if: `always() && steps.preview.outcome != 'skipped'`,
-    env: { ...env, EXIT_CODE: "${{ steps.preview.outputs.exit-code }}", GITHUB_TOKEN: expr("github.token"), COMMIT: source.commit },
+    env: { ...env, EXIT_CODE: "${{ steps.preview.outputs.exit-code }}", GITHUB_TOKEN: expr("github.token"), COMMIT: source.commit, DELIVERY_WHATIF_DIR: WHATIF_DIR, WHATIF_ARTIFACT: artifact },
     run: script([
-      'args=(--stack "$STACK" --exit-code "${EXIT_CODE:-1}" --log preview.log --whatif whatif.md --graft graft-status.json --commit "$COMMIT" --run-url "$RUN_URL" --summary "$GITHUB_STEP_SUMMARY")',
+      // The comment reads the raw what-ifs itself: counts, property deltas, destructive changes first,
+      // under GitHub's size limit, pointing to the artifact for anything left out.
+      'args=(--stack "$STACK" --exit-code "${EXIT_CODE:-1}" --log preview.log --whatif-dir "$DELIVERY_WHATIF_DIR" --whatif-artifact "$WHATIF_ARTIFACT" --graft graft-status.json --commit "$COMMIT" --run-url "$RUN_URL" --summary "$GITHUB_STEP_SUMMARY")',
       'if [ -n "$PR_NUMBER" ]; then args+=(--pr "$PR_NUMBER"); fi',
-      'npx delivery pr-comment preview "${args[@]}"',
+      DELIVERY + ' pr-comment preview "${args[@]}"',
     ]),
   };
   const verdict: RunStep = {
@@ -82,9 +81,18 @@ export function previewSteps(cfg: StackConfig, stack: string, pr: string, client
     checkout(source.ref ? { ref: source.ref } : {}),
     ...nodeSetup({ policies: true }),
     azureLogin(expr(`vars[${clientIdVariable}]`), cfg.azure.tenantId, cfg.azure.subscriptionId, `vars[${clientIdVariable}] != ''`),
+    // The stack that manages the repository also holds AWS resources; the AWS provider does not
+    // configure without credentials, so its preview reads them with the read-only preview role.
+    awsLogin(cfg, { roleVariable: AWS_PREVIEW_ROLE_VARIABLE, condition: `${unwrap(stack)} == '${docsStack(cfg)}'` }),
     preview,
     report,
     comment,
+    {
+      name: "Upload the what-ifs",
+      if: "always() && steps.preview.outcome != 'skipped'",
+      uses: ACTIONS.uploadArtifact,
+      with: { name: artifact, path: WHATIF_DIR, "retention-days": 30, "if-no-files-found": "ignore" },
+    },
     verdict,
   ];
 }

@@ -25,7 +25,7 @@ import { productionEnvironment, type StackConfig } from "../core/config";
 import { DEPLOYMENT_FAILURE_LABEL } from "../core/labels";
 import { healthCheckName, manualTestContext, monitorsCheckName, smokeCheckName } from "../core/promotion/facts";
 import { ACTIONS } from "./actions";
-import { azureLogin, checkout, expr, nodeSetup, previewClientIdVariable, PROMOTION_CONCURRENCY, promotionToken, RUN_URL, RUNNER, script, TRUSTED_REF, type Jobs } from "./common";
+import { azureLogin, checkout, DELIVERY, expr, type Jobs, nodeSetup, previewClientIdVariable, PROMOTION_CONCURRENCY, promotionToken, RUN_URL, RUNNER, script, TRUSTED_REF } from "./common";
 import { DEPLOY_WORKFLOW_NAME } from "./deploy";
 import type { Job, Permissions, Workflow } from "./model";
 
@@ -85,9 +85,9 @@ function decideJob(): Job {
         id: "next",
         env: { GITHUB_TOKEN: token },
         run: script([
-          `npx delivery promote facts > ${FACTS_FILE}`,
-          `npx delivery promote next --facts ${FACTS_FILE} --github-output "$GITHUB_OUTPUT"`,
-          `npx delivery promote status --facts ${FACTS_FILE} --summary "$GITHUB_STEP_SUMMARY"`,
+          `${DELIVERY} promote facts > ${FACTS_FILE}`,
+          `${DELIVERY} promote next --facts ${FACTS_FILE} --github-output "$GITHUB_OUTPUT"`,
+          `${DELIVERY} promote status --facts ${FACTS_FILE} --summary "$GITHUB_STEP_SUMMARY"`,
         ]),
       },
     ],
@@ -132,10 +132,10 @@ function validateJob(cfg: StackConfig): Job {
           "    failed=1",
           "    continue",
           "  fi",
-          '  npx delivery promote check --commit "$SHA" --name "$name" --state pending --run-url "$RUN_URL"',
+          '  ' + DELIVERY + ' promote check --commit "$SHA" --name "$name" --state pending --run-url "$RUN_URL"',
           "  # The check is the deployed commit's code: it gets no GitHub token.",
           `  if (cd ${TARGET_DIR} && env -u GITHUB_TOKEN npm run "$kind" -- --environment "$ENVIRONMENT" --commit "$SHA"); then state=success; else state=failure; failed=1; fi`,
-          '  npx delivery promote check --commit "$SHA" --name "$name" --state "$state" --run-url "$RUN_URL"',
+          '  ' + DELIVERY + ' promote check --commit "$SHA" --name "$name" --state "$state" --run-url "$RUN_URL"',
           `done < <(jq -r '.[]' <<< "$CHECKS")`,
           'exit "$failed"',
         ]),
@@ -165,13 +165,13 @@ function actJob(): Job {
         name: "Act on the decision",
         env: { GITHUB_TOKEN: token, RUN_URL },
         // `act` re-reads the facts: it acts on the state after validation, never on a stale decision.
-        run: script(['npx delivery promote act --run-url "$RUN_URL"']),
+        run: script([DELIVERY + ' promote act --run-url "$RUN_URL"']),
       },
       {
         name: "Summarise the pipeline",
         if: "always()",
         env: { GITHUB_TOKEN: token },
-        run: script(['npx delivery promote status --summary "$GITHUB_STEP_SUMMARY"']),
+        run: script([DELIVERY + ' promote status --summary "$GITHUB_STEP_SUMMARY"']),
       },
     ],
   };

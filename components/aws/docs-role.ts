@@ -1,6 +1,6 @@
 import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
-import { AWS_STS_AUDIENCE, GITHUB_OIDC_ISSUER, bedrockInvokePolicy, bedrockModelArn, githubTrustPolicy, subjectProblems } from "../../core/oidc";
+import { AWS_STS_AUDIENCE, GITHUB_OIDC_ISSUER, bedrockInvokePolicy, bedrockModelArn, githubTrustPolicy, subjectProblems, type PolicyDocument } from "../../core/oidc";
 
 export interface DocsGenerationRoleArgs {
   /** The repository (OWNER/NAME) whose jobs may assume the role. */
@@ -15,6 +15,12 @@ export interface DocsGenerationRoleArgs {
   readonly modelIds: readonly string[];
   /** An existing GitHub OIDC provider's ARN; when unset, one is created (one per account). */
   readonly existingOidcProviderArn?: string;
+  /**
+   * Exact OIDC subjects of the jobs that preview this stack (pull requests, IssueOps `/preview` on
+   * the default branch). They get a second role that can only read the docs role, its policy and the
+   * OIDC provider, which is what `pulumi preview` reads. Defaults to none (no preview role).
+   */
+  readonly previewSubjects?: readonly string[];
 }
 
 /** Validation of DocsGenerationRoleArgs, before anything is created; returns every problem. */
@@ -22,9 +28,23 @@ export function docsRoleProblems(args: DocsGenerationRoleArgs): string[] {
   const problems: string[] = [];
   if (args.subjects.length === 0) problems.push("[subjects] is empty; trust at least one exact subject such as repo:OWNER/NAME:environment:docs");
   for (const s of args.subjects) problems.push(...subjectProblems(s, args.repository).map((p) => `[subjects]: ${p}`));
+  for (const s of args.previewSubjects ?? []) problems.push(...subjectProblems(s, args.repository).map((p) => `[previewSubjects]: ${p}`));
+  const shared = (args.previewSubjects ?? []).filter((s) => args.subjects.includes(s));
+  if (shared.length > 0) problems.push(`[previewSubjects] and [subjects] share ${shared.join(", ")}; a preview job must not get the role that invokes models`);
   if (args.modelIds.length === 0) problems.push("[modelIds] is empty; list the Bedrock models documentation generation may invoke");
   for (const m of args.modelIds) if (m.includes("*")) problems.push(`[modelIds]: "${m}" contains a wildcard; list exact model ids`);
   return problems;
+}
+
+/** What `pulumi preview` of the docs role reads: the role, its inline policies, the OIDC provider. Nothing else, and nothing it can change. */
+export function previewReadPolicy(roleArn: string, oidcProviderArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ReadDocsRole", Effect: "Allow", Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"], Resource: [roleArn] },
+      { Sid: "ReadGitHubOidcProvider", Effect: "Allow", Action: ["iam:GetOpenIDConnectProvider"], Resource: [oidcProviderArn] },
+    ],
+  };
 }
 
 /**
@@ -35,6 +55,8 @@ export function docsRoleProblems(args: DocsGenerationRoleArgs): string[] {
 export class DocsGenerationRole extends pulumi.ComponentResource {
   public readonly role: iam.Role;
   public readonly roleArn: pulumi.Output<string>;
+  /** The read-only preview role's ARN; empty when there are no preview subjects. */
+  public readonly previewRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: DocsGenerationRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("delivery:aws:DocsGenerationRole", name, {}, opts);
@@ -68,6 +90,29 @@ export class DocsGenerationRole extends pulumi.ComponentResource {
       { parent: this },
     );
     this.roleArn = this.role.arn;
-    this.registerOutputs({ roleArn: this.roleArn });
+
+    if ((args.previewSubjects ?? []).length > 0) {
+      const previewRole = new iam.Role(
+        `${name}-preview-role`,
+        {
+          description: `Previews of ${args.repository}: read the documentation role and the GitHub OIDC provider`,
+          assumeRolePolicy: pulumi.output(providerArn).apply((arn) => JSON.stringify(githubTrustPolicy(arn, args.previewSubjects!))),
+          maxSessionDuration: 3600,
+        },
+        { parent: this },
+      );
+      new iam.RolePolicy(
+        `${name}-preview-read`,
+        {
+          role: previewRole.name,
+          policy: pulumi.all([providerArn, this.role.arn]).apply(([provider, role]) => JSON.stringify(previewReadPolicy(role, provider))),
+        },
+        { parent: this },
+      );
+      this.previewRoleArn = previewRole.arn;
+    } else {
+      this.previewRoleArn = pulumi.output("");
+    }
+    this.registerOutputs({ roleArn: this.roleArn, previewRoleArn: this.previewRoleArn });
   }
 }

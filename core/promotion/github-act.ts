@@ -142,7 +142,8 @@ async function perform(action: PromotionAction, send: Send, repo: RepoRef, optio
       const res = await send("POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", {
         workflow_id: options.deployWorkflow,
         ref: action.branch,
-        inputs: { action: "rollback", environment: action.environment, sha: action.sha },
+        // The dispatch runs as this token's bot; the gate checks the person it acts for.
+        inputs: { action: "rollback", environment: action.environment, sha: action.sha, ...(action.requestedBy ? { requested_by: action.requestedBy } : {}) },
         return_run_details: true,
       });
       const issue = action.issue ?? opened.get(action.environment) ?? null;

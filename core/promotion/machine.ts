@@ -107,6 +107,11 @@ export type PromotionAction =
       readonly failedDeploymentId: number;
       /** The failure issue to report the rollback on, when it exists already. */
       readonly issue: number | null;
+      /**
+       * The person the rollback acts for: who asked for the failed deployment. The machine's dispatch
+       * runs as a bot, and the deploy gate checks this person's permission instead (core/intent).
+       */
+      readonly requestedBy: string | null;
     };
 
 export type ActionKind = PromotionAction["kind"];
@@ -482,7 +487,7 @@ function evaluateEnvironment(pipeline: readonly PipelineEnvironment[], index: nu
     } else if (!rollbackTarget) {
       wants.push({ kind: "investigate", environment: env.name, reason: `no earlier deployment of ${env.name} passed validation, so there is no known-good commit to roll back to; fix forward` });
     } else {
-      wants.push({ kind: "rollback", environment: env.name, branch: env.branch, sha: rollbackTarget.sha, fromSha: latest.sha, failedDeploymentId: latest.id, issue: issue?.number ?? null });
+      wants.push({ kind: "rollback", environment: env.name, branch: env.branch, sha: rollbackTarget.sha, fromSha: latest.sha, failedDeploymentId: latest.id, issue: issue?.number ?? null, requestedBy: assignablePromoter(latest.requestedBy) });
     }
     return { report: { ...common, lastKnownGoodSha: rollbackTarget?.sha ?? null, state: "failed", failure: { ...failure, runUrl: run, auditUrl }, blocking }, wants, goodShas, goodIds, latest };
   };

@@ -27,7 +27,7 @@ describe("delivery intent", () => {
   });
 
   it("reads labels and dispatches", async () => {
-    expect((await intent("pull_request.labeled-deploy-dev.json", "pull_request")).decision).toMatchObject({ action: "deploy", environment: "dev", commit: "ec26c3e57ca3a959ca5aad62de7213c562f8c821", source: "label" });
+    expect((await intent("pull_request.labeled-deploy-dev.json", "pull_request_target")).decision).toMatchObject({ action: "deploy", environment: "dev", commit: "ec26c3e57ca3a959ca5aad62de7213c562f8c821", source: "label" });
     expect((await intent("workflow_dispatch.deploy-prod.json", "workflow_dispatch", ["--stack", "staging"])).decision).toMatchObject({ action: "deploy", environment: "prod", ref: "refs/heads/main", source: "dispatch" });
   });
 
@@ -62,7 +62,7 @@ describe("delivery intent", () => {
   it("works as the installed command a workflow runs (npx delivery)", () => {
     const dist = path.join(__dirname, "..", "..", "dist", "cli", "commands", "intent.js");
     if (!fs.existsSync(dist)) return; // dist/ is built by `npm ci` / `npm test`; the in-process tests above cover the logic
-    const out = execFileSync(process.execPath, [path.join(__dirname, "..", "..", "bin", "delivery.js"), "intent", "--event", path.join(EVENTS, "pull_request.labeled-deploy-dev.json"), "--event-name", "pull_request"], {
+    const out = execFileSync(process.execPath, [path.join(__dirname, "..", "..", "bin", "delivery.js"), "intent", "--event", path.join(EVENTS, "pull_request.labeled-deploy-dev.json"), "--event-name", "pull_request_target"], {
       cwd: path.join(__dirname, "..", ".."),
       encoding: "utf8",
     });

@@ -18,6 +18,15 @@ describe("delivery CLI", () => {
     expect(JSON.parse(c.stdout()).environment.name).toBe("prod");
   });
 
+  it("prints the table of defaults, and asks for a stack or --defaults", async () => {
+    const c = captureIo();
+    expect(await run(["config", "--defaults"], c.io)).toBe(0);
+    expect(c.stdout()).toContain("| `environments[].bicep.retry.maxAttempts` | `3` | Bicep provider (providers/bicep/impl.ts toSpec) |\n");
+    const none = captureIo();
+    expect(await run(["config"], none.io)).toBe(2);
+    expect(none.stderr()).toBe("delivery: config needs --stack NAME (the stack whose configuration to print) or --defaults\n");
+  });
+
   it("names the missing stack file and the known stacks", async () => {
     const c = captureIo();
     expect(await run(["config", "--stack", "qa"], c.io)).toBe(2);

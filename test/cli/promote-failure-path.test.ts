@@ -93,7 +93,7 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
     expect(gh.requests.filter((q) => q.method === "GET").map((q) => q.url)).toEqual(READS_WITH_DEV_FAILED);
     expect(gh.writes()).toEqual([
       { method: "POST", url: `${R}/issues`, body: { title: "Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error)", body: ISSUE_BODY, labels: ["deployment-failure", "priority:high"], assignees: ["alice-dev"] } },
-      { method: "POST", url: `${R}/actions/workflows/deploy.yml/dispatches`, body: { ref: "dev", inputs: { action: "rollback", environment: "dev", sha: SHA.A }, return_run_details: true } },
+      { method: "POST", url: `${R}/actions/workflows/deploy.yml/dispatches`, body: { ref: "dev", inputs: { action: "rollback", environment: "dev", sha: SHA.A, requested_by: "alice-dev" }, return_run_details: true } },
       { method: "POST", url: `${R}/issues/57/comments`, body: { body: `Rollback of dev from \`b7e4d2c9a1f0\` to the last known-good \`${SHA.A}\` requested: ${RUN}/9003.` } },
     ]);
     const out = JSON.parse(r.stdout);

@@ -181,7 +181,7 @@ describe("decideIntent on real payload shapes", () => {
 
   it("a deploy label captures the PR head from the payload", () => {
     const e = prLabeled("deploy:dev", { sender: "octocat" });
-    expect(decideIntent("pull_request", e, CFG)).toEqual({
+    expect(decideIntent("pull_request_target", e, CFG)).toEqual({
       action: "deploy",
       environment: "dev",
       commit: e.pull_request.head.sha,
@@ -194,10 +194,10 @@ describe("decideIntent on real payload shapes", () => {
   });
 
   it("other labels and other pull_request actions do nothing", () => {
-    expect(decideIntent("pull_request", prLabeled("bug"), CFG)).toMatchObject({ action: "none", reason: "not-a-deploy-label", reply: null });
-    expect(decideIntent("pull_request", prOpened(), CFG)).toMatchObject({ action: "none", reason: "not-a-deploy-label" });
-    expect(decideIntent("pull_request", prLabeled("deploy:qa"), CFG)).toMatchObject({ action: "none", reason: "unknown-environment", reply: expect.stringContaining("`deploy:dev`") });
-    expect(decideIntent("pull_request", prLabeled("deploy:dev", { sender: "dependabot[bot]", senderType: "Bot" }), CFG)).toMatchObject({ action: "none", reason: "bot-sender" });
+    expect(decideIntent("pull_request_target", prLabeled("bug"), CFG)).toMatchObject({ action: "none", reason: "not-a-deploy-label", reply: null });
+    expect(decideIntent("pull_request_target", prOpened(), CFG)).toMatchObject({ action: "none", reason: "not-a-deploy-label" });
+    expect(decideIntent("pull_request_target", prLabeled("deploy:qa"), CFG)).toMatchObject({ action: "none", reason: "unknown-environment", reply: expect.stringContaining("`deploy:dev`") });
+    expect(decideIntent("pull_request_target", prLabeled("deploy:dev", { sender: "dependabot[bot]", senderType: "Bot" }), CFG)).toMatchObject({ action: "none", reason: "bot-sender" });
   });
 
   it("a dispatch deploys the branch it ran on, or a named commit", () => {
@@ -275,7 +275,8 @@ describe("decideIntent on real payload shapes", () => {
   });
 
   it("other events and broken payloads give a reason, never an exception", () => {
-    expect(decideIntent("pull_request_target", prLabeled("deploy:dev"), CFG)).toMatchObject({ action: "none", reason: "unsupported-event" });
+    // A label seen as pull_request is the PR's own workflow at its merge ref: never a deployment.
+    expect(decideIntent("pull_request", prLabeled("deploy:dev"), CFG)).toMatchObject({ action: "none", reason: "unsupported-event" });
     expect(decideIntent("issue_comment", null, CFG)).toMatchObject({ action: "none", reason: "invalid-payload" });
     expect(decideIntent("issue_comment", { comment: { body: 5 } }, CFG)).toMatchObject({ action: "none", reason: "invalid-payload" });
   });
@@ -318,7 +319,7 @@ describe("decideIntent properties", () => {
   it("labels with any name give one decision", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 60 }), (label) => {
-        check(decideIntent("pull_request", prLabeled(label), CFG));
+        check(decideIntent("pull_request_target", prLabeled(label), CFG));
       }),
       { numRuns: 500 },
     );

@@ -30,9 +30,30 @@ jobs:
 `);
     expect(unpinnedActions(doc)).toEqual(['job "deploy" uses "actions/checkout@v4", which is not pinned to a full 40-character commit SHA']);
     expect(permissionProblems(doc)).toEqual(['top-level permissions must be read-only or empty; found "write-all"', 'job "deploy" asks for id-token: write but logs in to no cloud']);
-    expect(triggerProblems(doc)).toEqual(["triggers on pull_request_target, which runs untrusted PR code with the base repository's secrets; use pull_request"]);
+    expect(triggerProblems(doc)).toEqual(["triggers on pull_request_target for more than `types: [labeled]`; that runs on PR content with the base repository's secrets; use pull_request"]);
     expect(injectionProblems(doc)).toEqual(['job "deploy" step "(unnamed)" interpolates ${{ github.event.comment.body }} into its script; pass it through env instead']);
-    expect(gateProblems(doc)).toEqual(["deploys on comments but no job runs the permission gate (`npx delivery gate`)"]);
+    expect(gateProblems(doc)).toEqual(["deploys on comments but no job runs the permission gate (`delivery gate`)"]);
+  });
+
+  it("admits pull_request_target only for labels, and never with a checkout of a ref from the event", () => {
+    const labelled = (ref: string) =>
+      parse(`
+on:
+  pull_request_target:
+    types: [labeled]
+jobs:
+  intent:
+    steps:
+      - uses: actions/checkout@${"a".repeat(40)}
+        with:
+          ref: ${ref}
+`);
+    expect(triggerProblems(labelled("${{ github.event.pull_request.head.sha }}"))).toEqual([
+      'job "intent" checks out ${{ github.event.pull_request.head.sha }} under pull_request_target; check out only the commit the deploy gate verified (a job output)',
+    ]);
+    expect(triggerProblems(labelled("${{ github.head_ref }}"))).toHaveLength(1);
+    expect(triggerProblems(labelled("${{ github.event.repository.default_branch }}"))).toEqual([]);
+    expect(triggerProblems(labelled("${{ needs.intent.outputs.commit }}"))).toEqual([]);
   });
 
   it("requires every environment job to need the gate job", () => {

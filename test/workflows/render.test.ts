@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { ACTIONS } from "../../workflows/actions";
-import { DEFAULT_RETRY_SCHEDULE_SECONDS, renderWorkflows, requiredCheckNames, previewCheckNames, promotionStatusPrefixes, workflowInputs, workflowLabels, workflows } from "../../workflows";
+import { renderWorkflows, requiredCheckNames, previewCheckNames, promotionStatusPrefixes, workflowInputs, workflowLabels, workflows } from "../../workflows";
 import { lint, stackConfig, untrustedInterpolations } from "./helpers";
 
 const cfg = stackConfig("prod");
@@ -29,7 +29,7 @@ describe("rendered workflows", () => {
   });
 
   it("the actionlint check does find real problems (it is not a no-op)", async () => {
-    const bad = files[1].content.replace("npx delivery intent --event", 'echo "${{ github.event.comment.body }}"; npx delivery intent --event');
+    const bad = files[1].content.replace('delivery.js" intent --event', 'delivery.js" intent --event "${{ github.event.comment.body }}"');
     expect((await lint(bad, "bad.yml")).map((r) => r.message)).toEqual([expect.stringContaining('"github.event.comment.body" is potentially untrusted')]);
   });
 });
@@ -49,7 +49,8 @@ describe("security rules", () => {
   it("gives every job explicit permissions, write only where needed", () => {
     const allowedWrites: Record<string, string[]> = {
       "id-token": ["preview.yml#preview", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "docs-generate.yml#generate", "promote.yml#validate"],
-      "pull-requests": ["preview.yml#preview", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "deploy.yml#issueops-promote", "promote.yml#act"],
+      // docs (request) replies when it refuses a label.
+      "pull-requests": ["preview.yml#preview", "docs-generate.yml#request", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "deploy.yml#issueops-promote", "promote.yml#act"],
       // docs (generate) pushes the documents; the promotion jobs create the promotion branch at the validated SHA.
       contents: ["docs-generate.yml#generate", "deploy.yml#issueops-promote", "promote.yml#act"],
       // The deploy jobs record the deployment of the commit they really deploy.
@@ -58,7 +59,8 @@ describe("security rules", () => {
       statuses: ["promote.yml#validate", "promote.yml#act"],
       issues: ["promote.yml#act"],
       // act dispatches the rollback through the deploy workflow.
-      actions: ["promote.yml#act"],
+      // docs (request) dispatches the docs run on the default branch.
+      actions: ["promote.yml#act", "docs-generate.yml#request"],
     };
     for (const { file, id, job } of allJobs) {
       expect(job.permissions).toBeDefined();
@@ -76,10 +78,12 @@ describe("security rules", () => {
     }
   });
 
-  it("never triggers on pull_request_target, and on workflow_run only where nothing of the triggering run is read", () => {
-    for (const f of files) {
-      expect(Object.keys(docs[f.path].on)).not.toContain("pull_request_target");
-      expect(f.content).not.toContain("pull_request_target");
+  it("triggers on pull_request_target only for deploy labels, and on workflow_run only where nothing of the triggering run is read", () => {
+    const onTarget = files.filter((f) => "pull_request_target" in docs[f.path].on).map((f) => f.path);
+    expect(onTarget).toEqual([".github/workflows/deploy.yml", ".github/workflows/docs-generate.yml"]);
+    for (const f of onTarget) {
+      expect(docs[f].on.pull_request_target).toEqual({ types: ["labeled"] });
+      expect(files.find((x) => x.path === f)!.content).not.toMatch(/github\.event\.pull_request\.head|github\.head_ref/);
     }
     const onWorkflowRun = files.filter((f) => "workflow_run" in docs[f.path].on).map((f) => f.path);
     expect(onWorkflowRun).toEqual([".github/workflows/promote.yml"]);
@@ -107,7 +111,8 @@ describe("security rules", () => {
   it("keeps credentials out of .git/config except in the one job that pushes", () => {
     for (const { file, job, step } of allSteps) {
       if (typeof step.uses === "string" && step.uses.startsWith(`${ACTIONS.checkout.name}@`)) {
-        expect(step.with["persist-credentials"]).toBe(`${file}#${job}` === ".github/workflows/docs-generate.yml#generate");
+        // Only the docs run's checkout of the branch it pushes to keeps the token; its trusted tooling checkout does not.
+        expect(step.with["persist-credentials"]).toBe(`${file}#${job}` === ".github/workflows/docs-generate.yml#generate" && step.with.path === "target");
       }
     }
   });
@@ -136,7 +141,7 @@ describe("the deploy workflow", () => {
   it("triggers on new PR comments, labels, pushes to the environment branches and manual dispatch", () => {
     expect(deploy.on).toEqual({
       issue_comment: { types: ["created"] },
-      pull_request: { types: ["labeled"] },
+      pull_request_target: { types: ["labeled"] },
       push: { branches: ["dev", "test", "main"] },
       workflow_dispatch: expect.objectContaining({ inputs: expect.objectContaining({ environment: expect.objectContaining({ options: ["dev", "staging", "prod"] }) }) }),
     });
@@ -165,20 +170,20 @@ describe("the deploy workflow", () => {
 
   it("runs the permission gate before any deployment and re-checks the head right before it", () => {
     const intent = deploy.jobs.intent.steps as Any[];
-    expect(intent.map((s) => s.run ?? "").join("\n")).toMatch(/npx delivery intent[\s\S]*npx delivery gate --intent intent\.json/);
+    expect(intent.map((s) => s.run ?? "").join("\n")).toMatch(/delivery\.js" intent[\s\S]*delivery\.js" gate --intent intent\.json/);
     const prod = (deploy.jobs["deploy-prod"].steps as Any[]).map((s) => s.run ?? s.uses ?? "");
-    const recheck = prod.findIndex((r) => r.includes("delivery gate --recheck"));
+    const recheck = prod.findIndex((r) => r.includes('delivery.js" gate --recheck'));
     const up = prod.findIndex((r) => r.includes("npx pulumi up"));
     expect(recheck).toBeGreaterThan(-1);
     expect(up).toBeGreaterThan(recheck);
   });
 
-  it("retries pulumi up with the default backoff when delivery classify says so", () => {
-    expect(DEFAULT_RETRY_SCHEDULE_SECONDS).toEqual([60, 120, 240]);
+  it("runs pulumi up once: the Bicep provider owns the retries, the workflow only classifies a failure", () => {
     const up = (deploy.jobs["deploy-dev"].steps as Any[]).find((s) => s.id === "up");
-    expect(up.run).toContain("delays=(60 120 240)");
+    expect(up.run.match(/npx pulumi up/g)).toHaveLength(1);
+    expect(up.run).not.toMatch(/while|sleep|attempt/);
     expect(up.run).toContain('npx pulumi up --stack "$STACK" --yes');
-    expect(up.run).toContain("npx delivery classify up.log");
+    expect(up.run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" classify up.log');
   });
 
   it("uploads the audit records for 90 days, whatever happened", () => {
@@ -200,11 +205,14 @@ describe("the deploy workflow", () => {
     const up = steps.findIndex((s) => s.id === "up");
     const finish = steps.findIndex((s) => s.name === "Record the deployment's result");
     expect([record > -1, up > record, finish > up]).toEqual([true, true, true]);
-    expect(steps[record].run).toContain('npx delivery promote record start --environment "$STACK" --commit "$COMMIT" "${rollback[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"');
-    expect(steps[record].run).toContain('if [ "$ACTION" = rollback ]; then rollback=(--rollback); fi');
+    expect(steps[record].run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote record start --environment "$STACK" --commit "$COMMIT" "${extra[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"');
+    expect(steps[record].run).toContain('if [ "$ACTION" = rollback ]; then extra=(--rollback); fi');
+    // After the first environment, a deploy proves the validated tree before it is recorded and run.
+    const tree = steps.findIndex((s) => s.id === "tree");
+    expect(tree > -1 && tree < record).toBe(env !== "dev");
     expect(steps[finish].if).toBe("always() && steps.record.outputs.deployment_id != ''");
     expect(steps[finish].env).toMatchObject({ DEPLOYMENT_ID: "${{ steps.record.outputs.deployment_id }}", RESULT: "${{ steps.up.outputs.result || job.status }}" });
-    expect(steps[finish].run).toContain('npx delivery promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL"');
+    expect(steps[finish].run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL"');
     // The deployed commit is the gate's, a full SHA; the deploy jobs run for deploys and rollbacks alike.
     expect(job.env.COMMIT).toBe("${{ needs.intent.outputs.commit }}");
   });
@@ -223,8 +231,8 @@ describe("the deploy workflow", () => {
     expect(job.concurrency).toEqual({ group: "promote", "cancel-in-progress": false });
     expect(job.permissions).toEqual({ contents: "write", "pull-requests": "write", deployments: "read", issues: "read", actions: "read", checks: "read", statuses: "read" });
     const run = (job.steps as Any[]).map((s) => s.run ?? "").join("\n");
-    const next = run.indexOf("npx delivery promote next --facts promotion-facts.json");
-    const act = run.indexOf('npx delivery promote act --facts promotion-facts.json --only open-pr --run-url "$RUN_URL"');
+    const next = run.indexOf('node "$GITHUB_WORKSPACE/bin/delivery.js" promote next --facts promotion-facts.json');
+    const act = run.indexOf('node "$GITHUB_WORKSPACE/bin/delivery.js" promote act --facts promotion-facts.json --only open-pr --run-url "$RUN_URL"');
     expect([next > -1, act > next]).toEqual([true, true]);
     expect(run).toContain(`jq -e --arg from "$FROM" --arg to "$TO" 'any(.actions[]; .kind == "open-pr" and .from == $from and .to == $to)' next.json`);
     expect(job.env).toMatchObject({ FROM: "${{ needs.intent.outputs.from }}", TO: "${{ needs.intent.outputs.environment }}" });
@@ -279,9 +287,9 @@ describe("the promote workflow", () => {
     const step = (promote.jobs.decide.steps as Any[]).find((s) => s.id === "next");
     expect(step.run).toBe(
       [
-        "npx delivery promote facts > promotion-facts.json",
-        'npx delivery promote next --facts promotion-facts.json --github-output "$GITHUB_OUTPUT"',
-        'npx delivery promote status --facts promotion-facts.json --summary "$GITHUB_STEP_SUMMARY"',
+        'node "$GITHUB_WORKSPACE/bin/delivery.js" promote facts > promotion-facts.json',
+        'node "$GITHUB_WORKSPACE/bin/delivery.js" promote next --facts promotion-facts.json --github-output "$GITHUB_OUTPUT"',
+        'node "$GITHUB_WORKSPACE/bin/delivery.js" promote status --facts promotion-facts.json --summary "$GITHUB_STEP_SUMMARY"',
         "",
       ].join("\n"),
     );
@@ -300,8 +308,8 @@ describe("the promote workflow", () => {
     expect(job.strategy.matrix).toEqual({ include: "${{ fromJSON(needs.decide.outputs.validate) }}" });
     expect(job["timeout-minutes"]).toBe(150); // prod soaks 120 minutes and its monitors watch the soak
     const run = (job.steps as Any[]).map((s) => s.run ?? "").join("\n");
-    expect(run).toContain('npx delivery promote check --commit "$SHA" --name "$name" --state pending --run-url "$RUN_URL"');
-    expect(run).toContain('npx delivery promote check --commit "$SHA" --name "$name" --state "$state" --run-url "$RUN_URL"');
+    expect(run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote check --commit "$SHA" --name "$name" --state pending --run-url "$RUN_URL"');
+    expect(run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote check --commit "$SHA" --name "$name" --state "$state" --run-url "$RUN_URL"');
     expect(run).toContain('env -u GITHUB_TOKEN npm run "$kind" -- --environment "$ENVIRONMENT" --commit "$SHA"');
   });
 
@@ -310,8 +318,8 @@ describe("the promote workflow", () => {
     expect(job.needs).toEqual(["decide", "validate"]);
     expect(job.if).toBe("always() && needs.decide.result == 'success' && (needs.decide.outputs.has_actions == 'true' || needs.validate.result == 'success' || needs.validate.result == 'failure')");
     const steps = job.steps as Any[];
-    expect(steps.find((s) => s.name === "Act on the decision").run).toBe('npx delivery promote act --run-url "$RUN_URL"\n');
-    expect(steps.find((s) => s.name === "Summarise the pipeline")).toMatchObject({ if: "always()", run: 'npx delivery promote status --summary "$GITHUB_STEP_SUMMARY"\n' });
+    expect(steps.find((s) => s.name === "Act on the decision").run).toBe('node "$GITHUB_WORKSPACE/bin/delivery.js" promote act --run-url "$RUN_URL"\n');
+    expect(steps.find((s) => s.name === "Summarise the pipeline")).toMatchObject({ if: "always()", run: 'node "$GITHUB_WORKSPACE/bin/delivery.js" promote status --summary "$GITHUB_STEP_SUMMARY"\n' });
   });
 
   it("acts as the promotion App when one is configured, narrowed to the job's scopes, else with the job's token", () => {
@@ -368,23 +376,28 @@ describe("the docs workflows", () => {
     const job = docs[".github/workflows/docs.yml"].jobs["graft-status"];
     expect(job.permissions).toEqual({ contents: "read" });
     expect(job.environment).toBeUndefined();
-    expect((job.steps as Any[]).map((s) => s.run ?? "").join("")).toContain("npx delivery graft-status --check");
+    expect((job.steps as Any[]).map((s) => s.run ?? "").join("")).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" graft-status --stack prod --check');
   });
 
-  it("generates in the docs environment, as the bot, rebasing once", () => {
+  it("asks from the label without credentials, and generates in the docs environment on the default branch, as the bot, rebasing once", () => {
+    const request = docs[".github/workflows/docs-generate.yml"].jobs.request;
+    expect(request.if).toContain("github.event.label.name == 'docs:generate'");
+    expect(request.environment).toBeUndefined();
+    expect(request.permissions["id-token"]).toBeUndefined();
     const job = docs[".github/workflows/docs-generate.yml"].jobs.generate;
     expect(job.environment).toBe("docs");
-    expect(job.if).toContain("github.event.label.name == 'docs:generate'");
-    expect(job.env.BRANCH).toBe("${{ github.event.pull_request.head.ref || github.ref_name }}");
-    const push = (job.steps as Any[]).find((s) => s.name.startsWith("Commit and push")).run as string;
+    expect(job.if).toBe("github.event_name == 'workflow_dispatch'");
+    const step = (job.steps as Any[]).find((s) => s.name.startsWith("Commit and push"));
+    expect(step.env.BRANCH).toBe("${{ steps.branch.outputs.branch }}");
+    const push = step.run as string;
     expect(push).toContain('git config user.name "github-actions[bot]"');
     expect(push.match(/git rebase FETCH_HEAD/g)).toHaveLength(1);
     expect(push).toContain("::error::Rebasing the generated documents onto the new head of $BRANCH conflicts.");
   });
 
-  it("quotes the configured generator command for bash", () => {
+  it("regenerates through delivery graft-generate with the stack's config, then proves nothing is stale", () => {
     const regenerate = (docs[".github/workflows/docs-generate.yml"].jobs.generate.steps as Any[]).find((s) => s.name === "Regenerate stale documents").run as string;
-    expect(regenerate).toContain(`'graft' 'generate' "$prompt"`);
+    expect(regenerate).toBe('node "$GITHUB_WORKSPACE/bin/delivery.js" graft-generate --root target --stack prod\nnode "$GITHUB_WORKSPACE/bin/delivery.js" graft-status --root target --stack prod --check\n');
   });
 });
 
@@ -396,7 +409,7 @@ describe("what the components need", () => {
     expect(workflowInputs(cfg)).toEqual({
       environmentVariables: ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"],
       docsVariables: { environments: ["docs", "prod"], names: ["AWS_DOCS_ROLE_ARN"] },
-      repositoryVariables: ["PULUMI_BACKEND_URL", "PROMOTION_APP_ID", "AZURE_PREVIEW_CLIENT_ID_DEV", "AZURE_PREVIEW_CLIENT_ID_STAGING", "AZURE_PREVIEW_CLIENT_ID_PROD"],
+      repositoryVariables: ["PULUMI_BACKEND_URL", "PROMOTION_APP_ID", "AWS_PREVIEW_ROLE_ARN", "AZURE_PREVIEW_CLIENT_ID_DEV", "AZURE_PREVIEW_CLIENT_ID_STAGING", "AZURE_PREVIEW_CLIENT_ID_PROD"],
       secrets: ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_TOKEN", "DELIVERY_GITHUB_READ_TOKEN", "PROMOTION_APP_PRIVATE_KEY"],
     });
   });

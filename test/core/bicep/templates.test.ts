@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { assignedParameters, collectTemplateFiles, contentHash } from "../../../core/bicep/files";
 import { validateSpecFiles } from "../../../core/bicep/spec";
+import { readStackFile } from "../../../core/stack-file";
 import { TEMPLATE_ASSIGNABLE_ROLES } from "../../../core/azure-roles";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -70,9 +71,8 @@ describe("bicep/ templates", () => {
 
   it("is what the stack files deploy", () => {
     for (const env of ENVIRONMENTS) {
-      const stack = read(`Pulumi.${env}.yaml`);
-      expect(stack).toContain("template: bicep/main.bicep");
-      expect(stack).toContain(`parameters: bicep/parameters/${env}.bicepparam`);
+      const environments = JSON.parse(readStackFile(ROOT, env).config["delivery-platform:environments"]) as { name: string; bicep: { template: string; parameters: string } }[];
+      expect(environments.find((e) => e.name === env)!.bicep).toMatchObject({ template: "bicep/main.bicep", parameters: `bicep/parameters/${env}.bicepparam` });
     }
   });
 });

@@ -115,7 +115,7 @@ describe("a failing validation drives the rollback", () => {
     expect(env(report, "dev").state).toBe("failed");
     expect(report.actions.map((a) => a.kind)).toEqual(["open-failure-issue", "rollback"]);
     expect(report.actions[0]).toMatchObject({ kind: "open-failure-issue", environment: "dev", priority: "high", failure: { category: "validation", kind: "health (dev)" } });
-    expect(report.actions[1]).toEqual({ kind: "rollback", environment: "dev", branch: "dev", sha: x, fromSha: y2, failedDeploymentId: d.id, issue: null });
+    expect(report.actions[1]).toEqual({ kind: "rollback", environment: "dev", branch: "dev", sha: x, fromSha: y2, failedDeploymentId: d.id, issue: null, requestedBy: null });
   });
 
   it("GIVEN a Sev1 alert fires during production's soak THEN the monitors check fails, prod is failed (critical, assigned to the promoter) and rolls back", () => {

@@ -102,7 +102,7 @@ describe("transitions", () => {
         priority: "high",
         assignee: null,
       },
-      { kind: "rollback", environment: "dev", branch: "dev", sha: x, fromSha: y, failedDeploymentId: failed.id, issue: null },
+      { kind: "rollback", environment: "dev", branch: "dev", sha: x, fromSha: y, failedDeploymentId: failed.id, issue: null, requestedBy: null },
     ]);
   });
 
@@ -192,7 +192,7 @@ describe("failure handling", () => {
   it("opens the issue once: with an issue for the deployment, only the rollback remains, addressed to it", () => {
     const d = failed();
     const report = evaluatePromotion(PIPELINE, withDev({ deployments: [d] }, { failureIssues: [issueFor(d)] }));
-    expect(report.actions).toEqual([{ kind: "rollback", environment: "dev", branch: "dev", sha: x, fromSha: y, failedDeploymentId: d.id, issue: 57 }]);
+    expect(report.actions).toEqual([{ kind: "rollback", environment: "dev", branch: "dev", sha: x, fromSha: y, failedDeploymentId: d.id, issue: 57, requestedBy: null }]);
   });
 
   it("waits while a deploy run dispatched after the failure is in progress", () => {
