@@ -176,7 +176,8 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
         try {
           const entry = JSON.parse(raw) as { msg?: string; job?: string; jobID?: string; jobResult?: string; raw_output?: boolean; level?: string };
           line = `[${entry.job ?? "act"}] ${(entry.msg ?? "").replace(/\n$/, "")}`;
-          if (entry.jobResult && entry.job) jobs.push({ job: entry.job, jobId: entry.jobID ?? "", result: entry.jobResult });
+          // act names a job "<workflow name>/<job name>".
+          if (entry.jobResult && entry.job) jobs.push({ job: entry.job.slice(entry.job.indexOf("/") + 1).trim(), jobId: entry.jobID ?? "", result: entry.jobResult });
         } catch {
           // not JSON (act's own start-up output)
         }
