@@ -11,6 +11,7 @@ import { ACTIONS, usesRef, type PinnedAction } from "./actions";
 import { DOCS_VARIABLES, ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES, WORKFLOW_SECRETS, previewClientIdVariable } from "./common";
 import { deployWorkflow } from "./deploy";
 import { DOCS_CHECK_NAME, docsGenerateWorkflow, docsWorkflow } from "./docs";
+import { driftWorkflow } from "./drift";
 import { isUsesStep, type Job, type Step, type Workflow } from "./model";
 import { previewCheckNames, previewWorkflow } from "./preview";
 import { promoteWorkflow } from "./promote";
@@ -28,7 +29,7 @@ export const WORKFLOWS_DIR = ".github/workflows";
 
 /** Every workflow, as data. */
 export function workflows(cfg: StackConfig): Workflow[] {
-  return [previewWorkflow(cfg), deployWorkflow(cfg), docsWorkflow(cfg), docsGenerateWorkflow(cfg), promoteWorkflow(cfg)];
+  return [previewWorkflow(cfg), deployWorkflow(cfg), docsWorkflow(cfg), docsGenerateWorkflow(cfg), promoteWorkflow(cfg), driftWorkflow(cfg)];
 }
 
 /**

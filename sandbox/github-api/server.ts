@@ -181,6 +181,11 @@ export class GitHubWorld {
   branchRules: Record<string, unknown[]> = {};
   /** Token -> who it acts as. */
   tokens: Record<string, string> = {};
+  /**
+   * Called after each answered request: a scenario can make something happen between two calls,
+   * e.g. push to a pull request after the gate read it and before the deploy job re-reads it.
+   */
+  afterCall: ((call: RecordedCall) => void) | undefined;
   private nextNumber = 1;
   private nextId = 1000;
   private clock = Date.parse("2026-12-01T09:00:00Z");
@@ -763,7 +768,9 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
         status = err instanceof HttpError ? err.status : 500;
         result = { message: (err as Error).message, documentation_url: "https://docs.github.com/rest" };
       }
-      calls.push({ method, path: url.pathname + url.search, route: routeName, status, actor: login ?? "(unauthenticated)", body });
+      const call: RecordedCall = { method, path: url.pathname + url.search, route: routeName, status, actor: login ?? "(unauthenticated)", body };
+      calls.push(call);
+      world.afterCall?.(call);
       options.log?.(`${status} ${method} ${url.pathname}${url.search} (${login ?? "no token"})`);
       res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
       res.end(result === undefined ? "" : JSON.stringify(result));

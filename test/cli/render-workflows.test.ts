@@ -18,8 +18,8 @@ describe("delivery render-workflows", () => {
     expect(await run(["render-workflows", "--stack", "prod", "--out", out], io)).toBe(0);
     const expected = renderWorkflows(stackConfig("prod"));
     for (const f of expected) expect(fs.readFileSync(path.join(out, f.path), "utf8")).toBe(f.content);
-    expect(fs.readdirSync(path.join(out, ".github", "workflows")).sort()).toEqual(["deploy.yml", "docs-generate.yml", "docs.yml", "preview.yml", "promote.yml"]);
-    expect(stdout().trim().split("\n")).toHaveLength(5);
+    expect(fs.readdirSync(path.join(out, ".github", "workflows")).sort()).toEqual(["deploy.yml", "docs-generate.yml", "docs.yml", "drift.yml", "preview.yml", "promote.yml"]);
+    expect(stdout().trim().split("\n")).toHaveLength(6);
   });
 
   it.each(["dev", "staging"])("writes nothing for %s, which does not manage the repository, and says so", async (stack) => {

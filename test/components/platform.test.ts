@@ -287,7 +287,7 @@ describe("workflow files", () => {
     expect(runs.dev.ofType(FILE)).toEqual([]);
     expect(runs.staging.ofType(FILE)).toEqual([]);
     const files = runs.prod.ofType(FILE).map((f) => f.inputs);
-    expect(files.map((f) => f.file)).toEqual([".github/workflows/preview.yml", ".github/workflows/deploy.yml", ".github/workflows/docs.yml", ".github/workflows/docs-generate.yml", ".github/workflows/promote.yml"]);
+    expect(files.map((f) => f.file)).toEqual([".github/workflows/preview.yml", ".github/workflows/deploy.yml", ".github/workflows/docs.yml", ".github/workflows/docs-generate.yml", ".github/workflows/promote.yml", ".github/workflows/drift.yml"]);
     for (const f of files) {
       expect(f).toMatchObject({ repository: "payments-service", branch: "delivery-platform/workflows", autocreateBranch: true, autocreateBranchSourceBranch: "main", overwriteOnCreate: true });
       expect(f.content).toContain("permissions:");

@@ -12,8 +12,8 @@ const allJobs = files.flatMap((f) => Object.entries(docs[f.path].jobs as Record<
 const allSteps = allJobs.flatMap(({ file, id, job }) => (job.steps as Any[]).map((step) => ({ file, job: id, jobDef: job, step })));
 
 describe("rendered workflows", () => {
-  it("renders the five workflow files", () => {
-    expect(files.map((f) => f.path)).toEqual([".github/workflows/preview.yml", ".github/workflows/deploy.yml", ".github/workflows/docs.yml", ".github/workflows/docs-generate.yml", ".github/workflows/promote.yml"]);
+  it("renders the six workflow files", () => {
+    expect(files.map((f) => f.path)).toEqual([".github/workflows/preview.yml", ".github/workflows/deploy.yml", ".github/workflows/docs.yml", ".github/workflows/docs-generate.yml", ".github/workflows/promote.yml", ".github/workflows/drift.yml"]);
   });
 
   it("is deterministic", () => {
@@ -48,7 +48,7 @@ describe("security rules", () => {
 
   it("gives every job explicit permissions, write only where needed", () => {
     const allowedWrites: Record<string, string[]> = {
-      "id-token": ["preview.yml#preview", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "docs-generate.yml#generate", "promote.yml#validate"],
+      "id-token": ["preview.yml#preview", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "docs-generate.yml#generate", "promote.yml#validate", "drift.yml#drift"],
       // docs (request) replies when it refuses a label.
       "pull-requests": ["preview.yml#preview", "docs-generate.yml#request", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "deploy.yml#issueops-promote", "promote.yml#act"],
       // docs (generate) pushes the documents; the promotion jobs create the promotion branch at the validated SHA.
@@ -57,7 +57,8 @@ describe("security rules", () => {
       deployments: ["deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod"],
       // Validations are commit statuses on the deployed SHA; act asks for manual-test sign-off.
       statuses: ["promote.yml#validate", "promote.yml#act"],
-      issues: ["promote.yml#act"],
+      // drift opens, updates and closes one issue per stack.
+      issues: ["promote.yml#act", "drift.yml#drift"],
       // act dispatches the rollback through the deploy workflow.
       // docs (request) dispatches the docs run on the default branch.
       actions: ["promote.yml#act", "docs-generate.yml#request"],
@@ -414,6 +415,6 @@ describe("what the components need", () => {
     });
   });
   it("keeps workflows as data", () => {
-    expect(workflows(cfg).map((w) => w.file)).toEqual(["preview.yml", "deploy.yml", "docs.yml", "docs-generate.yml", "promote.yml"]);
+    expect(workflows(cfg).map((w) => w.file)).toEqual(["preview.yml", "deploy.yml", "docs.yml", "docs-generate.yml", "promote.yml", "drift.yml"]);
   });
 });

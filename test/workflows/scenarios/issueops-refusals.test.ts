@@ -1,0 +1,97 @@
+/**
+ * IssueOps refusals on a real runner, tried as someone with write access would: a fork's pull
+ * request, a head pushed between the gate and `pulumi up`, `/deploy prod` without the approval and
+ * with an approval by the author or by the person deploying. Each is refused with a reply on the
+ * pull request, and nothing is deployed (no deploy job runs, no deployment is recorded).
+ */
+import { prCommentEvent } from "../../../sandbox/workflow-runner/events";
+import { runWorkflow, type RunResult } from "../../../sandbox/workflow-runner/run";
+import { createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
+import type { PullRequest } from "../../../sandbox/github-api/server";
+
+let world: World;
+const REQUIRED = ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"];
+const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
+
+function greenPullRequest(branch: string, base: string, author: string, options: { fork?: boolean } = {}): PullRequest {
+  const head = world.commit(branch, { [`notes/${branch.replace(/\//g, "-")}.txt`]: `${branch}\n` }, `Change ${branch}`, { from: base, author });
+  const pr = world.github.openPullRequest({ author, head: branch, headSha: head, base, baseSha: world.sha(`refs/heads/${base}`), fork: options.fork });
+  for (const name of REQUIRED) world.github.addCheckRun(head, name, "success");
+  return pr;
+}
+
+async function comment(pr: PullRequest, body: string, by: string): Promise<RunResult> {
+  // No cloud is reached before the gates refuse; the variables would only be read after them.
+  return runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, body, by), secrets: workflowSecrets(), onLine: log });
+}
+
+function botReplies(pr: PullRequest): string {
+  return world.github
+    .commentsOn(pr.number)
+    .filter((c) => c.user.login === "github-actions[bot]")
+    .map((c) => c.body)
+    .join("\n---\n");
+}
+
+beforeAll(async () => {
+  world = await createWorld();
+  world.github.addCollaborator("alice", "write");
+  world.github.addCollaborator("bob", "write");
+});
+
+afterAll(async () => {
+  await world?.close();
+});
+
+afterEach(() => {
+  expect(world.github.deployments).toEqual([]);
+});
+
+it("refuses /deploy dev on a pull request from a fork", async () => {
+  const pr = greenPullRequest("fork/feature", "dev", "alice", { fork: true });
+  const run = await comment(pr, "/deploy dev", "alice");
+  expect(run.results("read the command")).toEqual(["success"]);
+  expect(run.results("deploy (dev)")).toEqual([]);
+  expect(botReplies(pr)).toMatch(/fork/i);
+});
+
+it("refuses the deployment when the pull request moved between the gate and pulumi up", async () => {
+  const pr = greenPullRequest("feature/moving", "dev", "alice");
+  let moved = false;
+  world.github.afterCall = (call) => {
+    // The intent job's gate has read the head; now the author pushes before the deploy job runs.
+    if (!moved && call.route === "GET /repos/{owner}/{repo}/pulls/{pull_number}" && call.path.endsWith(`/pulls/${pr.number}`)) {
+      moved = true;
+      pr.head.sha = world.commit("feature/moving", { "notes/late.txt": "pushed after the gate\n" }, "A late push", { author: "alice" });
+    }
+  };
+  try {
+    const run = await comment(pr, "/deploy dev", "alice");
+    expect(run.results("read the command")).toEqual(["success"]);
+    expect(run.results("deploy (dev)")).toEqual(["failure"]);
+    expect(run.log).toContain("Re-check the gates");
+    expect(botReplies(pr)).toMatch(/moved|head/i);
+  } finally {
+    world.github.afterCall = undefined;
+  }
+});
+
+it("refuses /deploy prod without the approval on the head", async () => {
+  const pr = greenPullRequest("release/1", "main", "alice");
+  const run = await comment(pr, "/deploy prod", "bob");
+  expect(run.results("deploy (prod)")).toEqual([]);
+  expect(botReplies(pr)).toMatch(/approv/i);
+});
+
+it("refuses /deploy prod approved by the author, or by the person deploying", async () => {
+  const pr = greenPullRequest("release/2", "main", "alice");
+  world.github.addLabel(pr.number, "approved:prod", "alice");
+  const byAuthor = await comment(pr, "/deploy prod", "bob");
+  expect(byAuthor.results("deploy (prod)")).toEqual([]);
+  world.github.addLabel(pr.number, "approved:prod", "bob");
+  const byDeployer = await comment(pr, "/deploy prod", "bob");
+  expect(byDeployer.results("deploy (prod)")).toEqual([]);
+  const replies = botReplies(pr);
+  expect(replies).toMatch(/alice/);
+  expect(replies).toMatch(/bob/);
+});
