@@ -27,7 +27,7 @@ export function decideFromFile(io: CliIo, file: string, eventName: string, stack
 export function registerIntent(program: Command, io: CliIo): void {
   program
     .command("intent")
-    .description("turn a GitHub event payload (issue_comment, pull_request labeled, workflow_dispatch, push to an environment branch) into one JSON decision: action, environment, commit, who asked, or why nothing is done")
+    .description("turn a GitHub event payload (issue_comment, pull_request_target labeled, workflow_dispatch, push to an environment branch) into one JSON decision: action, environment, commit, who asked, or why nothing is done")
     .requiredOption("--event <file>", "the event payload, e.g. $GITHUB_EVENT_PATH")
     .requiredOption("--event-name <name>", "the event name, e.g. $GITHUB_EVENT_NAME")
     .option("--stack <name>", "stack file to read environments from (default: the one with manageRepository: true)")

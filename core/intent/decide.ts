@@ -191,7 +191,7 @@ function fromLabel(p: Obj, cfg: IntentConfig): Decision {
   if (p.action !== "labeled") return none("not-a-deploy-label", `pull_request action "${String(p.action).slice(0, 30)}" is not "labeled"`);
   const label = str(obj(p.label).name);
   if (login === undefined || !LOGIN.test(login) || number === undefined || label === undefined) {
-    return none("invalid-payload", "pull_request labeled payload lacks sender.login, pull_request.number or label.name");
+    return none("invalid-payload", "pull_request_target labeled payload lacks sender.login, pull_request.number or label.name");
   }
   const common = { source: "label" as const, requestedBy: login, pullRequest: number };
   if (!label.startsWith(DEPLOY_LABEL_PREFIX)) return none("not-a-deploy-label", `label "${label.slice(0, 50)}" is not a deploy label`, common);

@@ -7,6 +7,9 @@ import type * as pulumiType from "@pulumi/pulumi";
 import type { GraftDocumentInputs } from "../../../core/graft/document-resource";
 import { applyMutations, cleanupScratch, copyFixture, GRAFT_DEFAULTS, scenario, writeTree } from "../../core/graft/helpers";
 
+// These drive the real provider code and child processes: seconds on a loaded 2-core machine.
+jest.setTimeout(30_000);
+
 interface Registered {
   type: string;
   name: string;

@@ -8,6 +8,9 @@ import { graftDocumentProvider } from "../../../providers/graft/provider";
 import { fakeGenerator, smallRepo, type FakeRun } from "../../core/graft/generator-helpers";
 import { cleanupScratch, GRAFT_DEFAULTS } from "../../core/graft/helpers";
 
+// These drive the real provider code and child processes: seconds on a loaded 2-core machine.
+jest.setTimeout(30_000);
+
 afterAll(cleanupScratch);
 
 const provider = graftDocumentProvider as Required<typeof graftDocumentProvider>;

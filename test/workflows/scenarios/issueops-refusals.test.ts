@@ -57,13 +57,13 @@ it("refuses /deploy dev on a pull request from a fork", async () => {
 
 it("refuses the deployment when the pull request moved between the gate and pulumi up", async () => {
   const pr = greenPullRequest("feature/moving", "dev", "alice");
-  let moved = false;
+  let permissionReads = 0;
   world.github.afterCall = (call) => {
-    // The intent job's gate has read the head; now the author pushes before the deploy job runs.
-    if (!moved && call.route === "GET /repos/{owner}/{repo}/pulls/{pull_number}" && call.path.endsWith(`/pulls/${pr.number}`)) {
-      moved = true;
-      pr.head.sha = world.commit("feature/moving", { "notes/late.txt": "pushed after the gate\n" }, "A late push", { author: "alice" });
-    }
+    // The gate reads the requester's permission first, then the pull request: once in the intent
+    // job, once more in the deploy job's re-check. The author pushes between those two reads.
+    if (call.route !== "GET /repos/{owner}/{repo}/collaborators/{username}/permission") return;
+    permissionReads += 1;
+    if (permissionReads === 2) pr.head.sha = world.commit("feature/moving", { "notes/late.txt": "pushed after the gate\n" }, "A late push", { author: "alice" });
   };
   try {
     const run = await comment(pr, "/deploy dev", "alice");
