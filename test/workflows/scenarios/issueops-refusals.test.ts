@@ -70,7 +70,10 @@ it("refuses the deployment when the pull request moved between the gate and pulu
     expect(run.results("read the command")).toEqual(["success"]);
     expect(run.results("deploy (dev)")).toEqual(["failure"]);
     expect(run.log).toContain("Re-check the gates");
-    expect(botReplies(pr)).toMatch(/moved|head/i);
+    // The re-check evaluates the gates on the pull request as it is now: the new head, whose
+    // required checks have not run, is refused and named.
+    expect(botReplies(pr)).toContain("refused when re-checked before deploying (nothing was deployed)");
+    expect(botReplies(pr)).toContain(pr.head.sha.slice(0, 12));
   } finally {
     world.github.afterCall = undefined;
   }
