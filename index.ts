@@ -22,9 +22,10 @@ import { resolveReviewers } from "./components/github/reviewers";
 import { WorkflowFiles } from "./components/github/workflow-files";
 import { GraftDocs } from "./components/graft/graft-docs";
 import { ConfigError, parseStackConfig, productionEnvironment, resourceGroupName, type StackConfig } from "./core/config";
-import { DEPLOYMENT_FAILURE_LABEL, DOCS_GENERATE_LABEL, approvalLabel, deployLabel } from "./core/labels";
-import { branchSubject, DOCS_ENVIRONMENT, environmentSubject, pullRequestSubject } from "./core/oidc";
-import { AWS_PREVIEW_ROLE_VARIABLE, previewClientIdVariable, renderWorkflows, requiredCheckNames } from "./workflows";
+import { DEPLOYMENT_FAILURE_LABEL, DOCS_GENERATE_LABEL, FAILURE_PRIORITY_LABELS, approvalLabel, deployLabel } from "./core/labels";
+import { branchSubject, DOCS_ENVIRONMENT, environmentSubject, previewEnvironment } from "./core/oidc";
+import { DEPLOYMENT_OUTPUTS_KEY } from "./core/validate";
+import { AWS_PREVIEW_ROLE_VARIABLE, environmentSecrets, previewClientIdVariable, PROMOTION_ENVIRONMENT, renderWorkflows, requiredCheckNames } from "./workflows";
 
 function readConfig(): StackConfig {
   try {
@@ -42,7 +43,9 @@ export = async () => {
   const production = productionEnvironment(cfg);
   const isProduction = env.name === production.name;
 
-  const githubProvider = new github.Provider("github", { owner: cfg.owner });
+  // The token is passed explicitly so that the SDK marks it secret: read from GITHUB_TOKEN by the
+  // SDK itself, it would be stored in the stack's state in clear text.
+  const githubProvider = new github.Provider("github", { owner: cfg.owner, token: process.env.GITHUB_TOKEN || undefined });
   const azureProvider = new azureNative.Provider("azure", { subscriptionId: cfg.azure.subscriptionId, tenantId: cfg.azure.tenantId, location: cfg.azure.location });
   const gh = { provider: githubProvider };
 
@@ -62,9 +65,9 @@ export = async () => {
       tier: isProduction ? "production" : "pre-production",
       branch: env.branch,
       protectFromDeletion: isProduction,
-      // Runs on the default (production) branch read with the read-only identity: IssueOps
-      // `/preview <env>` from a comment, and in production the promote workflow's monitors check.
-      readerSubjects: [branchSubject(cfg.repository, production.branch)],
+      // Previews, `/preview` and drift reach the read-only identity from `<env>-preview`; in
+      // production the promote workflow's monitors check also reads with it from the default branch.
+      readerSubjects: isProduction ? [branchSubject(cfg.repository, production.branch)] : [],
     },
     { provider: azureProvider },
   );
@@ -100,11 +103,26 @@ export = async () => {
         AZURE_SUBSCRIPTION_ID: cfg.azure.subscriptionId,
         AZURE_RESOURCE_GROUP: azureEnv.resourceGroupName,
       },
+      // The stack's passphrase; administration only in production (workflows/common.ts).
+      secrets: environmentSecrets(cfg)[env.name],
     },
     gh,
   );
-  // Pull-request previews run without `environment:` (the branch policy would refuse PR refs), so
-  // the preview identity's client id is a repository variable, one per environment.
+  // The stack's read-only jobs (previews, `/preview`, drift): any ref, a pull request's too, may
+  // run there, so it holds only what reads (its secrets; the preview identity trusts its subject).
+  const previewGhEnvironment = new DeploymentEnvironment(
+    previewEnvironment(env.name),
+    {
+      repository: cfg.repositoryName,
+      environment: { name: previewEnvironment(env.name), branch: "", waitTimerMinutes: 0, preventSelfReview: false },
+      reviewers: { users: [], teams: [] },
+      deploymentBranches: "any",
+      secrets: environmentSecrets(cfg)[previewEnvironment(env.name)],
+    },
+    gh,
+  );
+  // The preview identity's client id is a repository variable, one per environment (the promote
+  // workflow's monitors check reads production's without an environment).
   new github.ActionsVariable(
     `${env.name}-preview-client-id`,
     { repository: cfg.repositoryName, variableName: previewClientIdVariable(env.name), value: azureEnv.previewIdentity.clientId },
@@ -128,7 +146,7 @@ export = async () => {
   let workflowsPullRequest: pulumi.Output<number> | undefined;
   let staleDocuments: pulumi.Output<string[]> | undefined;
   if (cfg.manageRepository) {
-    labels.push(approvalLabel(cfg.github.approvalLabel), DOCS_GENERATE_LABEL, DEPLOYMENT_FAILURE_LABEL);
+    labels.push(approvalLabel(cfg.github.approvalLabel), DOCS_GENERATE_LABEL, DEPLOYMENT_FAILURE_LABEL, ...Object.values(FAILURE_PRIORITY_LABELS));
     const awsProvider = new AwsProvider("aws", { region: cfg.aws.region, allowedAccountIds: [cfg.aws.accountId] });
     const docsRole = new DocsGenerationRole(
       "docs",
@@ -140,9 +158,9 @@ export = async () => {
         region: cfg.aws.region,
         modelIds: cfg.aws.bedrockModelIds,
         existingOidcProviderArn: cfg.aws.oidcProviderArn,
-        // PR previews of this stack (and `/preview` from a comment, on the default branch) read the
+        // Previews of this stack (pull requests, `/preview`, drift: its preview environment) read the
         // AWS resources with a read-only role: the AWS provider does not configure without credentials.
-        previewSubjects: [pullRequestSubject(cfg.repository), branchSubject(cfg.repository, production.branch)],
+        previewSubjects: [environmentSubject(cfg.repository, previewEnvironment(env.name))],
       },
       { provider: awsProvider },
     );
@@ -157,6 +175,20 @@ export = async () => {
         // Only the production branch's runs get the subject the documentation role trusts.
         deploymentBranches: [production.branch],
         variables: { AWS_DOCS_ROLE_ARN: docsRole.roleArn, AWS_REGION: cfg.aws.region },
+        secrets: environmentSecrets(cfg)[DOCS_ENVIRONMENT],
+      },
+      gh,
+    );
+    // The jobs that act as the promotion App: only the environment branches (protected, reviewed)
+    // may run there, so a writer's own branch never reads the App's key.
+    new DeploymentEnvironment(
+      PROMOTION_ENVIRONMENT,
+      {
+        repository: cfg.repositoryName,
+        environment: { name: PROMOTION_ENVIRONMENT, branch: "", waitTimerMinutes: 0, preventSelfReview: false },
+        reviewers: { users: [], teams: [] },
+        deploymentBranches: [...new Set(cfg.environments.map((e) => e.branch))],
+        secrets: environmentSecrets(cfg)[PROMOTION_ENVIRONMENT],
       },
       gh,
     );
@@ -176,6 +208,9 @@ export = async () => {
     environment: env.name,
     branch: env.branch,
     githubEnvironment: ghEnvironment.environment.environment,
+    githubPreviewEnvironment: previewGhEnvironment.environment.environment,
+    // The environment secrets the administrator must set (names only; values never pass through Pulumi).
+    githubEnvironmentSecrets: { [env.name]: ghEnvironment.secrets.map((s) => s.name), [previewEnvironment(env.name)]: previewGhEnvironment.secrets.map((s) => s.name) },
     resourceGroupName: azureEnv.resourceGroupName,
     azureClientId: azureEnv.deployIdentity.clientId,
     azurePreviewClientId: azureEnv.previewIdentity.clientId,
@@ -183,6 +218,8 @@ export = async () => {
     azureSubscriptionId: cfg.azure.subscriptionId,
     bicepDeploymentId: bicep.deploymentId,
     bicepWhatIf: bicep.whatIf,
+    // Where the deployment answers: the deploy job records it for the promote workflow's checks.
+    [DEPLOYMENT_OUTPUTS_KEY]: bicep.templateOutputs,
     ...(docsRoleArn ? { docsRoleArn } : {}),
     ...(workflowsPullRequest ? { workflowsPullRequest } : {}),
     ...(staleDocuments ? { staleDocuments } : {}),

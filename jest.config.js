@@ -36,6 +36,9 @@ module.exports = {
   testEnvironment: "node",
   // Every core: Jest's default leaves one idle, which on a 2-core machine means a single worker.
   maxWorkers: "100%",
+  // Many tests start real processes (the fake az, dvc, git, the Pulumi CLI); on a busy 2-core
+  // machine one of those can take longer than Jest's 5 s default without anything being wrong.
+  testTimeout: 30_000,
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   // The engine tests run the real Pulumi CLI for minutes: `npm run test:engine` (jest.engine.config.js);

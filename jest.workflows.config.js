@@ -6,7 +6,10 @@ const base = require("./jest.config.js");
 module.exports = {
   ...base,
   roots: ["<rootDir>/test/workflows/scenarios"],
-  testPathIgnorePatterns: ["/node_modules/"],
+  // The promotion scenario (a deploy, then promote.yml's decide, validate and act, twice) takes
+  // 30-60 minutes on 2 cores, which CI's time budget cannot hold yet: it runs when asked for,
+  // `DELIVERY_SCENARIOS=all npm run test:workflows` (docs/workflow-runner.md).
+  testPathIgnorePatterns: ["/node_modules/", ...(process.env.DELIVERY_SCENARIOS === "all" ? [] : ["/promotion\\.test\\.ts$"])],
   // Scenarios run act, npm and Pulumi: one at a time on a small machine.
   maxWorkers: 1,
   testTimeout: 15 * 60 * 1000,

@@ -4,57 +4,33 @@
  * its providers use.
  */
 import { Command, CommanderError } from "commander";
-import { registerCommands } from "./commands";
+import { registerCommands, type CliDeps } from "./commands";
+import { CliError, processIo, type CliIo } from "./io";
 
-/** Where a command writes; tests pass their own. */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** Reads standard input to the end (for `-` file arguments). */
-  readonly readStdin: () => Promise<string>;
-  /** Repository root commands resolve relative paths against. */
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+export type { CliDeps, CliIo };
+export { CliError };
 
-/** A failure the user can fix; printed without a stack trace, exit code as given. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 2,
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
-
-export function processIo(): CliIo {
-  return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString("utf8");
-    },
-    cwd: process.cwd(),
-    env: process.env,
-  };
-}
-
-export function buildProgram(io: CliIo): Command {
+/** The program; with `argv`, only the command it names is loaded (see registerCommands). */
+export function buildProgram(io: CliIo, deps: CliDeps = {}, argv?: readonly string[]): Command {
   const program = new Command("delivery")
     .description("Run the delivery platform's logic from a shell or a workflow: classify failures, summarise what-ifs, parse IssueOps intents, render workflows, report stale docs and promotion state.")
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  registerCommands(program, io);
+  registerCommands(program, io, deps, argv);
   return program;
 }
 
-/** Runs the CLI and resolves to the process exit code. */
-export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const program = buildProgram(io);
+/**
+ * Runs the CLI and resolves to the process exit code: the one run loop, used by `bin/delivery.js`
+ * and by every in-process test (which pass their own `io` and fake GitHub client in `deps`).
+ */
+export async function run(argv: readonly string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
+  const program = buildProgram(io, deps, argv);
+  // A command may fail by setting process.exitCode; read it for this run only, so one in-process
+  // run's failure does not become the next one's.
+  const outer = process.exitCode;
+  process.exitCode = undefined;
   try {
     await program.parseAsync([...argv], { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
@@ -66,6 +42,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     }
     io.stderr(`delivery: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
+  } finally {
+    process.exitCode = outer;
   }
 }
 

@@ -8,10 +8,9 @@
  * `pulumi.runtime.allConfig()` returns, which keeps this testable without the engine.
  */
 import { z } from "zod";
-import { AZURE_DEFAULTS, BICEP_CONFIG_DEFAULTS, ENVIRONMENT_DEFAULTS, GITHUB_DEFAULTS, RETRY_DEFAULTS, STACK_DEFAULTS } from "./defaults";
+import { AZURE_DEFAULTS, BICEP_CONFIG_DEFAULTS, ENVIRONMENT_DEFAULTS, GITHUB_DEFAULTS, GRAFT_DEFAULTS, RETRY_DEFAULTS, STACK_DEFAULTS } from "./defaults";
 import { DOCS_ENVIRONMENT } from "./oidc";
 import { resolveRetryPolicy, retryPolicyProblems } from "./retry";
-import { DEFAULT_MODEL_TABLE } from "./graft/models";
 
 export const PROJECT = "delivery-platform";
 
@@ -178,21 +177,21 @@ const awsSchema = z.strictObject({
 
 const graftSchema = z.strictObject({
   /** Globs (repository-relative) that find `*.prompt.md` files. Defaults to ["**\/*.prompt.md"] (the root README.prompt.md included). */
-  promptGlobs: z.array(z.string().min(1)).min(1).default(["**/*.prompt.md"]),
+  promptGlobs: z.array(z.string().min(1)).min(1).default(() => [...GRAFT_DEFAULTS.promptGlobs]),
   /**
    * An external generator, as argv; `{prompt}`, `{output}`, `{stage}` and `{model}` are replaced.
    * Defaults to [] (none): the built-in Bedrock generator (core/graft/bedrock.ts) writes the documents.
    */
-  generatorCommand: z.array(z.string().min(1)).default([]),
+  generatorCommand: z.array(z.string().min(1)).default(() => [...GRAFT_DEFAULTS.generatorCommand]),
   /**
    * Model names (front matter `model:`, defaultModel) to the Bedrock model or inference profile
    * invoked. Replaces the default table when set. Defaults to DEFAULT_MODEL_TABLE.
    */
-  models: z.record(z.string().min(1), z.strictObject({ modelId: z.string().min(1), inferenceProfile: z.boolean().optional(), maxTokens: z.number().int().min(1).max(200_000).optional() })).default({ ...DEFAULT_MODEL_TABLE }),
+  models: z.record(z.string().min(1), z.strictObject({ modelId: z.string().min(1), inferenceProfile: z.boolean().optional(), maxTokens: z.number().int().min(1).max(200_000).optional() })).default(() => ({ ...GRAFT_DEFAULTS.models })),
   /** Model used when a prompt names none. */
-  defaultModel: z.string().min(1).default("anthropic.claude-sonnet-4-5-20250929-v1:0"),
+  defaultModel: z.string().min(1).default(GRAFT_DEFAULTS.defaultModel),
   /** Seconds one generation may take before it is treated as a read timeout. Defaults to 600. */
-  timeoutSeconds: z.number().int().min(1).max(3600).default(600),
+  timeoutSeconds: z.number().int().min(1).max(3600).default(GRAFT_DEFAULTS.timeoutSeconds),
 });
 
 const githubSchema = z

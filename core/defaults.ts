@@ -7,11 +7,14 @@
  *   `delivery config --stack NAME` prints is what the program runs with;
  * - BicepDeployment arguments that are not configuration (audit directory, delete policy, ...)
  *   get theirs in the component (components/azure/bicep-deployment.ts);
- * - the `graft` keys' defaults are still written in the schema itself (core/config.ts), next to
- *   the Graft generator they configure;
+ * - the `graft` keys' defaults (GRAFT_DEFAULTS) are applied by the schema too, and read directly by
+ *   `delivery graft-status` without a stack, which then need not load the schema; they are not in
+ *   the table below (the model table is long; docs/graft.md describes them);
  * - the retry policy and command timeouts are partial overrides: the fields left out are filled
  *   from here when the provider builds its spec (providers/bicep/impl.ts `toSpec`), and nowhere else.
  */
+
+import { DEFAULT_MODEL_TABLE } from "./graft/models";
 
 /** The retry policy of one Bicep deployment (core/retry.ts `RetryPolicy`). */
 export const RETRY_DEFAULTS = Object.freeze({
@@ -82,6 +85,17 @@ export const AZURE_DEFAULTS = Object.freeze({
 export const GITHUB_DEFAULTS = Object.freeze({
   approvalLabel: "approved:prod",
   codeOwnerReviewOnProduction: true,
+});
+
+/** `graft` (applied by the schema; `graft-status` without `--stack` reads them as they are). */
+export const GRAFT_DEFAULTS = Object.freeze({
+  /** Every `*.prompt.md`, the root README.prompt.md of Graft's own layout included. */
+  promptGlobs: Object.freeze(["**/*.prompt.md"]),
+  /** None: the built-in Bedrock generator (core/graft/bedrock.ts) writes the documents. */
+  generatorCommand: Object.freeze([] as string[]),
+  models: DEFAULT_MODEL_TABLE,
+  defaultModel: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+  timeoutSeconds: 600,
 });
 
 /** Top-level keys (applied by the schema; `environment` defaults to the stack name, in parseStackConfig). */

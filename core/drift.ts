@@ -13,10 +13,26 @@ export type DriftOutcome = "clean" | "drifted" | "failed";
 /** What `--expect-no-changes` prints when the preview proposed changes (older and newer Pulumi wording). */
 const CHANGES_PROPOSED = /no changes were expected(?: for \w+)? but changes were proposed/;
 
-/** exit 0: clean; non-zero with Pulumi's "changes were proposed": drifted; any other failure: failed. */
+/** A step of `pulumi preview --diff`: `~ type: (update)`, `+- type: (replace)`, ... (refresh lines only show read state). */
+const CHANGE_STEP = /^\s*[~+-]+\s+([\w.-]+:[\w./-]*:[\w./-]+): \((?:update|create|delete|replace|create-replacement|delete-replaced)\)\s*$/gm;
+
+/** The resource types the preview proposes to change, as its `--diff` output lists them. */
+export function changedTypes(log: string): string[] {
+  return [...log.matchAll(CHANGE_STEP)].map((m) => m[1]);
+}
+
+/**
+ * exit 0: clean; non-zero with Pulumi's "changes were proposed": drifted, unless the only changes
+ * are provider configurations (`pulumi:providers:*`): the drift job reads with its own read-only
+ * credentials, so the GitHub provider's token always differs from the deployer's, and that is not
+ * a resource changed outside Pulumi. Any other failure: failed. When no change can be read from the
+ * log, it is drift (a report too many rather than a drift missed).
+ */
 export function driftOutcome(exitCode: number, log: string): DriftOutcome {
   if (exitCode === 0) return "clean";
-  return CHANGES_PROPOSED.test(log) ? "drifted" : "failed";
+  if (!CHANGES_PROPOSED.test(log)) return "failed";
+  const types = changedTypes(log);
+  return types.length > 0 && types.every((t) => t.startsWith("pulumi:providers:")) ? "clean" : "drifted";
 }
 
 export interface OpenIssue {

@@ -24,3 +24,9 @@ export const DOCS_GENERATE_LABEL: LabelSpec = { name: "docs:generate", color: "0
 
 /** Opened by the promotion workflow when a deployment or validation fails. */
 export const DEPLOYMENT_FAILURE_LABEL: LabelSpec = { name: "deployment-failure", color: "d93f0b", description: "A deployment or its validation failed; promotion is frozen until this is closed" };
+
+/** The priority a failure issue is labelled with (core/promotion/freeze.ts): a production failure is critical, any other high. */
+export const FAILURE_PRIORITY_LABELS = {
+  critical: { name: "priority:critical", color: "b60205", description: "A production deployment or its validation failed; everything is frozen until it is fixed or rolled back" },
+  high: { name: "priority:high", color: "d93f0b", description: "A deployment or its validation failed before production; everything is frozen until it is fixed or rolled back" },
+} as const satisfies Record<string, LabelSpec>;

@@ -17,6 +17,23 @@ export const MAX_FEDERATED_CREDENTIALS_PER_IDENTITY = 20;
 /** The GitHub environment the documentation job runs in; the docs role trusts only it. */
 export const DOCS_ENVIRONMENT = "docs";
 
+/**
+ * The GitHub environment of the jobs that act as the promotion App (the IssueOps gate, `/promote`,
+ * the promote workflow): only the environment branches may use it, so a writer's own branch never
+ * reads the App's key. It deploys nothing (the policy pack reads it from here).
+ */
+export const PROMOTION_ENVIRONMENT = "promotion";
+
+/**
+ * The GitHub environment of a stack's read-only jobs (pull-request and `/preview` previews, drift):
+ * it holds that stack's read-only credentials (state passphrase, read token) as environment
+ * secrets, and its subject is what the stack's preview identity trusts. Any branch may use it (a
+ * pull request's ref too), so nothing in it may write.
+ */
+export function previewEnvironment(environment: string): string {
+  return `${environment}-preview`;
+}
+
 /** `repo:OWNER/REPO:environment:ENV`, the `sub` claim of a job that declares `environment: ENV`. */
 /**
  * The subject of a pull_request run's token (no environment): what PR previews present.

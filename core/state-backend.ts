@@ -8,11 +8,12 @@
  *   container only: in Azure, the environment's deploy identity holds Storage Blob Data
  *   Contributor on that container; without Entra ID, an environment secret holds a SAS token for
  *   that container (`racwdl`).
- * - Previews (pull requests, untrusted code) read it only: the environment's preview identity holds
- *   Storage Blob Data Reader on that container (or a read-only `rl` SAS). A preview takes no lock
- *   and writes nothing, so it works with read access; an `up` with it is refused by Storage.
- * - Each stack has its own passphrase (`PULUMI_CONFIG_PASSPHRASE` as an environment secret): the
- *   dev passphrase does not decrypt staging's or prod's secrets.
+ * - Previews (pull requests, untrusted code; jobs in the `<env>-preview` GitHub environment) read
+ *   it only: the environment's preview identity holds Storage Blob Data Reader on that container
+ *   (or a read-only `rl` SAS as a `<env>-preview` secret). A preview takes no lock and writes
+ *   nothing, so it works with read access; an `up` with it is refused by Storage.
+ * - Each stack has its own passphrase (`PULUMI_CONFIG_PASSPHRASE`, an environment secret of `<env>`
+ *   and `<env>-preview`): the dev passphrase does not decrypt staging's or prod's secrets.
  *
  * `test/engine/team-backend.test.ts` checks each of these against Azurite.
  */
@@ -34,8 +35,9 @@ export function stateBackendUrl(stack: string): string {
 
 /**
  * The names the workflows read, and where each is set. Environment-scoped values exist once per
- * GitHub environment (dev, staging, prod) with that environment's value; the deploy job of an
- * environment sees only its own.
+ * GitHub environment with that stack's value: in `<env>` for its deploy job, and in `<env>-preview`
+ * (core/oidc.ts previewEnvironment) for its previews and drift, whose grant on the state is
+ * read-only; a job sees only its own environment's (workflows/common.ts environmentSecrets).
  */
 export const STATE_SETTINGS = {
   /** Environment variable: `azblob://pulumi-state-<env>` (stateBackendUrl). */
@@ -47,18 +49,6 @@ export const STATE_SETTINGS = {
   /** Environment secret, only where Entra ID auth to Storage is not used: a container SAS, `racwdl`, for that stack's container. */
   deploySas: { name: "AZURE_STORAGE_SAS_TOKEN", kind: "environment secret (optional)" },
 } as const;
-
-/**
- * What a pull-request preview of a stack reads, as repository secrets (previews run without a
- * GitHub environment, so environment secrets do not reach them): the stack's passphrase, which
- * `pulumi preview` needs to open the stack's secrets manager, and, without Entra ID, a read-only
- * SAS for the stack's container. Anyone who can push a workflow can read repository secrets, so
- * these grant exactly what a writer may have: reading that one stack's state, never writing it.
- */
-export function previewSecretNames(stack: string): { readonly passphrase: string; readonly sas: string } {
-  const suffix = stack.toUpperCase().replace(/-/g, "_");
-  return { passphrase: `PULUMI_PREVIEW_PASSPHRASE_${suffix}`, sas: `PULUMI_PREVIEW_SAS_${suffix}` };
-}
 
 /** Permissions of a container SAS: what a deployment needs, and what a preview needs. */
 export const STATE_SAS_PERMISSIONS = { deploy: "racwdl", preview: "rl" } as const;

@@ -120,9 +120,20 @@ export interface HealthTargetInput {
   readonly configured: readonly string[];
   /** `environments[E].bicep.noHealthEndpoints`: the stack says explicitly it has none, and why. */
   readonly declaredNone: { readonly reason: string } | undefined;
-  /** The deployment's outputs (newest successful audit record of the stack), or why there are none. */
-  readonly deployment: { readonly recordName: string; readonly outputs: Readonly<Record<string, unknown>> } | { readonly problem: string };
+  /** What the deployment says about itself (`pickDeploymentRecord`), or why nothing does. */
+  readonly deployment: DeploymentEndpoints;
 }
+
+/**
+ * Where a deployment's endpoints are read from: its template outputs (an audit record, on the
+ * machine that deployed), or the URL the deploy job recorded on its GitHub deployment (the promote
+ * workflow's validation job, on another runner: `deploymentEnvironmentUrl` chose it from the same
+ * outputs, and `delivery promote record export` wrote it down), or why there is neither.
+ */
+export type DeploymentEndpoints =
+  | { readonly recordName: string; readonly outputs: Readonly<Record<string, unknown>> }
+  | { readonly recordName: string; readonly environmentUrl: string | null }
+  | { readonly problem: string };
 
 export type HealthTargets =
   | { readonly kind: "targets"; readonly targets: readonly HealthTarget[]; readonly notes: readonly string[] }
@@ -139,6 +150,15 @@ export function resolveHealthTargets(input: HealthTargetInput): HealthTargets {
   if (input.declaredNone) return { kind: "declared-none", reason: input.declaredNone.reason };
   if ("problem" in input.deployment) {
     return { kind: "nothing-to-check", reason: `no endpoint to check: none configured (${key}.healthEndpoints) and ${input.deployment.problem}; if ${input.environment} has no endpoint, say so with ${key}.noHealthEndpoints.reason` };
+  }
+  if ("environmentUrl" in input.deployment) {
+    const { recordName, environmentUrl } = input.deployment;
+    const url = environmentUrl === null ? null : healthUrlOutput(environmentUrl);
+    if (url) return { kind: "targets", targets: [{ url, source: `environment_url of ${recordName}` }], notes: [] };
+    return {
+      kind: "nothing-to-check",
+      reason: `no endpoint to check: none configured (${key}.healthEndpoints) and ${recordName} ${environmentUrl === null ? "records no environment_url (no output of the deployment names an endpoint)" : `records environment_url ${JSON.stringify(environmentUrl.slice(0, 120))}, which is not an https URL`}; add an output ending in HostName or healthUrl, configure ${key}.healthEndpoints, or say ${input.environment} has none with ${key}.noHealthEndpoints.reason`,
+    };
   }
   const { targets, skipped } = endpointsFromOutputs(input.deployment.outputs, input.deployment.recordName);
   if (targets.length > 0) return { kind: "targets", targets, notes: skipped };
@@ -158,16 +178,67 @@ export interface AuditRecordSummary {
   readonly gitSha: unknown;
   readonly finishedAt: unknown;
   readonly outputs: unknown;
+  /** `github-deployment` records only: the deployment's recorded URL (null when it recorded none). */
+  readonly environmentUrl?: unknown;
+  readonly deploymentId?: unknown;
 }
 
-/** The newest successful Bicep deployment of `stack` (of `commit`, when given), or why there is none. */
-export function pickDeploymentRecord(records: readonly AuditRecordSummary[], stack: string, commit: string | null, dir: string): { recordName: string; outputs: Record<string, unknown> } | { problem: string } {
-  const ours = records.filter((r) => r.kind === "bicep-deployment" && r.stack === stack);
-  const succeeded = ours.filter((r) => r.result === "succeeded" && typeof r.outputs === "object" && r.outputs !== null);
+/**
+ * The stack output holding the Bicep deployment's template outputs (index.ts exports it), which the
+ * deploy job reads with `pulumi stack output --json` after every `pulumi up`, also one that changed
+ * nothing in Azure (and so wrote no audit record).
+ */
+export const DEPLOYMENT_OUTPUTS_KEY = "bicepTemplateOutputs";
+
+/** The kind of record `delivery promote record export` writes: a GitHub deployment as the deploy job recorded it. */
+export const GITHUB_DEPLOYMENT_RECORD = "github-deployment";
+
+/** What `delivery promote record export` writes for `delivery validate` (an AuditRecordSummary of kind `github-deployment`). */
+export interface GitHubDeploymentRecord {
+  readonly kind: typeof GITHUB_DEPLOYMENT_RECORD;
+  readonly deploymentId: number;
+  readonly stack: string;
+  readonly gitSha: string;
+  readonly result: "succeeded";
+  readonly finishedAt: string;
+  readonly environmentUrl: string | null;
+  readonly runUrl: string | null;
+}
+
+export function githubDeploymentRecordFile(deploymentId: number): string {
+  return `${GITHUB_DEPLOYMENT_RECORD}-${deploymentId}.json`;
+}
+
+/**
+ * The URL the deploy job records on its GitHub deployment (the success status's `environment_url`):
+ * the first endpoint the deployment's outputs name, by the same rule the checks use. GitHub keeps
+ * one URL per status; the others are returned so the caller can say they were not recorded.
+ */
+export function deploymentEnvironmentUrl(deployment: DeploymentEndpoints): { url: string; source: string; notRecorded: string[] } | { problem: string } {
+  if ("problem" in deployment) return { problem: deployment.problem };
+  if (!("outputs" in deployment)) return { problem: `${deployment.recordName} is not an audit record with outputs` };
+  const { targets, skipped } = endpointsFromOutputs(deployment.outputs, deployment.recordName);
+  if (targets.length === 0) return { problem: `no output of ${deployment.recordName} names an endpoint${skipped.length > 0 ? ` (${skipped.join("; ")})` : ""}` };
+  return { url: targets[0].url, source: targets[0].source, notRecorded: targets.slice(1).map((t) => t.url) };
+}
+
+const isSucceeded = (r: AuditRecordSummary) =>
+  r.result === "succeeded" && (r.kind === GITHUB_DEPLOYMENT_RECORD ? r.environmentUrl === null || typeof r.environmentUrl === "string" : typeof r.outputs === "object" && r.outputs !== null);
+
+/**
+ * The newest successful deployment of `stack` (of `commit`, when given) in the directory: a Bicep
+ * audit record (its outputs), or a GitHub deployment record (its recorded URL); else why there is none.
+ */
+export function pickDeploymentRecord(records: readonly AuditRecordSummary[], stack: string, commit: string | null, dir: string): DeploymentEndpoints {
+  const ours = records.filter((r) => (r.kind === "bicep-deployment" || r.kind === GITHUB_DEPLOYMENT_RECORD) && r.stack === stack);
+  const succeeded = ours.filter(isSucceeded);
   const matching = commit ? succeeded.filter((r) => typeof r.gitSha === "string" && (r.gitSha === commit || (r.gitSha.length >= 7 && commit.startsWith(r.gitSha)))) : succeeded;
   const newest = [...matching].sort((a, b) => String(b.finishedAt).localeCompare(String(a.finishedAt)) || b.file.localeCompare(a.file))[0];
+  if (newest && newest.kind === GITHUB_DEPLOYMENT_RECORD) {
+    return { recordName: `GitHub deployment ${String(newest.deploymentId)} (${newest.file})`, environmentUrl: (newest.environmentUrl as string | null) ?? null };
+  }
   if (newest) return { recordName: newest.file, outputs: newest.outputs as Record<string, unknown> };
-  if (ours.length === 0) return { problem: `${dir} holds no audit record of stack ${stack} (the deploy job's audit artifact, or DELIVERY_AUDIT_DIR)` };
+  if (ours.length === 0) return { problem: `${dir} holds no audit record of stack ${stack} (the deploy job's audit records, or the GitHub deployment record that delivery promote record export writes; the directory is --audit-dir, else DELIVERY_AUDIT_DIR)` };
   if (succeeded.length === 0) return { problem: `no audit record of stack ${stack} in ${dir} is of a successful deployment` };
   return { problem: `no successful deployment of ${commit} is recorded for stack ${stack} in ${dir} (newest: ${String([...succeeded].sort((a, b) => String(b.finishedAt).localeCompare(String(a.finishedAt)))[0].gitSha)})` };
 }

@@ -348,6 +348,15 @@ export function mdCell(text: string): string {
   return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "'").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r?\n/g, " ");
 }
 
+/**
+ * Text as a code span in a table cell. GitHub shows a code span's characters literally (entity
+ * references like `&gt;` would show as typed, so none are used; `<` cannot start HTML there); a
+ * backtick would end it early and a pipe the cell, so those are replaced and escaped.
+ */
+export function mdCode(text: string): string {
+  return `\`${text.replace(/`/g, "'").replace(/\|/g, "\\|").replace(/\r?\n/g, " ")}\``;
+}
+
 const ICON: Record<ChangeType, string> = { Delete: "🔴", Create: "🟢", Modify: "🟡", Deploy: "🔵", Unsupported: "⚪", NoChange: "▫️", Ignore: "▫️" };
 
 /** `1 to create, 2 to modify, **1 to delete**, 27 unchanged`: only what is there; "no changes" when nothing is. */
@@ -372,7 +381,7 @@ export function addCounts(...all: readonly Readonly<Record<ChangeType, number>>[
 
 function propertyCell(c: ChangeSummary, maxDeltas: number): string {
   if (c.deltas.length > 0) {
-    const shown = c.deltas.slice(0, maxDeltas).map((d) => `\`${mdCell(deltaText(d, 60))}\``);
+    const shown = c.deltas.slice(0, maxDeltas).map((d) => mdCode(deltaText(d, 60)));
     if (c.deltas.length > maxDeltas) shown.push(`… ${c.deltas.length - maxDeltas} more`);
     return shown.join("<br>");
   }
@@ -387,9 +396,10 @@ function propertyCell(c: ChangeSummary, maxDeltas: number): string {
 /**
  * The PR-comment markdown of one deployment's what-if: a headline with the counts, a warning
  * when something is deleted, a table of the changes (destructive first) with each property's
- * before => after, then the unchanged resources folded in a details block. Rows are dropped from
- * the end when the text would exceed `maxChars`, and a line says how many (and how many
- * destructive) were left out and where the full what-if is; destructive rows are the last to go.
+ * before => after, then the unchanged resources folded in a details block. When the rows would
+ * exceed `maxChars`, destructive rows keep most of the room and every other change type still
+ * shows its first rows (`pickRows`); each cut type ends with a "… N more" row, and a line says how
+ * many (and how many destructive) were left out and where the full what-if is.
  */
 export function renderMarkdown(summary: WhatIfSummary, options: MarkdownOptions = {}): string {
   const maxChars = options.maxChars ?? 60_000;
@@ -403,22 +413,28 @@ export function renderMarkdown(summary: WhatIfSummary, options: MarkdownOptions 
   }
   const changed = summary.changes.filter((c) => !UNCHANGED.includes(c.changeType));
   const unchanged = summary.changes.filter((c) => UNCHANGED.includes(c.changeType));
-  const rows = changed.map((c) => `| ${ICON[c.changeType]} ${c.changeType} | \`${mdCell(c.name)}\` | ${mdCell(c.resourceType)} | ${propertyCell(c, maxDeltas)} |`);
+  const rows = changed.map((c) => `| ${ICON[c.changeType]} ${c.changeType} | ${mdCode(c.name)} | ${mdCell(c.resourceType)} | ${propertyCell(c, maxDeltas)} |`);
   const out = [...head];
   if (rows.length > 0) out.push("| change | resource | type | property changes (before => after) |", "|---|---|---|---|");
   else if (!summary.error) out.push("Nothing would be created, modified or deleted.");
   let used = out.join("\n").length;
   const reserve = 300; // room for the "left out" line and the details block's frame
+  const groups = groupRows(changed, rows);
+  const picked = pickRows(groups, maxChars - reserve - used);
   let shown = 0;
-  for (const row of rows) {
-    if (used + row.length + 1 > maxChars - reserve) break;
-    out.push(row);
-    used += row.length + 1;
-    shown++;
-  }
+  let shownDestructive = 0;
+  groups.forEach((g, i) => {
+    const take = g.rows.slice(0, picked[i]);
+    const more = g.rows.length - take.length;
+    const lines = more > 0 ? [...take, `| … | ${more} more ${g.changeType} | | |`] : take;
+    out.push(...lines);
+    used += lines.reduce((n, l) => n + l.length + 1, 0);
+    shown += take.length;
+    if (DESTRUCTIVE_CHANGE_TYPES.includes(g.changeType)) shownDestructive += take.length;
+  });
   if (shown < rows.length) {
     const left = rows.length - shown;
-    const leftDestructive = Math.max(0, summary.destructive.length - shown);
+    const leftDestructive = Math.max(0, summary.destructive.length - shownDestructive);
     out.push("", `… ${left} more change${left === 1 ? "" : "s"} left out to fit a comment${leftDestructive > 0 ? ` (${leftDestructive} of them destructive)` : ""}; the full what-if is in ${fullAt}.`);
   }
   if (includeUnchanged && unchanged.length > 0) {
@@ -438,6 +454,56 @@ export function renderMarkdown(summary: WhatIfSummary, options: MarkdownOptions 
     }
   }
   return `${out.join("\n")}\n`;
+}
+
+/** The table rows of each change type, in the order of the changes (destructive first). */
+function groupRows(changes: readonly ChangeSummary[], rows: readonly string[]): { changeType: ChangeType; rows: string[] }[] {
+  const groups: { changeType: ChangeType; rows: string[] }[] = [];
+  changes.forEach((c, i) => {
+    const last = groups[groups.length - 1];
+    if (last?.changeType === c.changeType) last.rows.push(rows[i]);
+    else groups.push({ changeType: c.changeType, rows: [rows[i]] });
+  });
+  return groups;
+}
+
+/**
+ * How many rows of each group fit in `room` characters: all when they do; otherwise the
+ * destructive ones first (up to 60% of the room), then the other change types in turns, one row
+ * each per turn, so a reviewer of a huge what-if still sees examples of every kind of change (the
+ * modifications with their before and after values, not only the first type in the list). Each
+ * cut group keeps room for its "… N more" row.
+ */
+function pickRows(groups: readonly { changeType: ChangeType; rows: readonly string[] }[], room: number): number[] {
+  const size = (row: string) => row.length + 1;
+  const total = groups.reduce((n, g) => n + g.rows.reduce((m, r) => m + size(r), 0), 0);
+  if (total <= room) return groups.map((g) => g.rows.length);
+  const MORE_ROW = 60;
+  let left = room - MORE_ROW * groups.length;
+  const picked = groups.map(() => 0);
+  const destructive = groups.findIndex((g) => DESTRUCTIVE_CHANGE_TYPES.includes(g.changeType));
+  if (destructive >= 0) {
+    const cap = groups.length > 1 ? Math.floor(left * 0.6) : left;
+    let used = 0;
+    for (const row of groups[destructive].rows) {
+      if (used + size(row) > cap) break;
+      used += size(row);
+      picked[destructive]++;
+    }
+    left -= used;
+  }
+  for (let progress = true; progress; ) {
+    progress = false;
+    groups.forEach((g, i) => {
+      if (i === destructive || picked[i] >= g.rows.length) return;
+      const next = size(g.rows[picked[i]]);
+      if (next > left) return;
+      left -= next;
+      picked[i]++;
+      progress = true;
+    });
+  }
+  return picked;
 }
 
 /** The JSON `delivery whatif` prints: counts per change type and the destructive changes. */

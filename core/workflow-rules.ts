@@ -140,3 +140,40 @@ export function gateProblems(doc: WorkflowDocument): string[] {
     .filter(([id, job]) => job.environment !== undefined && !needsGate(id))
     .map(([id]) => `job "${id}" deploys to an environment without depending on the permission gate`);
 }
+
+/** The environment a job declares (`environment: NAME` or `environment: { name: NAME }`), if any. */
+function environmentOf(job: Record<string, any>): string | undefined {
+  const env = job.environment;
+  if (typeof env === "string") return env;
+  if (env && typeof env === "object" && typeof env.name === "string") return env.name;
+  return undefined;
+}
+
+/**
+ * Every secret is an environment secret, read only by jobs of an environment that holds it:
+ * `secretsByEnvironment` maps each GitHub environment to the secret names it holds (workflows/common.ts
+ * `environmentSecrets`). A `secrets.X` in a job without an environment, or whose environment does not
+ * hold X, would fall back to a repository secret that any writer's branch can read, or to nothing.
+ * `GITHUB_TOKEN` is the job's own token.
+ */
+export function secretScopeProblems(doc: WorkflowDocument, secretsByEnvironment: Readonly<Record<string, readonly string[]>>): string[] {
+  const problems: string[] = [];
+  for (const [id, job] of jobsOf(doc)) {
+    const environment = environmentOf(job);
+    const held = new Set(environment === undefined ? [] : (secretsByEnvironment[environment] ?? []));
+    const text = JSON.stringify(job);
+    for (const m of text.matchAll(/\$\{\{([\s\S]*?)\}\}/g)) {
+      if (/\bsecrets\s*\[/.test(m[1]) || /\btoJSON\(\s*secrets\s*\)/.test(m[1])) problems.push(`job "${id}" reads a secret by a computed name (${m[0]}); name each secret literally`);
+      for (const s of m[1].matchAll(/\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+        const name = s[1];
+        if (name === "GITHUB_TOKEN" || held.has(name)) continue;
+        problems.push(
+          environment === undefined
+            ? `job "${id}" reads secrets.${name} without an environment; declare the environment that holds it (no workflow reads a repository secret)`
+            : `job "${id}" reads secrets.${name}, which its environment "${environment}" does not hold; read it only where it lives (workflows/common.ts environmentSecrets)`,
+        );
+      }
+    }
+  }
+  return [...new Set(problems)];
+}

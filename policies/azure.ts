@@ -1,7 +1,8 @@
 /** Azure: production is protected, resource groups are tagged and placed, identities sit where no deploy identity can write them. */
 import type { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { BUILT_IN_ROLES, PRIVILEGED_ROLE_IDS } from "../core/azure-roles";
-import { TYPES, environmentOfGroup, holdsIdentities, ofType, productionFor } from "./lib";
+import { previewEnvironment } from "../core/oidc";
+import { TYPES, UNKNOWN, assigneeOf, environmentOfGroup, holdsIdentities, known, ofType, productionFor } from "./lib";
 
 export function azureProdResourceGroupProtected(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
   return {
@@ -65,11 +66,18 @@ export function azureAllowedLocations(enforcementLevel: EnforcementLevel = "advi
 /** Roles an identity of this platform may hold; anything else (Owner, User Access Administrator, ...) is a violation. */
 const PERMITTED_ROLES = new Set<string>([BUILT_IN_ROLES.contributor.id, BUILT_IN_ROLES.roleBasedAccessControlAdministrator.id, BUILT_IN_ROLES.reader.id]);
 
-function identityOf(resources: readonly PolicyResource[], assignment: PolicyResource): PolicyResource | undefined {
-  const viaDependency = (assignment.propertyDependencies?.principalId ?? []).find((d) => d.type === TYPES.identity);
-  if (viaDependency) return viaDependency;
-  // Outside the engine (plain-function tests) dependencies are not recorded: match by principal id.
-  return ofType(resources, TYPES.identity).find((i) => i.props.principalId !== undefined && i.props.principalId === assignment.props.principalId);
+/**
+ * The role a role assignment grants, as a role id: its `roleDefinitionId`'s last segment, or when that
+ * is unknown during a first preview (the platform's own custom role, not created yet), the
+ * `roleDefinitionId` of the stack's role definition it is computed from. UNKNOWN when neither says.
+ */
+function grantedRoleId(assignment: PolicyResource): string | typeof UNKNOWN | undefined {
+  const id = known(() => assignment.props.roleDefinitionId);
+  if (typeof id === "string") return id.split("/").pop()!;
+  if (id !== UNKNOWN) return undefined;
+  const definition = (assignment.propertyDependencies?.roleDefinitionId ?? []).find((d) => d.type === TYPES.roleDefinition);
+  const roleId = definition ? known(() => definition.props.roleDefinitionId) : UNKNOWN;
+  return typeof roleId === "string" ? roleId : UNKNOWN;
 }
 
 /**
@@ -94,8 +102,9 @@ export function azureIdentityRolesOwnGroup(enforcementLevel: EnforcementLevel = 
       const customRoles = ofType(args.resources, TYPES.roleDefinition);
       const identityGroups = new Set(ofType(args.resources, TYPES.resourceGroup).filter(holdsIdentities).map((g) => String(g.props.resourceGroupName).toLowerCase()));
       for (const assignment of ofType(args.resources, TYPES.roleAssignment)) {
-        const { scope, roleDefinitionId, condition } = assignment.props;
-        const identity = identityOf(args.resources, assignment);
+        const { scope, condition } = assignment.props;
+        const roleId = grantedRoleId(assignment);
+        const identity = assigneeOf(args.resources, assignment);
         const ownGroup = identity ? workloadGroupOf(args.resources, identity) : undefined;
         if (typeof scope === "string") {
           const match = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)$/i.exec(scope);
@@ -106,8 +115,9 @@ export function azureIdentityRolesOwnGroup(enforcementLevel: EnforcementLevel = 
             reportViolation(`Role assignment "${assignment.name}" must be scoped to its identity's own resource group "${ownGroup}"; found "${match[1]}".`, assignment.urn);
           }
         }
-        if (typeof roleDefinitionId === "string") {
-          const roleId = roleDefinitionId.split("/").pop()!;
+        if (roleId === UNKNOWN) {
+          reportViolation(`Role assignment "${assignment.name}": the role it grants is not known during preview, so it cannot be checked; give roleDefinitionId a value derived from configuration, or from a role definition in this stack.`, assignment.urn);
+        } else if (roleId !== undefined) {
           const home = identity?.props.resourceGroupName;
           const scopeGroup = typeof scope === "string" ? /\/resourceGroups\/([^/]+)$/i.exec(scope)?.[1] : undefined;
           if (PRIVILEGED_ROLE_IDS.has(roleId) && typeof home === "string" && scopeGroup !== undefined && scopeGroup.toLowerCase() === home.toLowerCase()) {
@@ -144,7 +154,8 @@ export function azureProdIdentityNotShared(enforcementLevel: EnforcementLevel = 
         for (const fic of ofType(args.resources, TYPES.federatedCredential).filter((f) => f.props.resourceName === name && f.props.resourceGroupName === identity.props.resourceGroupName)) {
           const subject = fic.props.subject;
           const env = typeof subject === "string" ? /:environment:([^:]+)$/.exec(subject)?.[1] : undefined;
-          if (env !== undefined && env !== productionEnvironment) {
+          // Production's preview environment is production's own (its read-only jobs).
+          if (env !== undefined && env !== productionEnvironment && env !== previewEnvironment(productionEnvironment)) {
             reportViolation(`Production identity "${name}" must not trust environment "${env}"; give ${env} its own identity.`, fic.urn);
           }
         }

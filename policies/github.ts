@@ -1,5 +1,6 @@
 /** GitHub: production's environment and branch must keep their gates. */
 import type { EnforcementLevel, StackValidationPolicy } from "@pulumi/policy";
+import { previewEnvironment } from "../core/oidc";
 import { TYPES, ofType, productionFor } from "./lib";
 
 export function githubProdEnvironmentReviewers(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
@@ -87,9 +88,14 @@ export function githubEnvironmentsBranchRestricted(enforcementLevel: Enforcement
     description: "Checks whether every GitHub environment admits only listed branches, so no other ref (a pull request's merge ref) gets the OIDC subject its clouds trust.",
     enforcementLevel,
     validateStack: (args, reportViolation) => {
-      for (const env of ofType(args.resources, TYPES.githubEnvironment)) {
+      const environments = ofType(args.resources, TYPES.githubEnvironment);
+      // A preview environment (`<env>-preview`) admits pull-request refs by design; only read-only
+      // identities may trust its subject, which oidc-federated-credentials-exact checks.
+      const previews = new Set(environments.map((e) => e.props.environment).filter((n): n is string => typeof n === "string").map(previewEnvironment));
+      for (const env of environments) {
         const name = env.props.environment;
-        if (typeof name !== "string") continue; // unknown during a first preview
+        if (typeof name !== "string") continue; // absent; an unknown name fails closed (lib.ts failClosedOnUnknown)
+        if (previews.has(name)) continue;
         const policy = env.props.deploymentBranchPolicy;
         const branches = ofType(args.resources, TYPES.githubEnvironmentPolicy).filter((p) => p.props.environment === name);
         if (!policy || policy.customBranchPolicies !== true || branches.length === 0) {

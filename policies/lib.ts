@@ -3,7 +3,7 @@
  * an environment's resources among a stack's resources, and what production is, as the program
  * marked it on the stack's resource groups (`core/resource-tags.ts`).
  */
-import type { PolicyResource, ReportViolation } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationPolicy, StackValidation, StackValidationPolicy } from "@pulumi/policy";
 import { TAG, TIERS } from "../core/resource-tags";
 
 export const TYPES = {
@@ -109,4 +109,87 @@ export function environmentOfGroup(resources: readonly PolicyResource[], resourc
 
 export function ofType(resources: readonly PolicyResource[], type: string): PolicyResource[] {
   return resources.filter((r) => r.type === type);
+}
+
+/**
+ * A value the engine cannot know during a preview: an input computed from an output of a resource
+ * that does not exist yet (an id, a principal id). The policy SDK's props proxy throws on reading
+ * one; `known` turns that into this marker so a policy can decide what it means.
+ */
+export const UNKNOWN: unique symbol = Symbol("unknown during preview");
+
+/**
+ * The SDK's UnknownValueError (internal to @pulumi/policy, so recognised by its fields): thrown by
+ * the props proxy on reading a value that is unknown during preview.
+ */
+export function isUnknownValueError(err: unknown): err is Error & { readonly props: readonly PropertyKey[] } {
+  return err instanceof Error && typeof (err as { unknownTypeSentinel?: unknown }).unknownTypeSentinel === "string" && Array.isArray((err as { props?: unknown }).props);
+}
+
+/** `read()`, or UNKNOWN when what it reads is unknown during this preview. */
+export function known<T>(read: () => T): T | typeof UNKNOWN {
+  try {
+    return read();
+  } catch (err) {
+    if (isUnknownValueError(err)) return UNKNOWN;
+    throw err;
+  }
+}
+
+/**
+ * The identity a role assignment grants to: the identity its `principalId` comes from (the engine
+ * records that dependency, also during a first preview, when the principal id itself is unknown), or
+ * outside the engine the identity with the same known principal id.
+ */
+export function assigneeOf(resources: readonly PolicyResource[], assignment: PolicyResource): PolicyResource | undefined {
+  const viaDependency = (assignment.propertyDependencies?.principalId ?? []).find((d) => d.type === TYPES.identity);
+  if (viaDependency) return viaDependency;
+  const principalId = known(() => assignment.props.principalId);
+  if (typeof principalId !== "string") return undefined;
+  return ofType(resources, TYPES.identity).find((i) => known(() => i.props.principalId) === principalId);
+}
+
+const cannotCheck = (name: string, err: Error) =>
+  `Cannot check this during preview, so it fails closed: the ${err.message.replace(/ can't be known during preview$/, "")} of ${name} is not known until the resources it is computed from exist. ` +
+  "Policies that gate production read values the program derives from configuration; give the resource that value as a plain input (see docs/policies.md, \"Known at preview\").";
+
+/** Which resources hold an unknown value at the path the SDK reported, for the message. */
+function unknownAt(resources: readonly PolicyResource[], path: readonly PropertyKey[]): string {
+  const holders = resources.filter((r) => known(() => path.reduce<any>((value, key) => value?.[key], r.props)) === UNKNOWN).map((r) => `"${r.name}" (${r.type})`);
+  if (holders.length === 0) return "a resource of this stack";
+  return holders.length > 3 ? `${holders.slice(0, 3).join(", ")} and ${holders.length - 3} more` : holders.join(", ");
+}
+
+/**
+ * The policy, failing closed instead of being skipped: the SDK turns a read of an unknown value into
+ * an advisory "can't run policy during preview", which would let a first `up` of production through
+ * ungated. Here it is a violation at the policy's own enforcement level, naming what was unknown.
+ */
+export function failClosedOnUnknown<P extends ResourceValidationPolicy | StackValidationPolicy>(policy: P): P {
+  if ("validateStack" in policy) {
+    const validate = (policy as StackValidationPolicy).validateStack;
+    const validateStack: StackValidation = async (args, report) => {
+      try {
+        await validate(args, report);
+      } catch (err) {
+        if (!isUnknownValueError(err)) throw err;
+        report(cannotCheck(unknownAt(args.resources, err.props), err));
+      }
+    };
+    return { ...policy, validateStack };
+  }
+  const own = (policy as ResourceValidationPolicy).validateResource;
+  if (!own) return policy;
+  const validateResource = (Array.isArray(own) ? own : [own]).map(
+    (validate): ResourceValidation =>
+      async (args, report) => {
+        try {
+          await validate(args, report);
+        } catch (err) {
+          if (!isUnknownValueError(err)) throw err;
+          report(cannotCheck(`"${args.name}" (${args.type})`, err));
+        }
+      },
+  );
+  return { ...policy, validateResource };
 }

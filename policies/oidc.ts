@@ -1,8 +1,8 @@
 /** OIDC: every trust is exact — this repository, its own environment, no wildcards. */
 import type { EnforcementLevel, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { PRIVILEGED_ROLE_IDS } from "../core/azure-roles";
-import { AWS_STS_AUDIENCE, AZURE_TOKEN_EXCHANGE_AUDIENCE, BEDROCK_INVOKE_ACTIONS, GITHUB_OIDC_HOST, GITHUB_OIDC_ISSUER, environmentSubject, subjectProblems } from "../core/oidc";
-import { TYPES, environmentOfGroup, ofType, repositoryOf } from "./lib";
+import { AWS_STS_AUDIENCE, AZURE_TOKEN_EXCHANGE_AUDIENCE, BEDROCK_INVOKE_ACTIONS, GITHUB_OIDC_HOST, GITHUB_OIDC_ISSUER, environmentSubject, previewEnvironment, subjectProblems } from "../core/oidc";
+import { TYPES, assigneeOf, environmentOfGroup, known, ofType, repositoryOf } from "./lib";
 
 
 export function oidcFederatedCredentialsExact(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
@@ -20,7 +20,7 @@ export function oidcFederatedCredentialsExact(enforcementLevel: EnforcementLevel
         if (!Array.isArray(audiences) || audiences.length !== 1 || audiences[0] !== AZURE_TOKEN_EXCHANGE_AUDIENCE) {
           reportViolation(`${label} must have exactly the audience ${AZURE_TOKEN_EXCHANGE_AUDIENCE}; found ${JSON.stringify(audiences)}.`, fic.urn);
         }
-        if (typeof subject !== "string") continue; // unknown during a first preview
+        if (typeof subject !== "string") continue; // absent; an unknown subject fails closed (lib.ts failClosedOnUnknown)
         if (!repository) {
           reportViolation(`${label}: the repository cannot be determined (no GitHub provider owner and repository in the stack), so its subject cannot be checked.`, fic.urn);
           continue;
@@ -32,9 +32,10 @@ export function oidcFederatedCredentialsExact(enforcementLevel: EnforcementLevel
         if (subject === own) continue;
         // Pull requests and exact branches (IssueOps and promotion runs on the default branch) may
         // reach read-only identities; only the environment's own jobs may reach one that can change it.
-        const readOnlySubject = subject === `repo:${repository}:pull_request` || subject.startsWith(`repo:${repository}:ref:refs/heads/`);
+        const preview = environmentSubject(repository, previewEnvironment(env));
+        const readOnlySubject = subject === preview || subject === `repo:${repository}:pull_request` || subject.startsWith(`repo:${repository}:ref:refs/heads/`);
         if (!readOnlySubject) {
-          reportViolation(`${label} on identity "${resourceName}" in the ${env} resource group must trust only ${own}, or (read-only identities) repo:${repository}:pull_request or an exact branch; found "${subject}".`, fic.urn);
+          reportViolation(`${label} on identity "${resourceName}" in the ${env} resource group must trust only ${own}, or (read-only identities) ${preview}, repo:${repository}:pull_request or an exact branch; found "${subject}".`, fic.urn);
         } else if (holdsWriteRole(args.resources, resourceName, resourceGroupName)) {
           reportViolation(`${label} on identity "${resourceName}" trusts "${subject}", but the identity can change the ${env} environment; only read-only identities may trust it.`, fic.urn);
         }
@@ -43,14 +44,15 @@ export function oidcFederatedCredentialsExact(enforcementLevel: EnforcementLevel
   };
 }
 
-/** Whether the identity holds a role that changes things (known once its principal id is). */
+/** Whether the identity holds a role that changes things (the assignments are linked to it without reading its principal id, unknown before it exists). */
 function holdsWriteRole(resources: readonly PolicyResource[], identityName: unknown, resourceGroupName: unknown): boolean {
   const identity = ofType(resources, TYPES.identity).find((i) => i.props.resourceName === identityName && i.props.resourceGroupName === resourceGroupName);
-  const principalId = identity?.props.principalId;
-  if (typeof principalId !== "string") return false;
-  return ofType(resources, TYPES.roleAssignment).some(
-    (a) => a.props.principalId === principalId && typeof a.props.roleDefinitionId === "string" && PRIVILEGED_ROLE_IDS.has(a.props.roleDefinitionId.split("/").pop()!),
-  );
+  if (!identity) return false;
+  return ofType(resources, TYPES.roleAssignment).some((a) => {
+    if (assigneeOf(resources, a)?.urn !== identity.urn) return false;
+    const roleId = known(() => a.props.roleDefinitionId);
+    return typeof roleId === "string" && PRIVILEGED_ROLE_IDS.has(roleId.split("/").pop()!);
+  });
 }
 
 type Statement = { Effect?: string; Action?: string | string[]; Resource?: string | string[]; Condition?: Record<string, Record<string, unknown>> };

@@ -4,11 +4,16 @@ import { bicepDestructiveChangesNeedReason, bicepProdHealthVerification, bicepPr
 import { azureAllowedLocations, azureIdentityRolesOwnGroup, azureProdIdentityNotShared, azureProdResourceGroupProtected, azureResourceGroupTags } from "./azure";
 import { githubEnvironmentsBranchRestricted, githubProdDeploysFromMainOnly, githubProdEnvironmentReviewers, githubProductionBranchProtected } from "./github";
 import { awsDocsRoleBedrockOnly, awsDocsRoleTrustExact, oidcFederatedCredentialsExact } from "./oidc";
+import { failClosedOnUnknown } from "./lib";
 import { stackEnvironmentsComplete, stackProdCriticalResources } from "./stack";
 import { workflowActionsPinned, workflowDeployGate, workflowLeastPrivilege, workflowNoPullRequestTarget, workflowNoUntrustedInterpolation } from "./workflows";
 
+/**
+ * The pack: every policy fails closed on a value it cannot know during preview (lib.ts
+ * `failClosedOnUnknown`), so a first preview of production is gated as strictly as later ones.
+ */
 export function allPolicies(enforcementLevel: EnforcementLevel = "advisory"): Policies {
-  return [
+  const policies: Policies = [
     githubProdEnvironmentReviewers(enforcementLevel),
     githubProdDeploysFromMainOnly(enforcementLevel),
     githubProductionBranchProtected(enforcementLevel),
@@ -32,4 +37,5 @@ export function allPolicies(enforcementLevel: EnforcementLevel = "advisory"): Po
     stackEnvironmentsComplete(enforcementLevel),
     stackProdCriticalResources(enforcementLevel),
   ];
+  return policies.map(failClosedOnUnknown);
 }

@@ -1,11 +1,10 @@
 /** Stack-wide: every environment is complete, and nothing production needs is missing. */
 import type { EnforcementLevel, StackValidationPolicy } from "@pulumi/policy";
-import { environmentSubject } from "../core/oidc";
-import { DOCS_ENVIRONMENT } from "../core/oidc";
+import { DOCS_ENVIRONMENT, PROMOTION_ENVIRONMENT, environmentSubject, previewEnvironment } from "../core/oidc";
 import { TYPES, holdsIdentities, ofType, productionFor, repositoryOf } from "./lib";
 
 export interface EnvironmentsCompleteConfig {
-  /** GitHub environments that deploy nothing to Azure (the docs job's). */
+  /** GitHub environments that deploy nothing to Azure (the docs job's, the promotion App's). Each environment's preview environment (`<env>-preview`) is one too. */
   readonly nonDeploymentEnvironments: readonly string[];
 }
 
@@ -14,15 +13,16 @@ export function stackEnvironmentsComplete(enforcementLevel: EnforcementLevel = "
     name: "stack-environments-complete",
     description: "Checks whether every environment in the stack has both a GitHub environment and an Azure deploy identity federated with it.",
     enforcementLevel,
-    configSchema: { properties: { nonDeploymentEnvironments: { type: "array", items: { type: "string" }, default: [DOCS_ENVIRONMENT] } } },
+    configSchema: { properties: { nonDeploymentEnvironments: { type: "array", items: { type: "string" }, default: [DOCS_ENVIRONMENT, PROMOTION_ENVIRONMENT] } } },
     validateStack: (args, reportViolation) => {
       const { nonDeploymentEnvironments } = args.getConfig<EnvironmentsCompleteConfig>();
       const repository = repositoryOf(args.resources);
       const githubEnvs = new Set(ofType(args.resources, TYPES.githubEnvironment).map((e) => e.props.environment as string));
       const azureEnvs = new Set(ofType(args.resources, TYPES.resourceGroup).map((g) => g.props.tags?.environment as string).filter(Boolean));
       const subjects = new Set(ofType(args.resources, TYPES.federatedCredential).map((f) => f.props.subject));
+      const previews = new Set([...githubEnvs].map(previewEnvironment));
       for (const env of githubEnvs) {
-        if (nonDeploymentEnvironments.includes(env)) continue;
+        if (nonDeploymentEnvironments.includes(env) || previews.has(env)) continue;
         if (!azureEnvs.has(env)) reportViolation(`Environment "${env}" has a GitHub environment but no Azure resource group tagged environment=${env}.`);
         if (repository && !subjects.has(environmentSubject(repository, env))) reportViolation(`Environment "${env}" has no deploy identity trusting ${environmentSubject(repository, env)}.`);
       }

@@ -9,13 +9,13 @@
  *    (must make zero az calls) and when a parameter changed (ideally close to L, not N x L), with
  *    the number of az calls of each kind. Run once more with PULUMI_PARALLEL_DIFF=true.
  *
- * Everything runs in throwaway workspaces (test/engine/harness.ts), offline.
+ * Everything runs in throwaway workspaces (scripts/engine-workspace.ts), offline.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { ensureStack } from "./sandbox";
-import { Workspace, REPO_ROOT, engineSkipReason } from "../test/engine/harness";
+import { Workspace, REPO_ROOT, engineSkipReason } from "./engine-workspace";
 
 interface Options {
   latency: number;

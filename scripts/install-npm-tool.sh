@@ -5,28 +5,19 @@
 #
 #   bash scripts/install-npm-tool.sh azurite@3.37.0 azurite-blob
 #
-# Idempotent: when the binary is there, nothing is installed. Cache root: $DELIVERY_TOOLS_DIR
-# (default ~/.cache/delivery-platform/tools).
+# Idempotent: when the binary is there, nothing is installed. The cache is scripts/lib/tool-cache.sh's.
 set -Eeuo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/tool-cache.sh"
+
 if [ $# -ne 2 ] || [[ "$1" != ?*@?* ]]; then
     echo "usage: install-npm-tool.sh NAME@VERSION BIN (received: $*)" >&2
     exit 2
 fi
 spec=$1
 bin=$2
-root=${DELIVERY_TOOLS_DIR:-$HOME/.cache/delivery-platform/tools}
-dir="$root/npm-${spec//\//_}"
-path="$dir/node_modules/.bin/$bin"
-if [ -x "$path" ]; then
-    echo "$path"
-    exit 0
-fi
+dir="$TOOLS_ROOT/npm-${spec//\//_}"
+tool_cached "$dir" "node_modules/.bin/$bin"
 echo "==> installing $spec into $dir (first run only)" >&2
-tmp="$dir.tmp.$$"
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp"
-npm install --prefix "$tmp" --no-audit --no-fund --no-save --loglevel=error "$spec" >&2
-[ -x "$tmp/node_modules/.bin/$bin" ] || { echo "install-npm-tool.sh: $spec has no bin $bin" >&2; exit 1; }
-rm -rf "$dir"
-mv "$tmp" "$dir"
-echo "$path"
+tool_begin "$dir"
+npm install --prefix "$TOOL_TMP" --no-audit --no-fund --no-save --loglevel=error "$spec" >&2
+tool_commit "$dir" "node_modules/.bin/$bin"

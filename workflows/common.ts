@@ -3,7 +3,9 @@
  * variables and secrets is named here, so the components that create them and the docs that
  * list them use one list.
  */
-import type { StackConfig } from "../core/config";
+import { productionEnvironment, type StackConfig } from "../core/config";
+import { DOCS_ENVIRONMENT, PROMOTION_ENVIRONMENT, previewEnvironment } from "../core/oidc";
+import { STATE_SETTINGS } from "../core/state-backend";
 import { ACTIONS } from "./actions";
 import type { Job, Permissions, Step, UsesStep } from "./model";
 
@@ -31,20 +33,92 @@ export function previewClientIdVariable(environment: string): string {
  * `PROMOTION_APP_ID` (see `promotionToken`).
  */
 export const REPOSITORY_VARIABLES = ["PULUMI_BACKEND_URL", "PROMOTION_APP_ID", AWS_PREVIEW_ROLE_VARIABLE] as const;
+/** A secret a GitHub environment must (or may) hold: its name and what its value must be. */
+export interface SecretSpec {
+  readonly name: string;
+  readonly description: string;
+  /** Whether the jobs fail without it (optional ones fall back to the job's own token). */
+  readonly required: boolean;
+  /**
+   * Whether its value can change repository administration (rulesets, environments, reviewers).
+   * Such a secret belongs only in an environment with required reviewers
+   * (components/github/deployment-environment.ts refuses it elsewhere).
+   */
+  readonly grantsAdministration: boolean;
+}
+
+/** The stack's passphrase (passphrase secrets provider); each stack's differs (core/state-backend.ts). */
+export const PASSPHRASE_SECRET = STATE_SETTINGS.passphrase.name;
+/** Production's deploy job: a token for the Pulumi GitHub provider with repository administration. */
+export const ADMIN_TOKEN_SECRET = "DELIVERY_GITHUB_ADMIN_TOKEN";
+/** Everywhere else: an optional read-only token (members: read) for resolving reviewer teams. */
+export const READ_TOKEN_SECRET = "DELIVERY_GITHUB_READ_TOKEN";
+/** The promotion App's private key (with the repository variable `PROMOTION_APP_ID`). */
+export const PROMOTION_APP_KEY_SECRET = "PROMOTION_APP_PRIVATE_KEY";
 /**
- * Secrets the workflows read. None is a cloud credential (clouds are reached through OIDC):
- * the state passphrase, and GitHub tokens for the Pulumi GitHub provider.
+ * The GitHub environment of the jobs that act as the promotion App (defined in core/oidc.ts, where
+ * the policy pack reads it too). No deployment is recorded for it (`deployment: false`).
  */
-export const WORKFLOW_SECRETS = {
-  /** Decrypts the stacks' secrets (passphrase secrets provider). */
-  PULUMI_CONFIG_PASSPHRASE: "passphrase of the stacks' secrets provider",
-  /** Token for the Pulumi GitHub provider in deploy jobs (repository administration). */
-  DELIVERY_GITHUB_TOKEN: "GitHub App or fine-grained token with repository administration, used by `pulumi up`",
-  /** Optional read-only token for previews (resolving reviewer teams); falls back to the job's token. */
-  DELIVERY_GITHUB_READ_TOKEN: "optional read-only token (members: read) used by `pulumi preview`",
-  /** Optional: private key of the GitHub App the promotion steps act as (with the variable PROMOTION_APP_ID). */
-  PROMOTION_APP_PRIVATE_KEY: "optional private key of the GitHub App that opens promotion pull requests and reads team membership (with the variable PROMOTION_APP_ID)",
-} as const;
+export { PROMOTION_ENVIRONMENT };
+
+const passphrase = (stack: string, use: string): SecretSpec => ({ name: PASSPHRASE_SECRET, description: `passphrase of the ${stack} stack's secrets (${use})`, required: true, grantsAdministration: false });
+const readToken: SecretSpec = {
+  name: READ_TOKEN_SECRET,
+  description: "optional: a token without administration (organization members: read) so the Pulumi GitHub provider can resolve reviewer teams; without it the job's own token is used",
+  required: false,
+  grantsAdministration: false,
+};
+
+/**
+ * The secrets each GitHub environment holds, by environment name: the one list the workflows read,
+ * the components declare and docs/security.md describes. No workflow reads a repository secret.
+ *
+ * - `<env>` (dev, staging, prod; the deploy jobs): the stack's passphrase; production alone holds
+ *   the administration token, dev and staging at most a read token.
+ * - `<env>-preview` (previews of pull requests and `/preview`, drift): the same stack's passphrase
+ *   (the state grant of these jobs is read-only, core/state-backend.ts) and the read token.
+ * - `promotion` and `docs` (production branch / environment branches only): the promotion App's key.
+ */
+export function environmentSecrets(cfg: Pick<StackConfig, "environments">): Record<string, readonly SecretSpec[]> {
+  const production = productionEnvironment(cfg).name;
+  const secrets: Record<string, readonly SecretSpec[]> = {};
+  for (const e of cfg.environments) {
+    secrets[e.name] =
+      e.name === production
+        ? [
+            passphrase(e.name, "pulumi up"),
+            { name: ADMIN_TOKEN_SECRET, description: "GitHub App installation or fine-grained token with repository administration, for `pulumi up` of production (it manages rulesets, environments and reviewers)", required: true, grantsAdministration: true },
+          ]
+        : [passphrase(e.name, "pulumi up"), readToken];
+    secrets[previewEnvironment(e.name)] = [passphrase(e.name, "pulumi preview with read-only state access"), readToken];
+  }
+  const appKey: SecretSpec = {
+    name: PROMOTION_APP_KEY_SECRET,
+    description: "optional: private key of the GitHub App that opens promotion pull requests and reads team membership (with the variable PROMOTION_APP_ID); the App must not have administration",
+    required: false,
+    grantsAdministration: false,
+  };
+  secrets[PROMOTION_ENVIRONMENT] = [appKey];
+  // The docs generator opens the pull request of regenerated documents as the App; `docs` admits
+  // only the production branch, like `promotion`.
+  secrets[DOCS_ENVIRONMENT] = [appKey];
+  return secrets;
+}
+
+/** The token the Pulumi GitHub provider uses in the deploy job of `environment`: administration only in production. */
+export function deployGithubToken(cfg: Pick<StackConfig, "environments">, environment: string): string {
+  return environment === productionEnvironment(cfg).name ? expr(`secrets.${ADMIN_TOKEN_SECRET}`) : readGithubToken();
+}
+
+/** The read token where the environment has one, else the job's own token. */
+export function readGithubToken(): string {
+  return expr(`secrets.${READ_TOKEN_SECRET} || github.token`);
+}
+
+/** `environment:` of a job that only reads the stack (previews, drift): no deployment is recorded. */
+export function previewJobEnvironment(stack: string): { name: string; deployment: false } {
+  return { name: previewEnvironment(stack), deployment: false };
+}
 
 /** The default branch: trusted tooling is always checked out from it, never from a pull request. */
 export const TRUSTED_REF = "${{ github.event.repository.default_branch }}";
@@ -61,14 +135,15 @@ export function expr(expression: string): string {
   return `\${{ ${expression} }}`;
 }
 
-export function checkout(options: { ref?: string; persistCredentials?: boolean; fetchDepth?: number } = {}): UsesStep {
+export function checkout(options: { ref?: string; fetchDepth?: number } = {}): UsesStep {
   return {
     name: "Check out",
     uses: ACTIONS.checkout,
     with: {
       ...(options.ref ? { ref: options.ref } : {}),
-      // Credentials stay out of .git/config unless the job pushes (only the docs generator does).
-      "persist-credentials": options.persistCredentials ?? false,
+      // Credentials never stay in .git/config: a job that pushes hands its token to that step's git
+      // commands only (the docs generator), so no later step or artifact can pick them up.
+      "persist-credentials": false,
       ...(options.fetchDepth !== undefined ? { "fetch-depth": options.fetchDepth } : {}),
     },
   };
@@ -103,11 +178,12 @@ export function awsLogin(cfg: StackConfig, options: { roleVariable?: string; con
   };
 }
 
-/** Environment every `pulumi` command needs; the backend and passphrase come from variables and secrets. */
+/** Environment every `pulumi` command needs; the backend and passphrase come from the job's environment. */
 export function pulumiEnv(cfg: StackConfig, githubToken: string): Record<string, string> {
   return {
     PULUMI_BACKEND_URL: expr("vars.PULUMI_BACKEND_URL"),
-    PULUMI_CONFIG_PASSPHRASE: expr("secrets.PULUMI_CONFIG_PASSPHRASE"),
+    // The environment's own passphrase: every job that runs pulumi declares an environment.
+    PULUMI_CONFIG_PASSPHRASE: expr(`secrets.${PASSPHRASE_SECRET}`),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     // Diffs in parallel: the Bicep provider's what-ifs then overlap instead of queueing (npm run bench:engine).
     PULUMI_PARALLEL_DIFF: "true",
@@ -125,8 +201,12 @@ export const APP_TOKEN_STEP_ID = "app-token";
  * token narrowed to `permissions` (pull requests it opens trigger the target branch's required
  * checks, and it can read team membership for manual sign-off); without them, the job's own
  * token. The choice is a repository setting, and `notice` makes a run that falls back say so.
+ * The key is a secret of the `promotion` environment (and of `docs`): the job declares `environment`.
  */
-export function promotionToken(permissions: Permissions & { readonly members?: "read" }, options: { notice: boolean }): { steps: Step[]; token: string } {
+export function promotionToken(
+  permissions: Permissions & { readonly members?: "read" },
+  options: { notice: boolean },
+): { steps: Step[]; token: string; environment: { name: string; deployment: false } } {
   const narrowed = Object.fromEntries(
     Object.entries(permissions)
       .filter(([scope, level]) => scope !== "id-token" && level !== "none")
@@ -138,7 +218,7 @@ export function promotionToken(permissions: Permissions & { readonly members?: "
       id: APP_TOKEN_STEP_ID,
       if: "vars.PROMOTION_APP_ID != ''",
       uses: ACTIONS.createGithubAppToken,
-      with: { "app-id": expr("vars.PROMOTION_APP_ID"), "private-key": expr("secrets.PROMOTION_APP_PRIVATE_KEY"), ...narrowed },
+      with: { "app-id": expr("vars.PROMOTION_APP_ID"), "private-key": expr(`secrets.${PROMOTION_APP_KEY_SECRET}`), ...narrowed },
     },
   ];
   if (options.notice) {
@@ -150,7 +230,7 @@ export function promotionToken(permissions: Permissions & { readonly members?: "
       ]),
     });
   }
-  return { steps, token: expr(`steps.${APP_TOKEN_STEP_ID}.outputs.token || github.token`) };
+  return { steps, token: expr(`steps.${APP_TOKEN_STEP_ID}.outputs.token || github.token`), environment: { name: PROMOTION_ENVIRONMENT, deployment: false } };
 }
 
 /**

@@ -19,10 +19,12 @@
  * 3. `issueops preview`: the preview steps of the PR preview workflow, for `/preview <env>`.
  * 4. `issueops promote`: `/promote <from> <to>` opens the promotion pull request the machine
  *    asks for (`delivery promote act --only open-pr`), in the promotion concurrency group.
+ * 5. `issueops unlock`: `/unlock <env>` clears the environment's Pulumi lock a dead run left
+ *    (`delivery unlock --force`), in the environment's deploy concurrency group.
  */
 import type { EnvironmentConfig, StackConfig } from "../core/config";
 import { ACTIONS } from "./actions";
-import { AUDIT_DIR, awsLogin, azureLogin, checkout, DELIVERY, expr, type Jobs, nodeSetup, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, TRUSTED_REF } from "./common";
+import { AUDIT_DIR, awsLogin, azureLogin, checkout, DELIVERY, deployGithubToken, expr, type Jobs, nodeSetup, previewClientIdVariable, previewJobEnvironment, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, TRUSTED_REF } from "./common";
 import type { Job, Permissions, Step, Workflow } from "./model";
 import { previewSteps } from "./preview";
 
@@ -31,6 +33,7 @@ export const DEPLOY_WORKFLOW_FILE = "deploy.yml";
 export const DEPLOY_WORKFLOW_NAME = "Deploy";
 export const INTENT_JOB_ID = "intent";
 export const PROMOTE_JOB_ID = "issueops-promote";
+export const UNLOCK_JOB_ID = "issueops-unlock";
 
 /** The check name of the deploy job of one environment (not a required check). */
 export function deployJobName(environment: string): string {
@@ -50,10 +53,11 @@ const out = (name: string) => expr(`needs.${INTENT_JOB_ID}.outputs.${name}`);
 const INTENT_PERMISSIONS: Permissions = { contents: "read", "pull-requests": "write", issues: "read", checks: "read", statuses: "read", deployments: "read", actions: "read" };
 
 function intentJob(): Job {
-  const { steps: tokenSteps, token } = promotionToken({ ...INTENT_PERMISSIONS, members: "read" }, { notice: false });
+  const { steps: tokenSteps, token, environment } = promotionToken({ ...INTENT_PERMISSIONS, members: "read" }, { notice: false });
   return {
     name: "read the command",
     "runs-on": RUNNER,
+    environment,
     // Cheap filters first; `delivery intent` applies the full rules (first line, ASCII, grammar).
     if: [
       "(github.event_name == 'issue_comment' && github.event.issue.pull_request && startsWith(github.event.comment.body, '/'))",
@@ -62,6 +66,15 @@ function intentJob(): Job {
       "github.event_name == 'push'",
     ].join(" || "),
     permissions: INTENT_PERMISSIONS,
+    permissionReasons: {
+      contents: "reads commits and compares them for the gates",
+      "pull-requests": "replies to the command; reads the pull request and its reviews",
+      issues: "reads failure issues (the promotion freeze)",
+      checks: "reads the required check runs",
+      statuses: "reads validation statuses (the promotion machine)",
+      deployments: "reads deployments (last known-good commit, promotion)",
+      actions: "reads deploy runs (the promotion machine)",
+    },
     outputs: {
       proceed: expr("steps.gate.outputs.proceed"),
       action: expr("steps.gate.outputs.action"),
@@ -167,7 +180,8 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       id: "up",
       "working-directory": TARGET_DIR,
       // `runner` is not available in job-level env, so the audit directory is set per step.
-      env: { ...pulumiEnv(cfg, expr("secrets.DELIVERY_GITHUB_TOKEN")), DELIVERY_AUDIT_DIR: AUDIT_DIR },
+      // Only production's environment holds a token with administration; dev and staging read.
+      env: { ...pulumiEnv(cfg, deployGithubToken(cfg, env.name)), DELIVERY_AUDIT_DIR: AUDIT_DIR },
       run: script([
         'mkdir -p "$DELIVERY_AUDIT_DIR"',
         "start=$(date +%s)",
@@ -179,18 +193,33 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
         // The failure class for the comment and the deployment record (retries are already spent).
         'if [ "$result" = failure ]; then (cd "$GITHUB_WORKSPACE" && ' + DELIVERY + ' classify up.log > classify.json) || true; fi',
         'cp "$GITHUB_WORKSPACE/up.log" "$DELIVERY_AUDIT_DIR/up.log"',
+        // The deployment's outputs as the stack now holds them (also after an up that changed nothing in
+        // Azure and wrote no audit record): where it answers, for the recorded deployment.
+        'if [ "$result" = success ]; then npx pulumi stack output --json --stack "$STACK" > "$DELIVERY_AUDIT_DIR/stack-outputs.json" || echo "::warning::pulumi stack output failed; the deployment records no environment_url"; fi',
         '{ echo "result=$result"; echo "duration=$(( $(date +%s) - start ))"; } >> "$GITHUB_OUTPUT"',
         '[ "$result" = success ]',
       ]),
     },
+    ...(managesRepository
+      ? [
+          {
+            // The Graft provider does not generate on this runner (the checkout dies with it, and this job
+            // does not write to the branch): stale documents go to the docs workflow, the only writer.
+            name: "Hand stale Graft documents to the docs workflow",
+            "continue-on-error": true,
+            env: { GITHUB_TOKEN: expr("github.token"), DEFAULT_BRANCH: TRUSTED_REF },
+            run: script([DELIVERY + ` docs dispatch-stale --root ${TARGET_DIR} --stack "$STACK" --ref "$DEFAULT_BRANCH"`]),
+          },
+        ]
+      : []),
     {
       // Before the comment, so a deployment is never left in progress; a cancelled run is a failure.
       name: "Record the deployment's result",
       if: "always() && steps.record.outputs.deployment_id != ''",
-      env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("steps.record.outputs.deployment_id"), RESULT: "${{ steps.up.outputs.result || job.status }}" },
+      env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("steps.record.outputs.deployment_id"), RESULT: "${{ steps.up.outputs.result || job.status }}", DELIVERY_AUDIT_DIR: AUDIT_DIR },
       run: script([
         'if [ "$RESULT" = success ]; then result=success; else result=failure; fi',
-        DELIVERY + ' promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL"',
+        DELIVERY + ' promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$DELIVERY_AUDIT_DIR/stack-outputs.json"',
       ]),
     },
     {
@@ -223,28 +252,40 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     environment: env.name,
     // One deployment per stack at a time; a second one waits instead of cancelling the first.
     concurrency: { group: `deploy-${env.name}`, "cancel-in-progress": false },
-    permissions: { contents: "read", "id-token": "write", "pull-requests": "write", deployments: "write" },
+    permissions: { contents: "read", "id-token": "write", "pull-requests": "write", deployments: "write", ...(managesRepository ? { actions: "write" as const } : {}) },
+    permissionReasons: {
+      "id-token": "the environment's deploy identity (OIDC)",
+      "pull-requests": "comments at start and end",
+      deployments: "records the deployment of the commit it deploys",
+      ...(managesRepository ? { actions: "dispatches the docs workflow for stale Graft documents (delivery docs dispatch-stale)" } : {}),
+    },
     env: jobEnv,
     "timeout-minutes": 120,
     steps,
   };
 }
 
-function commandPreviewJob(cfg: StackConfig): Job {
+/** `/preview <env>`: one job per environment, so each declares its preview environment literally. */
+function commandPreviewJob(cfg: StackConfig, env: EnvironmentConfig): Job {
   return {
-    name: "issueops preview",
+    name: `issueops preview (${env.name})`,
     "runs-on": RUNNER,
     needs: [INTENT_JOB_ID],
-    if: `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && needs.${INTENT_JOB_ID}.outputs.action == 'preview'`,
+    if: `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && needs.${INTENT_JOB_ID}.outputs.action == 'preview' && needs.${INTENT_JOB_ID}.outputs.environment == '${env.name}'`,
+    environment: previewJobEnvironment(env.name),
     permissions: { contents: "read", "id-token": "write", "pull-requests": "write" },
-    concurrency: { group: `preview-${out("environment")}-${out("pr")}`, "cancel-in-progress": true },
+    permissionReasons: { "id-token": "the stack's read-only preview identity (OIDC)", "pull-requests": "the preview comment" },
+    concurrency: { group: `preview-${env.name}-${out("pr")}`, "cancel-in-progress": true },
     "timeout-minutes": 30,
-    steps: previewSteps(cfg, out("environment"), out("pr"), `needs.${INTENT_JOB_ID}.outputs.preview_client_id_variable`, { ref: out("commit"), commit: out("commit") }),
+    steps: previewSteps(cfg, env.name, out("pr"), `vars.${previewClientIdVariable(env.name)}`, { ref: out("commit"), commit: out("commit") }),
   };
 }
 
 /** Reads the promotion facts; writes the promotion branch and pull request, and the reply. */
 const PROMOTE_PERMISSIONS: Permissions = { contents: "write", "pull-requests": "write", deployments: "read", issues: "read", actions: "read", checks: "read", statuses: "read" };
+
+/** Placed before a reply that quotes a command in Markdown backticks inside single quotes, which shellcheck (SC2016) takes for a forgotten command substitution. */
+const MARKDOWN_TICKS = "# shellcheck disable=SC2016 # backticks in these replies are Markdown, not command substitution";
 
 /**
  * `/promote <from> <to>`, once the gate found the machine asking for exactly that promotion:
@@ -252,15 +293,25 @@ const PROMOTE_PERMISSIONS: Permissions = { contents: "write", "pull-requests": "
  * the validated SHA, and replies on the PR either way.
  */
 function commandPromoteJob(): Job {
-  const { steps: tokenSteps, token } = promotionToken({ ...PROMOTE_PERMISSIONS, members: "read" }, { notice: true });
+  const { steps: tokenSteps, token, environment } = promotionToken({ ...PROMOTE_PERMISSIONS, members: "read" }, { notice: true });
   return {
     name: "issueops promote",
     "runs-on": RUNNER,
+    environment,
     needs: [INTENT_JOB_ID],
     if: `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && needs.${INTENT_JOB_ID}.outputs.action == 'promote'`,
     // The promote workflow's group: one promotion at a time across the repository.
     concurrency: { ...PROMOTION_CONCURRENCY },
     permissions: PROMOTE_PERMISSIONS,
+    permissionReasons: {
+      contents: "creates the promotion branch at the validated commit",
+      "pull-requests": "opens the promotion pull request and replies",
+      deployments: "reads deployments (the promotion facts)",
+      issues: "reads failure issues (the freeze)",
+      actions: "reads deploy runs (the promotion facts)",
+      checks: "reads check runs (the promotion facts)",
+      statuses: "reads validation statuses (the promotion facts)",
+    },
     env: { FROM: out("from"), TO: out("environment"), PR_NUMBER: out("pr"), RUN_URL },
     "timeout-minutes": 15,
     steps: [
@@ -275,6 +326,7 @@ function commandPromoteJob(): Job {
           DELIVERY + ' promote status --facts promotion-facts.json --summary "$GITHUB_STEP_SUMMARY" > /dev/null',
           DELIVERY + " promote next --facts promotion-facts.json > next.json",
           `if ! jq -e --arg from "$FROM" --arg to "$TO" 'any(.actions[]; .kind == "open-pr" and .from == $from and .to == $to)' next.json > /dev/null; then`,
+          `  ${MARKDOWN_TICKS}`,
           "  printf '❌ `/promote %s %s`: %s is no longer ready to promote to %s (the facts changed since the command was read); `delivery promote status` says why.\\n' \"$FROM\" \"$TO\" \"$FROM\" \"$TO\" > reply.md",
           "  exit 1",
           "fi",
@@ -287,7 +339,61 @@ function commandPromoteJob(): Job {
         if: "always()",
         env: { GH_TOKEN: token },
         run: script([
+          MARKDOWN_TICKS,
           "[ -s reply.md ] || printf '❌ `/promote %s %s` failed; see the workflow run.\\n' \"$FROM\" \"$TO\" > reply.md",
+          "printf '\\n<sub>[workflow run](%s)</sub>\\n' \"$RUN_URL\" >> reply.md",
+          'gh api "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" -F body=@reply.md > /dev/null',
+        ]),
+      },
+    ],
+  };
+}
+
+/**
+ * `/unlock <env>`, once the gate found a person with write access asking: in the environment's
+ * deploy concurrency group, so it waits for a running deploy instead of racing it, it clears the
+ * stack's locks unless one may belong to a run that is still going (`delivery unlock --force`), and
+ * replies either way. No `environment:` and no passphrase: clearing a lock decrypts nothing.
+ */
+function commandUnlockJob(): Job {
+  return {
+    name: "issueops unlock",
+    "runs-on": RUNNER,
+    needs: [INTENT_JOB_ID],
+    if: `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && needs.${INTENT_JOB_ID}.outputs.action == 'unlock'`,
+    concurrency: { group: `deploy-${out("environment")}`, "cancel-in-progress": false },
+    permissions: { contents: "read", actions: "read", "pull-requests": "write" },
+    permissionReasons: { actions: "the recorded run's state (a lock of a run still going is never cleared)", "pull-requests": "replies to the command" },
+    env: { STACK: out("environment"), PR_NUMBER: out("pr"), RUN_URL },
+    "timeout-minutes": 15,
+    steps: [
+      checkout({ ref: TRUSTED_REF }),
+      ...nodeSetup(),
+      {
+        name: "Clear a lock no live run can hold",
+        env: { PULUMI_BACKEND_URL: expr("vars.PULUMI_BACKEND_URL"), PULUMI_SKIP_UPDATE_CHECK: "true", GITHUB_TOKEN: expr("github.token") },
+        run: script([
+          "set +e",
+          DELIVERY + ' unlock --stack "$STACK" --force --pulumi "$PWD/node_modules/.bin/pulumi" > unlock.json 2> unlock.err',
+          'code="$?"',
+          "set -e",
+          "cat unlock.json unlock.err",
+          'if [ "$code" = 0 ]; then',
+          '  jq -r \'"✅ `/unlock \\(.stack)`: " + (if .cleared then "cleared: \\(.reason). The next deploy finishes the interrupted update." else "\\(.reason); nothing to clear." end)\' unlock.json > reply.md',
+          "else",
+          `  ${MARKDOWN_TICKS}`,
+          '  { printf \'❌ `/unlock %s` cleared nothing:\\n\\n```\\n\' "$STACK"; tail -c 3000 unlock.err; printf \'\\n```\\n\'; } > reply.md',
+          "fi",
+          'exit "$code"',
+        ]),
+      },
+      {
+        name: "Reply on the pull request",
+        if: "always()",
+        env: { GH_TOKEN: expr("github.token") },
+        run: script([
+          MARKDOWN_TICKS,
+          "[ -s reply.md ] || printf '❌ `/unlock %s` failed; see the workflow run.\\n' \"$STACK\" > reply.md",
           "printf '\\n<sub>[workflow run](%s)</sub>\\n' \"$RUN_URL\" >> reply.md",
           'gh api "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" -F body=@reply.md > /dev/null',
         ]),
@@ -299,12 +405,13 @@ function commandPromoteJob(): Job {
 export function deployWorkflow(cfg: StackConfig): Workflow {
   const jobs: Jobs = { [INTENT_JOB_ID]: intentJob() };
   for (const env of cfg.environments) jobs[deployJobId(env.name)] = deployJob(cfg, env);
-  jobs["issueops-preview"] = commandPreviewJob(cfg);
+  for (const env of cfg.environments) jobs[`issueops-preview-${env.name}`] = commandPreviewJob(cfg, env);
   jobs[PROMOTE_JOB_ID] = commandPromoteJob();
+  jobs[UNLOCK_JOB_ID] = commandUnlockJob();
   return {
     file: DEPLOY_WORKFLOW_FILE,
     name: DEPLOY_WORKFLOW_NAME,
-    header: "IssueOps: /deploy, /preview, /rollback, /promote, /help on pull requests, deploy:<env> labels, manual dispatch, and deploy on merge.",
+    header: "IssueOps: /deploy, /preview, /rollback, /promote, /unlock, /help on pull requests, deploy:<env> labels, manual dispatch, and deploy on merge.",
     on: {
       issue_comment: { types: ["created"] },
       // The base branch's workflow and ref (see core/intent/decide.ts); never PR content.

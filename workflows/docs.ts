@@ -14,13 +14,18 @@
  *   branch and the pull request's branch beside it as data, regenerates with the stack's Graft
  *   configuration (`delivery graft-generate`), and commits the result to the branch as
  *   github-actions[bot], rebasing once if someone pushed in the meantime and failing with a clear
- *   message if that rebase conflicts. A manual dispatch without `pr` regenerates the default branch.
+ *   message if that rebase conflicts.
+ * - A dispatch without `pr` regenerates the default branch: manually, or from the deploy job of the
+ *   stack that owns the documents, whose `pulumi up` does not generate on its runner and hands the
+ *   stale documents over (`delivery docs dispatch-stale`). The default branch takes pull requests
+ *   only, so the bot force-pushes the result to its own branch (`DOCS_REGENERATE_BRANCH`, always
+ *   rebuilt from the default branch) and opens a pull request from it, or updates the open one.
  */
 import type { StackConfig } from "../core/config";
 import { DOCS_GENERATE_LABEL } from "../core/labels";
 import { DOCS_ENVIRONMENT } from "../core/oidc";
 import { ACTIONS } from "./actions";
-import { awsLogin, checkout, DELIVERY, expr, nodeSetup, RUNNER, script, TRUSTED_REF } from "./common";
+import { awsLogin, checkout, DELIVERY, expr, nodeSetup, promotionToken, RUN_URL, RUNNER, script, TRUSTED_REF } from "./common";
 import type { Workflow } from "./model";
 
 export const DOCS_WORKFLOW_FILE = "docs.yml";
@@ -35,6 +40,8 @@ export function docsWorkflow(cfg: StackConfig): Workflow {
     header: "Fails when a Graft-generated document is stale. Needs no credentials.",
     on: { pull_request: { types: ["opened", "synchronize", "reopened"] }, push: { branches: cfg.environments.map((e) => e.branch) } },
     permissions: {},
+    // A newer push makes the running check moot.
+    concurrency: { group: "docs-${{ github.event.pull_request.number || github.ref }}", "cancel-in-progress": true },
     defaults: { run: { shell: "bash" } },
     jobs: {
       "graft-status": {
@@ -72,8 +79,14 @@ export function docsStack(cfg: Pick<StackConfig, "environment">): string {
 /** Where the dispatched run checks out the branch whose documents it regenerates (data, never executed). */
 const DOCS_TARGET_DIR = "target";
 
+/** The bot's branch for documents regenerated on the default branch (which takes pull requests only). */
+export const DOCS_REGENERATE_BRANCH = "docs/regenerate";
+
 export function docsGenerateWorkflow(cfg: StackConfig): Workflow {
   const stack = docsStack(cfg);
+  // Opens the pull request of a default-branch run; the App's token (when configured) makes its checks start.
+  const { steps: tokenSteps, token } = promotionToken({ contents: "read", "pull-requests": "write" }, { notice: true });
+  const proposed = "steps.commit.outputs.proposed == 'true'";
   return {
     file: DOCS_GENERATE_WORKFLOW_FILE,
     name: "Docs generate",
@@ -91,6 +104,9 @@ export function docsGenerateWorkflow(cfg: StackConfig): Workflow {
         "runs-on": RUNNER,
         if: `github.event_name == 'pull_request_target' && github.event.label.name == '${DOCS_GENERATE_LABEL.name}'`,
         permissions: { contents: "read", actions: "write", "pull-requests": "write" },
+        permissionReasons: { actions: "dispatches this workflow's generate job on the default branch", "pull-requests": "replies when it refuses the label" },
+        // One request per pull request at a time; a second label waits rather than cancelling the first.
+        concurrency: { group: "docs-request-${{ github.event.pull_request.number }}", "cancel-in-progress": false },
         "timeout-minutes": 10,
         env: { PR_NUMBER: expr("github.event.pull_request.number"), LABELLED_BY: expr("github.event.sender.login"), DEFAULT_BRANCH: TRUSTED_REF },
         steps: [
@@ -108,7 +124,8 @@ export function docsGenerateWorkflow(cfg: StackConfig): Workflow {
         "runs-on": RUNNER,
         if: "github.event_name == 'workflow_dispatch'",
         environment: DOCS_ENVIRONMENT,
-        permissions: { contents: "write", "id-token": "write", "pull-requests": "read" },
+        permissions: { contents: "write", "id-token": "write", "pull-requests": "write" },
+        permissionReasons: { contents: "commits the regenerated documents to the branch", "id-token": "the AWS docs role (OIDC), which trusts only the docs environment", "pull-requests": "reads the pull request's branch; for the default branch, opens the pull request of the regenerated documents" },
         concurrency: { group: "docs-generate-${{ inputs.pr || github.ref }}", "cancel-in-progress": false },
         "timeout-minutes": 60,
         env: { PR_NUMBER: expr("inputs.pr") },
@@ -127,11 +144,12 @@ export function docsGenerateWorkflow(cfg: StackConfig): Workflow {
               "fi",
             ]),
           },
-          // The branch as data, with history for the rebase; credentials kept because this job pushes.
+          // The branch as data, with history for the rebase. No credentials are left in .git/config:
+          // only the push step below holds the token, for its own git commands.
           {
             name: "Check out the branch to regenerate",
             uses: ACTIONS.checkout,
-            with: { ref: expr("steps.branch.outputs.branch"), path: DOCS_TARGET_DIR, "persist-credentials": true, "fetch-depth": 0 },
+            with: { ref: expr("steps.branch.outputs.branch"), path: DOCS_TARGET_DIR, "persist-credentials": false, "fetch-depth": 0 },
           },
           awsLogin(cfg),
           {
@@ -142,29 +160,49 @@ export function docsGenerateWorkflow(cfg: StackConfig): Workflow {
           },
           {
             name: "Commit and push (rebasing once on a concurrent push)",
+            id: "commit",
             "working-directory": DOCS_TARGET_DIR,
             // Branch names are untrusted text: they reach the script only through this variable.
-            env: { BRANCH: expr("steps.branch.outputs.branch") },
+            env: { BRANCH: expr("steps.branch.outputs.branch"), GITHUB_TOKEN: expr("github.token"), REGENERATE_BRANCH: DOCS_REGENERATE_BRANCH },
             run: script([
+              // The token as an HTTP header for this step's fetch and push only (what checkout would persist).
+              'basic="$(printf \'x-access-token:%s\' "$GITHUB_TOKEN" | base64 -w0)"',
+              'echo "::add-mask::$basic"',
+              'remote="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY"',
+              'authed() { git -c "http.extraheader=AUTHORIZATION: basic $basic" "$@"; }',
               'git config user.name "github-actions[bot]"',
               'git config user.email "41898282+github-actions[bot]@users.noreply.github.com"',
               // Everything the generator wrote: documents, graft.lock.json, dvc.yaml and dvc.lock.
               "git add -A",
               'if git diff --cached --quiet; then echo "No document changed."; exit 0; fi',
               'git commit -m "docs: regenerate stale Graft documents" -m "Generated by the docs-generate workflow, run $GITHUB_RUN_ID."',
-              'if git push origin "HEAD:refs/heads/$BRANCH"; then exit 0; fi',
+              // The default branch takes pull requests only: propose the commit from the bot's branch,
+              // rebuilt from the default branch every time (so the force push loses nothing).
+              'if [ -z "$PR_NUMBER" ]; then',
+              '  authed push --force "$remote" "HEAD:refs/heads/$REGENERATE_BRANCH"',
+              '  echo "proposed=true" >> "$GITHUB_OUTPUT"',
+              "  exit 0",
+              "fi",
+              'if authed push "$remote" "HEAD:refs/heads/$BRANCH"; then exit 0; fi',
               'echo "The branch moved while documents were generated; rebasing once."',
-              'git fetch origin "refs/heads/$BRANCH"',
+              'authed fetch "$remote" "refs/heads/$BRANCH"',
               "if ! git rebase FETCH_HEAD; then",
               "  git rebase --abort || true",
               '  echo "::error::Rebasing the generated documents onto the new head of $BRANCH conflicts. Pull the branch, regenerate locally (or label the PR again) and push."',
               "  exit 1",
               "fi",
-              'if ! git push origin "HEAD:refs/heads/$BRANCH"; then',
+              'if ! authed push "$remote" "HEAD:refs/heads/$BRANCH"; then',
               '  echo "::error::$BRANCH moved again during the rebase; label the PR again to retry."',
               "  exit 1",
               "fi",
             ]),
+          },
+          ...tokenSteps.map((step) => ({ ...step, if: step.if ? `${proposed} && ${step.if}` : proposed })),
+          {
+            name: "Open the pull request of the regenerated documents",
+            if: proposed,
+            env: { GITHUB_TOKEN: token, DEFAULT_BRANCH: expr("steps.branch.outputs.branch"), RUN_URL },
+            run: script([`${DELIVERY} docs open-pr --head ${DOCS_REGENERATE_BRANCH} --base "$DEFAULT_BRANCH" --run-url "$RUN_URL"`]),
           },
         ],
       },

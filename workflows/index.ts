@@ -8,7 +8,7 @@ import type { StackConfig } from "../core/config";
 import { DOCS_GENERATE_LABEL, approvalLabel, deployLabel, type LabelSpec } from "../core/labels";
 import { DOCS_ENVIRONMENT } from "../core/oidc";
 import { ACTIONS, usesRef, type PinnedAction } from "./actions";
-import { DOCS_VARIABLES, ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES, WORKFLOW_SECRETS, previewClientIdVariable } from "./common";
+import { DOCS_VARIABLES, ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES, environmentSecrets, previewClientIdVariable } from "./common";
 import { deployWorkflow } from "./deploy";
 import { DOCS_CHECK_NAME, docsGenerateWorkflow, docsWorkflow } from "./docs";
 import { driftWorkflow } from "./drift";
@@ -21,7 +21,7 @@ export { DEPLOY_WORKFLOW_FILE, DEPLOY_WORKFLOW_NAME, deployJobName } from "./dep
 export { PROMOTE_WORKFLOW_FILE, promotionStatusPrefixes } from "./promote";
 export { DOCS_CHECK_NAME } from "./docs";
 export { previewCheckName, previewCheckNames } from "./preview";
-export { AWS_PREVIEW_ROLE_VARIABLE, previewClientIdVariable } from "./common";
+export { AWS_PREVIEW_ROLE_VARIABLE, environmentSecrets, previewClientIdVariable, PROMOTION_ENVIRONMENT, type SecretSpec } from "./common";
 export type { Workflow } from "./model";
 
 /** Where workflow files live in the repository. */
@@ -64,8 +64,8 @@ export function workflowInputs(cfg: Pick<StackConfig, "environments" | "environm
     docsVariables: { environments: [DOCS_ENVIRONMENT, ...(cfg.manageRepository ? [cfg.environment.name] : [])], names: [...DOCS_VARIABLES] },
     /** Repository-level variables. */
     repositoryVariables: [...REPOSITORY_VARIABLES, ...cfg.environments.map((e) => previewClientIdVariable(e.name))],
-    /** Repository secrets (none is a cloud credential). */
-    secrets: Object.keys(WORKFLOW_SECRETS),
+    /** Environment secrets, by GitHub environment (no workflow reads a repository secret; none is a cloud credential). */
+    secrets: Object.fromEntries(Object.entries(environmentSecrets(cfg)).map(([environment, specs]) => [environment, specs.map((s) => s.name)])),
   };
 }
 
@@ -126,6 +126,13 @@ export function renderWorkflow(w: Workflow): string {
       }
     },
   });
+  // Each job's reason for each permission, beside it.
+  for (const [id, job] of Object.entries(w.jobs)) {
+    for (const [scope, reason] of Object.entries(job.permissionReasons ?? {})) {
+      const value = doc.getIn(["jobs", id, "permissions", scope], true);
+      if (isScalar(value)) value.comment = ` ${reason}`;
+    }
+  }
   const header = [
     ` ${w.header}`,
     "",

@@ -45,7 +45,17 @@ export interface Job {
   readonly if?: string;
   readonly needs?: readonly string[];
   readonly permissions: Permissions;
-  readonly environment?: string | { readonly name: string; readonly url?: string };
+  /**
+   * Why the job needs each scope, rendered as a comment beside it (zizmor's
+   * undocumented-permissions); `contents: read` alone needs none.
+   */
+  readonly permissionReasons?: Partial<Record<PermissionScope, string>>;
+  /**
+   * `deployment: false` uses the environment for its secrets, variables, branch policy and OIDC
+   * subject without recording a GitHub deployment (read-only and promotion jobs: a deployment
+   * would show in the promotion machine's facts and fire `deployment_status`).
+   */
+  readonly environment?: string | { readonly name: string; readonly url?: string; readonly deployment?: false };
   readonly concurrency?: { readonly group: string; readonly "cancel-in-progress": boolean };
   readonly strategy?: { readonly "fail-fast"?: boolean; readonly "max-parallel"?: number; readonly matrix: Readonly<Record<string, unknown>> };
   readonly outputs?: Readonly<Record<string, string>>;

@@ -3,19 +3,19 @@
  * stack updated in place, failing when a mandatory policy is violated. It also runs on pushes to
  * the environment branches, so commits there carry the same checks a deployment requires.
  *
- * It runs pull-request code, so it gets nothing a pull request should not have: no GitHub
- * environment (the environments' branch policies refuse PR refs anyway), the read-only Azure
- * preview identity (Reader plus what-if on its resource group), the job's own read token for
- * the GitHub provider, and `pull-requests: write` only to post its comment.
+ * It runs pull-request code, so it gets nothing a pull request should not have: the stack's
+ * preview environment `<stack>-preview` (never the deploy environment, whose branch policy refuses
+ * PR refs anyway), whose secrets are the stack's passphrase with read-only state access and an
+ * optional read token; the read-only Azure preview identity (Reader plus what-if on its resource
+ * group), which trusts that environment's subject; and `pull-requests: write` only to post its comment.
  */
 import type { StackConfig } from "../core/config";
-import { AUDIT_DIR, AWS_PREVIEW_ROLE_VARIABLE, awsLogin, azureLogin, checkout, DELIVERY, expr, type Jobs, nodeSetup, previewClientIdVariable, pulumiEnv, RUNNER, script, WHATIF_DIR } from "./common";
+import { AUDIT_DIR, AWS_PREVIEW_ROLE_VARIABLE, awsLogin, azureLogin, checkout, DELIVERY, expr, type Jobs, nodeSetup, previewClientIdVariable, previewJobEnvironment, pulumiEnv, readGithubToken, RUNNER, script, WHATIF_DIR } from "./common";
 import { ACTIONS } from "./actions";
 import { docsStack } from "./docs";
 import type { Job, RunStep, Step, Workflow } from "./model";
 
 export const PREVIEW_WORKFLOW_FILE = "preview.yml";
-export const PREVIEW_JOB_ID = "preview";
 
 /** The check name of one stack's preview job; branch protection requires these. */
 export function previewCheckName(stack: string): string {
@@ -27,6 +27,8 @@ export function previewCheckNames(cfg: Pick<StackConfig, "environments">): strin
   return cfg.environments.map((e) => previewCheckName(e.name));
 }
 
+const isExpression = (value: string) => /^\$\{\{.+\}\}$/.test(value);
+
 /** The expression inside `${{ ... }}`, or a literal quoted for an expression. */
 function unwrap(value: string): string {
   const m = /^\$\{\{\s*(.+?)\s*\}\}$/.exec(value);
@@ -35,14 +37,15 @@ function unwrap(value: string): string {
 
 /**
  * The steps that preview one stack and post its comment; shared with the deploy workflow's
- * `/preview` command. `stack` and `pr` are expressions or literals (never untrusted text).
+ * `/preview` command. `stack` and `pr` are expressions or literals (never untrusted text);
+ * `clientId` is the expression (without `${{ }}`) of the preview identity's client id.
  */
-export function previewSteps(cfg: StackConfig, stack: string, pr: string, clientIdVariable: string, source: { ref?: string; commit: string }): Step[] {
+export function previewSteps(cfg: StackConfig, stack: string, pr: string, clientId: string, source: { ref?: string; commit: string }): Step[] {
   const env = { STACK: stack, PR_NUMBER: pr, RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}" };
   const preview: RunStep = {
     name: "pulumi preview",
     id: "preview",
-    env: { ...env, ...pulumiEnv(cfg, expr("secrets.DELIVERY_GITHUB_READ_TOKEN || github.token")), DELIVERY_WHATIF_DIR: WHATIF_DIR, DELIVERY_AUDIT_DIR: AUDIT_DIR },
+    env: { ...env, ...pulumiEnv(cfg, readGithubToken()), DELIVERY_WHATIF_DIR: WHATIF_DIR, DELIVERY_AUDIT_DIR: AUDIT_DIR },
     run: script([
       'mkdir -p "$DELIVERY_WHATIF_DIR"',
       "set +e",
@@ -80,10 +83,14 @@ export function previewSteps(cfg: StackConfig, stack: string, pr: string, client
   return [
     checkout(source.ref ? { ref: source.ref } : {}),
     ...nodeSetup({ policies: true }),
-    azureLogin(expr(`vars[${clientIdVariable}]`), cfg.azure.tenantId, cfg.azure.subscriptionId, `vars[${clientIdVariable}] != ''`),
+    azureLogin(expr(clientId), cfg.azure.tenantId, cfg.azure.subscriptionId, `${clientId} != ''`),
     // The stack that manages the repository also holds AWS resources; the AWS provider does not
     // configure without credentials, so its preview reads them with the read-only preview role.
-    awsLogin(cfg, { roleVariable: AWS_PREVIEW_ROLE_VARIABLE, condition: `${unwrap(stack)} == '${docsStack(cfg)}'` }),
+    ...(isExpression(stack)
+      ? [awsLogin(cfg, { roleVariable: AWS_PREVIEW_ROLE_VARIABLE, condition: `${unwrap(stack)} == '${docsStack(cfg)}'` })]
+      : stack === docsStack(cfg)
+        ? [awsLogin(cfg, { roleVariable: AWS_PREVIEW_ROLE_VARIABLE })]
+        : []),
     preview,
     report,
     comment,
@@ -97,25 +104,35 @@ export function previewSteps(cfg: StackConfig, stack: string, pr: string, client
   ];
 }
 
-export function previewJob(cfg: StackConfig): Job {
-  const stacks = cfg.environments.map((e) => ({ stack: e.name, preview_client_id_variable: previewClientIdVariable(e.name) }));
+/** The id of one stack's preview job. */
+export function previewJobId(stack: string): string {
+  return `preview-${stack}`;
+}
+
+/**
+ * One job per stack, so each declares its preview environment literally: the stack's read-only
+ * credentials are secrets of `<stack>-preview`, and its subject is what the stack's preview
+ * identity trusts.
+ */
+export function previewJob(cfg: StackConfig, stack: string): Job {
   return {
-    name: "preview (${{ matrix.stack }})",
+    name: previewCheckName(stack),
     "runs-on": RUNNER,
     // Forks get a read-only token and no OIDC; their previews run in a maintainer's branch instead.
     if: "github.event_name == 'push' || github.event.pull_request.head.repo.full_name == github.repository",
+    environment: previewJobEnvironment(stack),
     permissions: { contents: "read", "id-token": "write", "pull-requests": "write" },
-    strategy: { "fail-fast": false, matrix: { include: stacks } },
-    concurrency: { group: "preview-${{ matrix.stack }}-${{ github.event.pull_request.number || github.ref }}", "cancel-in-progress": true },
+    permissionReasons: { "id-token": "the stack's read-only preview identity (OIDC)", "pull-requests": "the preview comment" },
+    concurrency: { group: `preview-${stack}-\${{ github.event.pull_request.number || github.ref }}`, "cancel-in-progress": true },
     "timeout-minutes": 30,
-    steps: previewSteps(cfg, "${{ matrix.stack }}", "${{ github.event.pull_request.number || '' }}", "matrix.preview_client_id_variable", {
+    steps: previewSteps(cfg, stack, "${{ github.event.pull_request.number || '' }}", `vars.${previewClientIdVariable(stack)}`, {
       commit: expr("github.event.pull_request.head.sha || github.sha"),
     }),
   };
 }
 
 export function previewWorkflow(cfg: StackConfig): Workflow {
-  const jobs: Jobs = { [PREVIEW_JOB_ID]: previewJob(cfg) };
+  const jobs: Jobs = Object.fromEntries(cfg.environments.map((e) => [previewJobId(e.name), previewJob(cfg, e.name)]));
   return {
     file: PREVIEW_WORKFLOW_FILE,
     name: "Preview",

@@ -36,6 +36,8 @@ export const ACT_JOB_ID = "act";
 
 /** Where the deployed commit is checked out for its validations. */
 const TARGET_DIR = "target";
+/** Where the validation job writes the deployment's record (`promote record export`) for the checks. */
+const DEPLOYMENT_DIR = "${{ runner.temp }}/delivery-deployment";
 /** The facts `decide` reads once, so its decision and its summary agree. */
 const FACTS_FILE = "promotion-facts.json";
 /** Minutes a validation job may take beyond the longest soak time (production monitors watch the whole soak). */
@@ -63,12 +65,22 @@ const DECIDE_PERMISSIONS: Permissions = { contents: "read", deployments: "read",
 const ACT_PERMISSIONS: Permissions = { contents: "write", "pull-requests": "write", issues: "write", actions: "write", statuses: "write", deployments: "read", checks: "read" };
 
 function decideJob(): Job {
-  const { steps: tokenSteps, token } = promotionToken({ ...DECIDE_PERMISSIONS, members: "read" }, { notice: false });
+  const { steps: tokenSteps, token, environment } = promotionToken({ ...DECIDE_PERMISSIONS, members: "read" }, { notice: false });
   return {
     name: "decide",
     "runs-on": RUNNER,
+    environment,
     if: decideCondition(),
     permissions: DECIDE_PERMISSIONS,
+    permissionReasons: {
+      contents: "reads commits and trees",
+      deployments: "reads deployments (the promotion facts)",
+      "pull-requests": "reads promotion pull requests",
+      issues: "reads failure issues (the freeze)",
+      actions: "reads deploy runs",
+      checks: "reads check runs",
+      statuses: "reads validation statuses",
+    },
     outputs: {
       actions: expr("steps.next.outputs.actions"),
       has_actions: expr("steps.next.outputs.has_actions"),
@@ -108,8 +120,10 @@ function validateJob(cfg: StackConfig): Job {
     "runs-on": RUNNER,
     needs: [DECIDE_JOB_ID],
     if: `needs.${DECIDE_JOB_ID}.outputs.validate != '[]'`,
-    // id-token: the production monitors check reads Azure Monitor with the read-only identity.
-    permissions: { contents: "read", statuses: "write", "id-token": "write" },
+    // id-token: the production monitors check reads Azure Monitor with the read-only identity;
+    // deployments: read what the deploy job recorded (where the deployment answers).
+    permissions: { contents: "read", statuses: "write", deployments: "read", "id-token": "write" },
+    permissionReasons: { statuses: "reports each check as a commit status on the deployed commit", deployments: "reads the deployment being validated", "id-token": "production's read-only identity for the monitors check (OIDC)" },
     strategy: { "fail-fast": false, matrix: { include: expr(`fromJSON(needs.${DECIDE_JOB_ID}.outputs.validate)`) } },
     env: { ENVIRONMENT: expr("matrix.environment"), SHA: expr("matrix.sha"), CHECKS: expr("toJSON(matrix.checks)"), RUN_URL },
     "timeout-minutes": longestSoak + VALIDATION_MARGIN_MINUTES,
@@ -121,8 +135,16 @@ function validateJob(cfg: StackConfig): Job {
       // Production's read-only identity trusts this branch (repo:OWNER/REPO:ref:refs/heads/<prod branch>).
       azureLogin(expr(`vars.${previewClientIdVariable(production)}`), cfg.azure.tenantId, cfg.azure.subscriptionId, `matrix.environment == '${production}'`),
       {
+        // The audit records stayed on the deploy runner; what the checks need from them (the URL the
+        // deployment's outputs name) is read from GitHub by trusted code, never by the check.
+        name: "Read what the deploy job recorded",
+        env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("matrix.deployment_id"), DEPLOYMENT_DIR },
+        run: script([DELIVERY + ' promote record export --deployment-id "$DEPLOYMENT_ID" --environment "$ENVIRONMENT" --commit "$SHA" --dir "$DEPLOYMENT_DIR"']),
+      },
+      {
         name: "Run the checks and report them on the deployed commit",
-        env: { GITHUB_TOKEN: expr("github.token") },
+        // `delivery validate` reads the deployment's record from DELIVERY_AUDIT_DIR.
+        env: { GITHUB_TOKEN: expr("github.token"), DELIVERY_AUDIT_DIR: DEPLOYMENT_DIR },
         run: script([
           "failed=0",
           "while IFS= read -r name; do",
@@ -145,17 +167,27 @@ function validateJob(cfg: StackConfig): Job {
 }
 
 function actJob(): Job {
-  const { steps: tokenSteps, token } = promotionToken({ ...ACT_PERMISSIONS, members: "read" }, { notice: true });
+  const { steps: tokenSteps, token, environment } = promotionToken({ ...ACT_PERMISSIONS, members: "read" }, { notice: true });
   const decide = `needs.${DECIDE_JOB_ID}`;
   const validate = `needs.${VALIDATE_JOB_ID}`;
   return {
     name: "act",
     "runs-on": RUNNER,
+    environment,
     needs: [DECIDE_JOB_ID, VALIDATE_JOB_ID],
     // After validation too: the state it leaves (passed, failed) usually has something to do, and
     // the statuses it posted with GITHUB_TOKEN trigger no new run.
     if: `always() && ${decide}.result == 'success' && (${decide}.outputs.has_actions == 'true' || ${validate}.result == 'success' || ${validate}.result == 'failure')`,
     permissions: ACT_PERMISSIONS,
+    permissionReasons: {
+      contents: "creates the promotion branch at the validated commit",
+      "pull-requests": "opens promotion pull requests",
+      issues: "opens and closes failure issues (the freeze)",
+      actions: "dispatches the rollback",
+      statuses: "asks for manual-test sign-off",
+      deployments: "reads deployments (the promotion facts)",
+      checks: "reads check runs",
+    },
     "timeout-minutes": 15,
     steps: [
       checkout({ ref: TRUSTED_REF }),

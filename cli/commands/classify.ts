@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { classify } from "../../core/classify";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 
 /** Reads FILE (relative to the working directory) or, for `-` or no FILE, standard input. */
 export async function readInput(io: CliIo, file: string | undefined): Promise<string> {

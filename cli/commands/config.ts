@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { ConfigError, parseStackConfig } from "../../core/config";
 import { defaultsMarkdown } from "../../core/defaults";
 import { readStackFile } from "../../core/stack-file";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 
 /** Loads and validates a committed stack file, the way `pulumi preview --stack NAME` would see it. */
 export function loadStack(io: CliIo, stack: string) {

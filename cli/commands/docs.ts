@@ -11,12 +11,20 @@
  * 2. `docs branch` (the dispatched run, in the `docs` environment) re-reads the pull request and
  *    names its head branch, which the job checks out as data next to the trusted tooling: the
  *    generator reads its prompts and sources and writes documents, and nothing of it is executed.
+ *
+ * And for `pulumi up` of the stack that owns the documents, whose Graft provider does not generate
+ * on a GitHub Actions runner (core/graft/document-resource.ts `generationDeferral`):
+ *
+ * 3. `docs dispatch-stale` (the deploy job, after `pulumi up`) dispatches the docs workflow on the
+ *    default branch, without a pull request, when the deployed commit has stale documents;
+ * 4. `docs open-pr` (that run, after pushing the regenerated documents to the bot's branch: the
+ *    default branch takes pull requests only) opens the pull request, or names the open one.
  */
 import type { Command } from "commander";
 import { mayDeploy } from "../../core/intent";
-import { CliError, type CliIo } from "../main";
-import { fetchPermission, fetchPullRequest, postComment } from "./gate";
-import { defaultClientFactory, repoFromEnv, writeOutputs, type ClientFactory, type GitHubClient, type Repo } from "./github-client";
+import { CliError, type CliIo } from "../io";
+import { defaultClientFactory, fetchPermission, fetchPullRequest, postComment, repoFromEnv, writeOutputs, type ClientFactory, type GitHubClient, type Repo } from "./github-client";
+import { graftStatusOrFail, resolveGraftOptions } from "./graft-status";
 
 /** The workflow the request dispatches (workflows/docs.ts renders it). */
 export const DOCS_GENERATE_WORKFLOW = "docs-generate.yml";
@@ -38,7 +46,7 @@ export async function docsRequestRefusal(gh: GitHubClient, repo: Repo, pr: numbe
 }
 
 export function registerDocs(program: Command, io: CliIo, clientFactory: ClientFactory = defaultClientFactory): void {
-  const docs = program.command("docs").description("regenerate a pull request's Graft documents through the docs environment: request (from a label) and branch (in the dispatched run)");
+  const docs = program.command("docs").description("regenerate Graft documents through the docs environment: request (from a label), branch (in the dispatched run), dispatch-stale (after pulumi up), open-pr (for the default branch)");
   docs
     .command("request")
     .description("check the requester and the pull request, then dispatch the docs workflow on the default branch for it")
@@ -57,6 +65,48 @@ export function registerDocs(program: Command, io: CliIo, clientFactory: ClientF
       }
       await gh.request("POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", { ...repo, workflow_id: DOCS_GENERATE_WORKFLOW, ref: opts.ref, inputs: { pr: String(pr) } });
       io.stdout(`dispatched ${DOCS_GENERATE_WORKFLOW} on ${opts.ref} for #${pr}\n`);
+    });
+  docs
+    .command("dispatch-stale")
+    .description("after `pulumi up` on a runner (which does not generate): dispatch the docs workflow on the default branch when documents under --root are stale")
+    .option("--root <dir>", "the deployed checkout (read as data)", ".")
+    .option("--stack <name>", "read the graft config from Pulumi.<name>.yaml (default: the config defaults)")
+    .option("--ref <branch>", "the branch to dispatch the workflow on and regenerate (the default branch)", "main")
+    .action(async (opts: { root: string; stack?: string; ref: string }) => {
+      const resolved = resolveGraftOptions(io, opts);
+      // No hash cache: the checkout is read as data and dies with the runner.
+      const status = graftStatusOrFail(resolved.root, resolved.config, false, "report");
+      const stale = status.documents.filter((d) => d.stale).map((d) => d.output);
+      if (stale.length === 0) {
+        io.stdout(`No stale documents under ${opts.root}; nothing for the docs workflow to do.\n`);
+        return;
+      }
+      const repo = repoFromEnv(io);
+      const gh = await clientFactory(io);
+      await gh.request("POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", { ...repo, workflow_id: DOCS_GENERATE_WORKFLOW, ref: opts.ref, inputs: {} });
+      io.stdout(`${stale.length} stale document${stale.length === 1 ? "" : "s"} (${stale.join(", ")}): dispatched ${DOCS_GENERATE_WORKFLOW} on ${opts.ref} to regenerate and commit them.\n`);
+    });
+  docs
+    .command("open-pr")
+    .description("open the pull request of regenerated documents from --head to --base, or name the one already open")
+    .requiredOption("--head <branch>", "the bot's branch carrying the regenerated documents")
+    .requiredOption("--base <branch>", "the branch they are for (the default branch)")
+    .option("--run-url <url>", "the workflow run, linked from the pull request")
+    .action(async (opts: { head: string; base: string; runUrl?: string }) => {
+      const repo = repoFromEnv(io);
+      const gh = await clientFactory(io);
+      const { data: open } = await gh.request("GET /repos/{owner}/{repo}/pulls", { ...repo, state: "open", head: `${repo.owner}:${opts.head}`, base: opts.base });
+      if (open.length > 0) {
+        io.stdout(`#${open[0].number} already proposes ${opts.head} to ${opts.base}; it now carries the new commit.\n`);
+        return;
+      }
+      const body = [
+        `\`pulumi up\` found stale Graft documents on \`${opts.base}\`; the docs workflow regenerated them${opts.runUrl ? ` ([run](${opts.runUrl}))` : ""}.`,
+        "",
+        `\`${opts.base}\` takes pull requests only, so they arrive as this pull request: review and merge it like any other.`,
+      ].join("\n");
+      const { data: pr } = await gh.request("POST /repos/{owner}/{repo}/pulls", { ...repo, title: "docs: regenerate stale Graft documents", head: opts.head, base: opts.base, body, maintainer_can_modify: false });
+      io.stdout(`opened #${pr.number}: ${opts.head} -> ${opts.base}\n`);
     });
   docs
     .command("branch")

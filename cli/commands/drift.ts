@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { parseResourceSummary, whatIfSection } from "../../core/comment";
 import { driftIssueAction, driftOutcome, type OpenIssue } from "../../core/drift";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 import { defaultClientFactory, repoFromEnv, type ClientFactory } from "./github-client";
 import { DEFAULT_COMMENT_AUTHOR, readIfExists, readSavedWhatIfs } from "./pr-comment";
 

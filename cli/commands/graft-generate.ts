@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { updateDvcLock } from "../../core/graft/dvc-lock";
 import { GenerationError, generateDocument, type GenerateResult } from "../../core/graft/generate";
 import { withGenerationLock } from "../../core/graft/mutex";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 import { graftStatusOrFail, resolveGraftOptions } from "./graft-status";
 
 export function registerGraftGenerate(program: Command, io: CliIo): void {

@@ -6,13 +6,13 @@
  */
 import * as path from "node:path";
 import type { Command } from "commander";
-import { stackConfigSchema, type GraftConfig } from "../../core/config";
+import type { GraftConfig } from "../../core/config";
+import { GRAFT_DEFAULTS } from "../../core/defaults";
 import { DvcFileError } from "../../core/graft/dvc";
 import { GraftValidationError } from "../../core/graft/project";
 import { RecordFileError } from "../../core/graft/record";
 import { computeStatus, formatStatus, type GraftStatus } from "../../core/graft/staleness";
-import { CliError, type CliIo } from "../main";
-import { loadStack } from "./config";
+import { CliError, type CliIo } from "../io";
 
 export interface GraftCliOptions {
   readonly root?: string;
@@ -31,10 +31,12 @@ export interface ResolvedGraftOptions {
 export function resolveGraftOptions(io: CliIo, opts: GraftCliOptions): ResolvedGraftOptions {
   const root = path.resolve(io.cwd, opts.root ?? ".");
   if (opts.stack !== undefined) {
+    // Loaded only here: the config schema (zod) and the YAML parser take longer to load than a status takes.
+    const { loadStack } = require("./config") as typeof import("./config");
     const stack = loadStack({ ...io, cwd: root }, opts.stack);
     return { root, config: stack.graft, awsRegion: stack.aws.region, availableModels: stack.aws.bedrockModelIds };
   }
-  const config = stackConfigSchema.shape.graft.parse(undefined) as GraftConfig;
+  const config: GraftConfig = { ...GRAFT_DEFAULTS, promptGlobs: [...GRAFT_DEFAULTS.promptGlobs], generatorCommand: [...GRAFT_DEFAULTS.generatorCommand], models: { ...GRAFT_DEFAULTS.models } };
   return { root, config, awsRegion: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION, availableModels: [config.defaultModel] };
 }
 

@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { DvcFileError, readDvcPipeline } from "../../core/graft/dvc";
 import { GraftValidationError, loadProject } from "../../core/graft/project";
 import { stageCommand, syncDvcYaml } from "../../core/graft/sync";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 import { resolveGraftOptions } from "./graft-status";
 
 export function registerGraftSync(program: Command, io: CliIo): void {

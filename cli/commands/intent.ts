@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { decideIntent, intentConfig, type Decision } from "../../core/intent";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 import { resolveStack } from "./github-client";
 
 /** Reads an event file and decides; a file that is not JSON is a decision too (`invalid-payload`). */

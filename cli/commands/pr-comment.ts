@@ -20,7 +20,7 @@ import {
   type ExistingComment,
 } from "../../core/comment";
 import { isAccountLogin } from "../../core/github-login";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 import { appendSummary, defaultClientFactory, repoFromEnv, type ClientFactory, type GitHubClient, type Repo } from "./github-client";
 
 /** The account the job's token comments as; only its comments are ever edited. */

@@ -8,7 +8,9 @@
  * - `facts`: prints the facts read from GitHub (what `--facts FILE` reads back);
  * - `verify-tree`: the deploy job proves, before `pulumi up`, that the commit it is about to deploy
  *   carries exactly the tree validated in the environment before (squash or rebase merges);
- * - `record start|finish`: the deploy job records the GitHub deployment of the commit it deploys;
+ * - `record start|finish`: the deploy job records the GitHub deployment of the commit it deploys
+ *   (and, on success, the endpoint its outputs name, as the status's `environment_url`);
+ * - `record export`: the validation job writes that record where `delivery validate` reads it;
  * - `check`: a validation job reports health/smoke/monitors as a commit status on the deployed SHA.
  *
  * The pipeline comes from the committed stack file (`--stack`, default `prod`: every stack holds the
@@ -40,10 +42,12 @@ import {
   type PromotionReport,
   type RepoRef,
 } from "../../core/promotion";
+import { readDeploymentRecord } from "../../core/promotion/github-facts";
 import { verifyPromotedTree } from "../../core/promotion/tree";
+import { DEPLOYMENT_OUTPUTS_KEY, deploymentEnvironmentUrl, githubDeploymentRecordFile, type DeploymentEndpoints, type GitHubDeploymentRecord } from "../../core/validate";
 import { checklistItems, gitBlobSha, signOffDescription, SIGNOFF_CHECKLIST } from "../../core/promotion/signoff";
 import { DEPLOY_WORKFLOW_FILE } from "../../workflows/deploy";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 import { loadStack } from "./config";
 
 export type PromoteClientFactory = (io: CliIo) => Promise<PromotionClient>;
@@ -330,11 +334,22 @@ export function registerPromote(program: Command, io: CliIo, factory: PromoteCli
     .requiredOption("--result <result>", "success or failure")
     .option("--classify <file>", "the JSON `delivery classify` printed for the failed output")
     .option("--run-url <url>", "the deploy run")
-    .action(async (opts: { stack: string; deploymentId: string; result: string; classify?: string; runUrl?: string }) => {
+    .option("--stack-outputs <file>", `on success: \`pulumi stack output --json\` of the deployed stack; the first endpoint its ${DEPLOYMENT_OUTPUTS_KEY} name is recorded as the status's environment_url, which the promote workflow's checks call`)
+    .action(async (opts: { stack: string; deploymentId: string; result: string; classify?: string; runUrl?: string; stackOutputs?: string }) => {
       const cfg = loadStack(io, opts.stack);
-      const id = Number(opts.deploymentId);
-      if (!Number.isSafeInteger(id) || id <= 0) throw new CliError(`--deployment-id must be a deployment id, not "${opts.deploymentId.slice(0, 30)}"`);
+      const id = deploymentIdOf(opts.deploymentId);
       if (opts.result !== "success" && opts.result !== "failure") throw new CliError(`--result must be success or failure, not "${opts.result.slice(0, 30)}"`);
+      let environmentUrl: string | null = null;
+      const notes: string[] = [];
+      if (opts.stackOutputs !== undefined && opts.result === "success") {
+        const chosen = deploymentEnvironmentUrl(templateOutputsOf(io, opts.stackOutputs));
+        if ("problem" in chosen) notes.push(`no environment_url recorded: ${chosen.problem}`);
+        else {
+          environmentUrl = chosen.url;
+          notes.push(`environment_url ${chosen.url} (from ${chosen.source})`);
+          if (chosen.notRecorded.length > 0) notes.push(`GitHub keeps one URL per deployment status: ${chosen.notRecorded.join(", ")} not recorded (configure healthEndpoints to check every endpoint)`);
+        }
+      }
       let description = "Deployed";
       if (opts.result === "failure") {
         let category: FailureCategory = "unknown";
@@ -354,7 +369,53 @@ export function registerPromote(program: Command, io: CliIo, factory: PromoteCli
         description = failureStatusDescription(category, kind, reason);
       }
       const client = await factory(io);
-      await recordDeploymentFinish(client, resolveRepo(io, cfg), { deploymentId: id, state: opts.result, description, runUrl: opts.runUrl || null });
-      io.stdout(`${JSON.stringify({ deploymentId: id, state: opts.result, description })}\n`);
+      await recordDeploymentFinish(client, resolveRepo(io, cfg), { deploymentId: id, state: opts.result, description, runUrl: opts.runUrl || null, environmentUrl });
+      io.stdout(`${JSON.stringify({ deploymentId: id, state: opts.result, description, ...(opts.stackOutputs !== undefined && opts.result === "success" ? { environmentUrl, notes } : {}) })}\n`);
     });
+  record
+    .command("export")
+    .description(
+      "write what GitHub records of a successful deployment (commit, environment_url) as a record file `delivery validate` reads from --audit-dir: the promote workflow's trusted step, for checks running on a runner that did not deploy",
+    )
+    .option("--stack <name>", "stack whose committed file holds the pipeline", "prod")
+    .requiredOption("--deployment-id <id>", "the deployment the machine asks to validate")
+    .requiredOption("--environment <name>", "its environment")
+    .requiredOption("--commit <sha>", "its commit (40 hex characters)")
+    .requiredOption("--dir <dir>", "where to write github-deployment-<id>.json (created if missing); pass it to the checks as DELIVERY_AUDIT_DIR")
+    .action(async (opts: { stack: string; deploymentId: string; environment: string; commit: string; dir: string }) => {
+      const cfg = loadStack(io, opts.stack);
+      if (!cfg.environments.some((e) => e.name === opts.environment)) throw new CliError(`--environment must be one of ${cfg.environments.map((e) => e.name).join(", ")}, not "${opts.environment.slice(0, 40)}"`);
+      const want = { deploymentId: deploymentIdOf(opts.deploymentId), environment: opts.environment, sha: shaOf(opts.commit, "--commit") };
+      const client = await factory(io);
+      let record: GitHubDeploymentRecord;
+      try {
+        record = await readDeploymentRecord(client, resolveRepo(io, cfg), want);
+      } catch (err) {
+        throw new CliError(`cannot export deployment ${want.deploymentId}: ${(err as Error).message}`, 1);
+      }
+      const dir = path.resolve(io.cwd, opts.dir);
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, githubDeploymentRecordFile(record.deploymentId));
+      fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ file: path.relative(io.cwd, file) || file, record })}\n`);
+    });
+}
+
+/** The deployment's template outputs from `pulumi stack output --json` (the stack output `DEPLOYMENT_OUTPUTS_KEY`), or why they cannot be read. */
+function templateOutputsOf(io: CliIo, file: string): DeploymentEndpoints {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(path.resolve(io.cwd, file), "utf8"));
+  } catch (err) {
+    return { problem: `${file} is not readable JSON (\`pulumi stack output --json\`): ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}` };
+  }
+  const outputs = (json as Record<string, unknown> | null)?.[DEPLOYMENT_OUTPUTS_KEY];
+  if (outputs === null || typeof outputs !== "object" || Array.isArray(outputs)) return { problem: `${file} has no object ${DEPLOYMENT_OUTPUTS_KEY} (the stack output of the Bicep deployment's outputs)` };
+  return { recordName: `the stack output ${DEPLOYMENT_OUTPUTS_KEY}`, outputs: outputs as Record<string, unknown> };
+}
+
+function deploymentIdOf(text: string): number {
+  const id = Number(text);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new CliError(`--deployment-id must be a deployment id (a positive whole number), not "${text.slice(0, 30)}"`);
+  return id;
 }

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { commitsWorkflows, renderWorkflows } from "../../workflows";
-import type { CliIo } from "../main";
+import type { CliIo } from "../io";
 import { loadStack } from "./config";
 
 /** Writes the workflow files a stack commits under `out`; returns the paths written. */

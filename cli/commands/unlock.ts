@@ -19,7 +19,7 @@ import { execa } from "execa";
 import { parse as parseYaml } from "yaml";
 import type { Octokit } from "@octokit/rest";
 import { lockPaths, lockVerdict, parseLock, type RunRecord, type RunState, type StackLock } from "../../core/promotion/lock";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 
 export type UnlockClientFactory = (io: CliIo) => Promise<Pick<Octokit, "request">>;
 

@@ -20,7 +20,7 @@ import {
   type ValidationKind,
 } from "../../core/validate";
 import type { HealthCheck } from "../../core/audit";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 import { loadStack } from "./config";
 
 interface ValidateOptions {
@@ -68,14 +68,17 @@ function target(io: CliIo, opts: ValidateOptions): { cfg: StackConfig; stack: st
   return { cfg, stack, env };
 }
 
-/** The audit records in `dir` as far as choosing the deployment goes; unreadable files are skipped. */
-function readAuditRecords(dir: string): AuditRecordSummary[] {
+/**
+ * The records in `dir` as far as choosing the deployment goes (Bicep audit records, and the GitHub
+ * deployment records `promote record export` writes); unreadable files are skipped.
+ */
+export function readAuditRecords(dir: string): AuditRecordSummary[] {
   if (!fs.existsSync(dir)) return [];
   const out: AuditRecordSummary[] = [];
   for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
     try {
       const r = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")) as Record<string, unknown>;
-      out.push({ file: name, kind: r.kind, stack: r.stack, result: r.result, gitSha: r.gitSha, finishedAt: r.finishedAt, outputs: r.outputs });
+      out.push({ file: name, kind: r.kind, stack: r.stack, result: r.result, gitSha: r.gitSha, finishedAt: r.finishedAt, outputs: r.outputs, environmentUrl: r.environmentUrl, deploymentId: r.deploymentId });
     } catch {
       // Not an audit record (or a partial write): it names no deployment.
     }

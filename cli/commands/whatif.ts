@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { parseWhatIf, renderMarkdown, summarizeWhatIf, summaryJson, WhatIfParseError } from "../../core/whatif";
-import { CliError, type CliIo } from "../main";
+import { CliError, type CliIo } from "../io";
 import { readInput } from "./classify";
 
 interface WhatIfOptions {

@@ -1,6 +1,6 @@
 import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
-import { AWS_STS_AUDIENCE, GITHUB_OIDC_ISSUER, bedrockInvokePolicy, bedrockModelArn, githubTrustPolicy, subjectProblems, type PolicyDocument } from "../../core/oidc";
+import { AWS_STS_AUDIENCE, GITHUB_OIDC_HOST, GITHUB_OIDC_ISSUER, bedrockInvokePolicy, bedrockModelArn, githubTrustPolicy, subjectProblems, type PolicyDocument } from "../../core/oidc";
 
 export interface DocsGenerationRoleArgs {
   /** The repository (OWNER/NAME) whose jobs may assume the role. */
@@ -36,6 +36,16 @@ export function docsRoleProblems(args: DocsGenerationRoleArgs): string[] {
   return problems;
 }
 
+/** The ARN AWS gives GitHub's OIDC provider in an account (one per account and issuer host). */
+export function githubOidcProviderArn(accountId: string): string {
+  return `arn:aws:iam::${accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
+}
+
+/** The ARN of a role without a path (the program sets none). */
+export function iamRoleArn(accountId: string, roleName: string): string {
+  return `arn:aws:iam::${accountId}:role/${roleName}`;
+}
+
 /** What `pulumi preview` of the docs role reads: the role, its inline policies, the OIDC provider. Nothing else, and nothing it can change. */
 export function previewReadPolicy(roleArn: string, oidcProviderArn: string): PolicyDocument {
   return {
@@ -63,23 +73,28 @@ export class DocsGenerationRole extends pulumi.ComponentResource {
     const problems = docsRoleProblems(args);
     if (problems.length > 0) throw new pulumi.ResourceError(problems.join("\n"), this);
 
-    const providerArn: pulumi.Input<string> =
-      args.existingOidcProviderArn ??
-      new iam.OpenIdConnectProvider(
-        `${name}-github-oidc`,
-        // AWS validates GitHub's certificate against its trusted CAs; the thumbprint is not used for this issuer.
-        { url: GITHUB_OIDC_ISSUER, clientIdLists: [AWS_STS_AUDIENCE] },
-        { parent: this },
-      ).arn;
+    // The ARNs the trust and read policies name are derived from the arguments (AWS fixes their
+    // form), not read from the resources' outputs: the policy pack checks these documents during the
+    // first preview too, before the provider and role exist (docs/policies.md, "Known at preview").
+    const oidcProvider = args.existingOidcProviderArn
+      ? undefined
+      : new iam.OpenIdConnectProvider(
+          `${name}-github-oidc`,
+          // AWS validates GitHub's certificate against its trusted CAs; the thumbprint is not used for this issuer.
+          { url: GITHUB_OIDC_ISSUER, clientIdLists: [AWS_STS_AUDIENCE] },
+          { parent: this },
+        );
+    const providerArn = args.existingOidcProviderArn ?? githubOidcProviderArn(args.accountId);
+    const afterProvider = oidcProvider ? [oidcProvider] : [];
 
     this.role = new iam.Role(
       `${name}-role`,
       {
         description: `Documentation generation for ${args.repository}: invoke the allowed Bedrock models`,
-        assumeRolePolicy: pulumi.output(providerArn).apply((arn) => JSON.stringify(githubTrustPolicy(arn, args.subjects))),
+        assumeRolePolicy: JSON.stringify(githubTrustPolicy(providerArn, args.subjects)),
         maxSessionDuration: 3600,
       },
-      { parent: this },
+      { parent: this, dependsOn: afterProvider },
     );
     new iam.RolePolicy(
       `${name}-bedrock`,
@@ -96,16 +111,17 @@ export class DocsGenerationRole extends pulumi.ComponentResource {
         `${name}-preview-role`,
         {
           description: `Previews of ${args.repository}: read the documentation role and the GitHub OIDC provider`,
-          assumeRolePolicy: pulumi.output(providerArn).apply((arn) => JSON.stringify(githubTrustPolicy(arn, args.previewSubjects!))),
+          assumeRolePolicy: JSON.stringify(githubTrustPolicy(providerArn, args.previewSubjects!)),
           maxSessionDuration: 3600,
         },
-        { parent: this },
+        { parent: this, dependsOn: afterProvider },
       );
       new iam.RolePolicy(
         `${name}-preview-read`,
         {
           role: previewRole.name,
-          policy: pulumi.all([providerArn, this.role.arn]).apply(([provider, role]) => JSON.stringify(previewReadPolicy(role, provider))),
+          // The role's name is known at preview (auto-naming happens in the provider's check), its ARN is not.
+          policy: this.role.name.apply((roleName) => JSON.stringify(previewReadPolicy(iamRoleArn(args.accountId, roleName), providerArn))),
         },
         { parent: this },
       );

@@ -11,7 +11,7 @@ import {
   resourceGroupResourceId,
   roleDefinitionResourceId,
 } from "../../core/azure-roles";
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, GITHUB_OIDC_ISSUER, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, environmentSubject, pullRequestSubject, subjectProblems } from "../../core/oidc";
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, GITHUB_OIDC_ISSUER, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, environmentSubject, previewEnvironment, subjectProblems } from "../../core/oidc";
 import { TIERS, environmentGroupTags, identityGroupName, type Tier } from "../../core/resource-tags";
 
 export interface AzureEnvironmentArgs {
@@ -61,9 +61,12 @@ export function deploySubjects(args: Pick<AzureEnvironmentArgs, "repository" | "
   return checkedSubjects(args.repository, args.environment, [environmentSubject(args.repository, args.environment), ...(args.additionalSubjects ?? [])], "additionalSubjects", "");
 }
 
-/** The subjects the read-only preview identity trusts: pull requests, plus `readerSubjects`. */
+/**
+ * The subjects the read-only preview identity trusts: the environment's preview environment
+ * (`<env>-preview`, where pull-request previews, `/preview` and drift run), plus `readerSubjects`.
+ */
 export function previewSubjects(args: Pick<AzureEnvironmentArgs, "repository" | "environment" | "readerSubjects">): string[] {
-  return checkedSubjects(args.repository, args.environment, [pullRequestSubject(args.repository), ...(args.readerSubjects ?? [])], "readerSubjects", " for the preview identity");
+  return checkedSubjects(args.repository, args.environment, [environmentSubject(args.repository, previewEnvironment(args.environment)), ...(args.readerSubjects ?? [])], "readerSubjects", " for the preview identity");
 }
 
 const RESOURCE_GROUP_NAME = /^[-\w._()]{1,90}$/;
@@ -106,7 +109,8 @@ function checkedSubjects(repository: string, environment: string, subjects: stri
  *
  * - the deploy identity, trusted only for jobs in the GitHub environment of the same name, with
  *   Contributor and constrained Role Based Access Control Administrator on this resource group;
- * - the preview identity, trusted for pull-request jobs (and `readerSubjects`), with Reader on this
+ * - the preview identity, trusted for jobs in the `<env>-preview` GitHub environment (pull-request
+ *   previews, `/preview`, drift) and `readerSubjects`, with Reader on this
  *   resource group plus the what-if action, so a PR preview can never change anything.
  *
  * The identities sit in their own group, on which neither identity holds any role: the deploy
@@ -143,7 +147,12 @@ export class AzureEnvironment extends pulumi.ComponentResource {
     const group = { environment: args.environment, tier: args.tier, branch: args.branch };
     const tags = environmentGroupTags(args.tags, { ...group, holds: "workload" });
     const identityTags = environmentGroupTags(args.tags, { ...group, holds: "identities" });
+    // Names and scopes as plain strings from the arguments (ordering comes from dependsOn), not the
+    // groups' and identities' outputs: the policy pack reads them during the first preview too,
+    // before anything exists (docs/policies.md, "Known at preview").
     const scope = resourceGroupResourceId(args.subscriptionId, args.resourceGroupName);
+    const identityGroup = identityGroupName(args.resourceGroupName);
+    const identityName = (role: "deploy" | "preview") => `id-${args.resourceGroupName}-${role}`;
 
     this.resourceGroup = new resources.ResourceGroup(
       `${name}-rg`,
@@ -153,20 +162,20 @@ export class AzureEnvironment extends pulumi.ComponentResource {
     this.resourceGroupName = this.resourceGroup.name;
     this.identityGroup = new resources.ResourceGroup(
       `${name}-identities-rg`,
-      { resourceGroupName: identityGroupName(args.resourceGroupName), location: args.location, tags: identityTags },
+      { resourceGroupName: identityGroup, location: args.location, tags: identityTags },
       { parent: this, protect },
     );
     const inIdentityGroup = { parent: this, dependsOn: [this.identityGroup] };
 
     if (protect) {
-      for (const [suffix, rg, what] of [
-        ["no-delete", this.resourceGroup, "Production resource group"],
-        ["identities-no-delete", this.identityGroup, "Resource group of the production identities"],
+      for (const [suffix, rg, rgName, what] of [
+        ["no-delete", this.resourceGroup, args.resourceGroupName, "Production resource group"],
+        ["identities-no-delete", this.identityGroup, identityGroup, "Resource group of the production identities"],
       ] as const) {
         new authorization.ManagementLockAtResourceGroupLevel(
           `${name}-${suffix}`,
           {
-            resourceGroupName: rg.name,
+            resourceGroupName: rgName,
             lockName: "delivery-platform-no-delete",
             level: "CanNotDelete",
             notes: `${what} of ${args.repository}; managed by delivery-platform. Remove the lock through the platform, not by hand.`,
@@ -178,41 +187,41 @@ export class AzureEnvironment extends pulumi.ComponentResource {
 
     this.deployIdentity = new managedidentity.UserAssignedIdentity(
       `${name}-deploy-identity`,
-      { resourceGroupName: this.identityGroup.name, resourceName: `id-${args.resourceGroupName}-deploy`, location: args.location, tags: identityTags },
+      { resourceGroupName: identityGroup, resourceName: identityName("deploy"), location: args.location, tags: identityTags },
       inIdentityGroup,
     );
     subjects.forEach((subject, i) => {
       new managedidentity.FederatedIdentityCredential(
         `${name}-deploy-fic-${i}`,
         {
-          resourceGroupName: this.identityGroup.name,
-          resourceName: this.deployIdentity.name,
+          resourceGroupName: identityGroup,
+          resourceName: identityName("deploy"),
           federatedIdentityCredentialResourceName: i === 0 ? `github-${args.environment}` : `github-${args.environment}-${i}`,
           issuer: GITHUB_OIDC_ISSUER,
           subject,
           audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
         },
-        { parent: this },
+        { parent: this, dependsOn: [this.deployIdentity] },
       );
     });
 
     this.previewIdentity = new managedidentity.UserAssignedIdentity(
       `${name}-preview-identity`,
-      { resourceGroupName: this.identityGroup.name, resourceName: `id-${args.resourceGroupName}-preview`, location: args.location, tags: identityTags },
+      { resourceGroupName: identityGroup, resourceName: identityName("preview"), location: args.location, tags: identityTags },
       inIdentityGroup,
     );
     readerSubjects.forEach((subject, i) => {
       new managedidentity.FederatedIdentityCredential(
         i === 0 ? `${name}-preview-fic` : `${name}-preview-fic-${i}`,
         {
-          resourceGroupName: this.identityGroup.name,
-          resourceName: this.previewIdentity.name,
+          resourceGroupName: identityGroup,
+          resourceName: identityName("preview"),
           federatedIdentityCredentialResourceName: i === 0 ? "github-pull-request" : `github-reader-${i}`,
           issuer: GITHUB_OIDC_ISSUER,
           subject,
           audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
         },
-        { parent: this },
+        { parent: this, dependsOn: [this.previewIdentity] },
       );
     });
 
@@ -221,14 +230,14 @@ export class AzureEnvironment extends pulumi.ComponentResource {
         `${name}-${suffix}`,
         {
           roleAssignmentName: deterministicGuid(scope, suffix, roleId),
-          scope: this.resourceGroup.id,
+          scope,
           principalId,
           principalType: "ServicePrincipal",
           roleDefinitionId: roleDefinitionResourceId(args.subscriptionId, roleId),
           description,
           ...(condition ? { condition, conditionVersion: "2.0" } : {}),
         },
-        { parent: this },
+        { parent: this, dependsOn: [this.resourceGroup] },
       );
 
     assign("deploy-contributor", this.deployIdentity.principalId, BUILT_IN_ROLES.contributor.id, `Deploys the ${args.environment} Bicep templates of ${args.repository}`);
@@ -257,13 +266,13 @@ export class AzureEnvironment extends pulumi.ComponentResource {
       `${name}-preview-whatif`,
       {
         roleAssignmentName: deterministicGuid(scope, "preview-whatif"),
-        scope: this.resourceGroup.id,
+        scope,
         principalId: this.previewIdentity.principalId,
         principalType: "ServicePrincipal",
         roleDefinitionId: whatIfRole.id,
         description: `Runs what-if for ${args.environment} pull-request previews`,
       },
-      { parent: this },
+      { parent: this, dependsOn: [this.resourceGroup] },
     );
 
     this.registerOutputs({

@@ -42,7 +42,7 @@ export interface GraftDocumentInputs {
 
 /** The state of one document resource after create/update. */
 export interface GraftDocumentOutputs extends Omit<GraftDocumentInputs, "staleReasons"> {
-  /** Empty: after create/update the document is up to date. */
+  /** Empty after create/update, except when generation was deferred: then the reasons it is still stale. */
   readonly staleReasons: readonly string[];
   /** SHA-256 of the generated document. */
   readonly outputSha256: string;
@@ -52,8 +52,10 @@ export interface GraftDocumentOutputs extends Omit<GraftDocumentInputs, "staleRe
   readonly modelCalled: string;
   readonly durationMs: number;
   readonly attempts: number;
-  /** False when the document was already up to date and was adopted without generating. */
+  /** False when the document was already up to date and was adopted without generating, or when generation was deferred. */
   readonly generated: boolean;
+  /** Set when the document is stale but this process does not generate it (see `generationDeferral`): why, and who does. */
+  readonly deferred?: string;
 }
 
 export interface GraftDocumentDiff {
@@ -78,10 +80,29 @@ export interface ApplyOptions {
   readonly cwd?: string;
 }
 
-/** create/update: regenerate a stale document, adopt an up-to-date one. */
+/**
+ * Why this process must not generate documents, or undefined when it may. A GitHub Actions runner's
+ * checkout dies with the runner, and the deploy job that runs `pulumi up` must not write to the
+ * branch: there the docs workflow (docs-generate.yml, the `docs` environment) is the only
+ * generator and writer, and the deploy job hands it the stale documents (`delivery docs
+ * dispatch-stale`). Everywhere else (a local `pulumi up`, the sandbox) the documents are generated into
+ * the working tree, where the person running it commits them.
+ */
+export function generationDeferral(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  return env.GITHUB_ACTIONS === "true" ? "not generated on a GitHub Actions runner (its checkout dies with it); the deploy job asks the docs workflow to regenerate and commit it" : undefined;
+}
+
+/** create/update: regenerate a stale document (or defer it, see generationDeferral), adopt an up-to-date one. */
 export async function applyGraftDocument(inputs: GraftDocumentInputs, options: ApplyOptions = {}): Promise<GraftDocumentOutputs> {
   const root = path.resolve(options.cwd ?? process.cwd(), inputs.root);
+  const deferred = inputs.staleReasons.length > 0 ? generationDeferral(options.env ?? process.env) : undefined;
   let result: GenerateResult;
+  if (deferred !== undefined) {
+    // The document stays stale, so the next preview still lists it and the docs workflow regenerates it.
+    const current = adoptDocument(root, inputs.output, inputs.model);
+    options.log?.(`${inputs.output}: ${deferred}`);
+    return { ...inputs, outputSha256: inputs.currentOutputSha256, signature: current.signature, modelCalled: "", durationMs: 0, attempts: 0, generated: false, deferred };
+  }
   if (inputs.staleReasons.length === 0) {
     result = adoptDocument(root, inputs.output, inputs.model);
   } else {

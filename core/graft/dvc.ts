@@ -74,14 +74,18 @@ const TEMPLATE_KEYS = ["foreach", "matrix", "do"];
  */
 export function readDvcPipeline(root: string, hasher?: ContentHasher): DvcPipeline | undefined {
   const load = (name: string): unknown => {
-    let text: string;
-    try {
-      text = readFileSync(path.join(root, name), "utf8");
-    } catch {
-      return undefined;
-    }
+    const read = (): string | undefined => {
+      try {
+        return readFileSync(path.join(root, name), "utf8");
+      } catch {
+        return undefined;
+      }
+    };
+    // A file the hash cache knows is not read at all: its parsed form is cached by content hash.
     const digest = hasher?.digest(name);
-    return digest && hasher ? hasher.derived(name, digest.sha256, () => parseYamlFile(name, text)) : parseYamlFile(name, text);
+    if (digest && hasher) return hasher.derived(name, digest.sha256, () => parseYamlFile(name, read() ?? ""));
+    const text = read();
+    return text === undefined ? undefined : parseYamlFile(name, text);
   };
   const yamlData = load("dvc.yaml");
   if (yamlData === undefined) return undefined;

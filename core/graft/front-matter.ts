@@ -12,7 +12,6 @@
  * Parsing never throws: every problem comes back with its file and 1-based line.
  */
 import type { Node as YamlNode } from "yaml";
-import { closestKey } from "../config";
 import { parseBlockYaml } from "./block-yaml";
 import { normaliseRepoPath, splitFrontMatter } from "./text";
 
@@ -35,6 +34,11 @@ export type ParsedPrompt =
   | { readonly ok: false; readonly problems: readonly PromptProblem[] };
 
 export const FRONT_MATTER_KEYS = ["deps", "model", "output"] as const;
+
+/** config's did-you-mean, loaded only for a prompt with other keys (config loads zod, slow to start). */
+function closestKey(unknown: string, known: readonly string[]): string | undefined {
+  return (require("../config") as typeof import("../config")).closestKey(unknown, known);
+}
 
 /**
  * Parses a prompt file. `fast: false` skips the quick reader and always uses the full YAML parser

@@ -124,17 +124,20 @@ export interface HasherStats {
 export class ContentHasher {
   readonly stats: HasherStats = { hashed: 0, cached: 0 };
   private readonly memo = new Map<string, FileDigest | null>();
-  private readonly diskRows = new Map<string, CacheRow>();
+  /** The cache file's rows as parsed (copying 10,000s of rows into a Map costs more than it saves). */
+  private diskRows: Record<string, CacheRow | undefined> = {};
   private readonly derivedDisk = new Map<string, unknown>();
   private readonly derivedUsed = new Map<string, unknown>();
   private cacheMtime = 0;
   private dirty = false;
   private readonly cachePath: string | undefined;
+  private readonly rootPrefix: string;
 
   constructor(
     readonly root: string,
     options: { readonly cache?: boolean } = {},
   ) {
+    this.rootPrefix = root.endsWith(path.sep) ? root : root + path.sep;
     this.cachePath = options.cache === false ? undefined : path.join(root, CACHE_FILE);
     if (this.cachePath) this.loadCache(this.cachePath);
   }
@@ -194,12 +197,13 @@ export class ContentHasher {
   }
 
   private compute(relPath: string): FileDigest | undefined {
-    const abs = path.join(this.root, relPath);
+    // Concatenation, not path.join: paths are already normal, and this runs once per file.
+    const abs = this.rootPrefix + relPath;
     const st = statSync(abs, { throwIfNoEntry: false });
     if (!st?.isFile()) return undefined;
     const mtime = String(st.mtimeMs);
-    const row = this.diskRows.get(relPath);
-    if (row && row[0] === st.size && row[1] === mtime && st.mtimeMs < this.cacheMtime) {
+    const row = Object.hasOwn(this.diskRows, relPath) ? this.diskRows[relPath] : undefined;
+    if (Array.isArray(row) && row.length === 6 && row[0] === st.size && row[1] === mtime && st.mtimeMs < this.cacheMtime) {
       this.stats.cached++;
       return { size: row[0], mtime, sha256: row[2], md5: row[3], md5Dos2unix: row[4] ?? row[3], signatureLine: row[5] };
     }
@@ -221,9 +225,7 @@ export class ContentHasher {
       const st = statSync(cachePath);
       const data = JSON.parse(readFileSync(cachePath, "utf8")) as { version?: number; entries?: Record<string, CacheRow>; derived?: Record<string, unknown> };
       if (data.version !== CACHE_VERSION || typeof data.entries !== "object" || data.entries === null) return;
-      for (const [p, row] of Object.entries(data.entries)) {
-        if (Array.isArray(row) && row.length === 6) this.diskRows.set(p, row);
-      }
+      this.diskRows = data.entries;
       for (const [key, value] of Object.entries(data.derived ?? {})) this.derivedDisk.set(key, value);
       this.cacheMtime = st.mtimeMs;
     } catch {

@@ -5,11 +5,11 @@
  * cycles (a generated document that is, directly or not, a dep of its own prompt) and two prompts
  * writing one output.
  */
-import { readFileSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { globSync } from "tinyglobby";
-import { parsePromptFile, type PromptProblem } from "./front-matter";
-import { defaultOutputPath, graftStageName } from "./text";
+import picomatch from "picomatch";
+import { type FrontMatter, parsePromptFile, type PromptProblem } from "./front-matter";
+import { defaultOutputPath, graftStageName, sha256Hex } from "./text";
 
 /** The parts of the `graft` stack config discovery needs. */
 export interface DiscoveryConfig {
@@ -28,8 +28,8 @@ export interface PromptDocument {
   readonly deps: readonly string[];
   /** The effective model: front matter's `model:`, else the configured default. */
   readonly model: string;
-  /** The prompt's full text. */
-  readonly text: string;
+  /** SHA-256 of the prompt's instructions (its text after the front matter). */
+  readonly instructionsSha256: string;
   /** Outputs of other prompts that this prompt depends on. */
   readonly upstream: readonly string[];
 }
@@ -75,10 +75,65 @@ export class GraftValidationError extends Error {
   }
 }
 
-/** Repository-relative prompt paths matched by the globs, sorted; node_modules and dot-directories are skipped. */
+/** Directories never searched for prompts. */
+const SKIPPED_DIRS = new Set(["node_modules", ".git", ".dvc", ".graft"]);
+
+/**
+ * Repository-relative prompt paths matched by the globs (picomatch, `dot: false`), sorted;
+ * node_modules, .git, .dvc and .graft are skipped, and other dot-directories unless a glob names
+ * one. A walk of its own rather than a glob library's: it starts at each glob's static base and
+ * tests only names that can match (with `*.prompt.md` as every glob's last segment, names ending
+ * `.prompt.md`), which makes it several times faster on a large tree (`graft-status` runs it on
+ * every call). test/core/graft/project.test.ts checks it against tinyglobby.
+ */
 export function discoverPrompts(root: string, globs: readonly string[]): string[] {
-  const found = globSync([...globs], { cwd: root, onlyFiles: true, dot: false, ignore: ["**/node_modules/**", "**/.git/**", "**/.dvc/**", "**/.graft/**"], expandDirectories: false });
-  return [...new Set(found.map((p) => p.split(path.sep).join("/")))].sort();
+  const matchers = globs.map((g) => picomatch(g, { dot: false }));
+  const matches = (rel: string) => matchers.some((m) => m(rel));
+  // A literal basename suffix every match must have, when each glob's last segment is `*<literal>`.
+  const suffixes = globs.map((g) => /(?:^|\/)\*([^*?[\]{}()!+@\\/]+)$/.exec(g)?.[1]);
+  const nameMayMatch = suffixes.every((s) => s !== undefined) ? (name: string) => suffixes.some((s) => name.endsWith(s!)) : () => true;
+  const dotDirs = globs.some((g) => /(?:^|\/)\.[^./]/.test(g));
+  // Start at each glob's static base (`docs/**/*.md` -> docs); a base inside another is walked once.
+  const bases = [...new Set(globs.map((g) => picomatch.scan(g).base.replace(/\/+$/, "")))].sort();
+  const roots = bases.filter((b, i) => !bases.slice(0, i).some((a) => a === "" || b.startsWith(`${a}/`)));
+  const found = new Set<string>();
+  const seenDirs = new Set<string>();
+  const consider = (rel: string, name: string) => {
+    if (nameMayMatch(name) && matches(rel)) found.add(rel);
+  };
+  const walk = (rel: string): void => {
+    const abs = path.join(root, rel);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(abs, { withFileTypes: true });
+    } catch {
+      return; // absent or unreadable: nothing to find there
+    }
+    for (const e of entries) {
+      const child = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isFile()) consider(child, e.name);
+      else if (e.isDirectory()) {
+        if (!SKIPPED_DIRS.has(e.name) && (dotDirs || !e.name.startsWith("."))) walk(child);
+      } else if (e.isSymbolicLink()) {
+        // Followed, as a glob library does; a directory is walked once by its real path (no loops).
+        const st = statSync(path.join(root, child), { throwIfNoEntry: false });
+        if (st?.isFile()) consider(child, e.name);
+        else if (st?.isDirectory() && !SKIPPED_DIRS.has(e.name) && (dotDirs || !e.name.startsWith("."))) {
+          const real = realpathSync(path.join(root, child));
+          if (!seenDirs.has(real)) {
+            seenDirs.add(real);
+            walk(child);
+          }
+        }
+      }
+    }
+  };
+  for (const base of roots) {
+    const st = statSync(path.join(root, base), { throwIfNoEntry: false });
+    if (st?.isDirectory()) walk(base);
+    else if (st?.isFile()) consider(base, path.basename(base));
+  }
+  return [...found].sort();
 }
 
 export interface LoadOptions {
@@ -88,10 +143,25 @@ export interface LoadOptions {
   readonly isDirectory?: (relPath: string) => boolean;
   /** Reads a prompt file. Defaults to the file system. */
   readonly readText?: (relPath: string) => string;
+  /**
+   * Reads and parses a prompt file; computeStatus hands in one that caches the result by the
+   * file's content hash. Defaults to `summarisePrompt(relPath, readText(relPath))`.
+   */
+  readonly parsePrompt?: (relPath: string) => PromptSummary;
   /** Maps an output to the dvc.yaml stage writing it, when there is one. */
   readonly stageFor?: (output: string) => string | undefined;
   /** "fail": a dep that does not exist is a problem; "report": it is left for staleness to report as deleted. Defaults to "fail". */
   readonly missingDeps?: "fail" | "report";
+}
+
+/** What a prompt file contributes to the project: its front matter and the hash of its instructions, or its problems. Plain JSON. */
+export type PromptSummary =
+  | { readonly ok: true; readonly frontMatter: FrontMatter; readonly instructionsSha256: string }
+  | { readonly ok: false; readonly problems: readonly PromptProblem[] };
+
+export function summarisePrompt(file: string, text: string): PromptSummary {
+  const result = parsePromptFile(file, text);
+  return result.ok ? { ok: true, frontMatter: result.frontMatter, instructionsSha256: sha256Hex(result.body) } : result;
 }
 
 /**
@@ -115,18 +185,18 @@ export function buildProject(root: string, prompts: readonly string[], config: D
   const isFile = options.isFile ?? ((rel: string) => statKind(rel) === "file");
   const isDirectory = options.isDirectory ?? ((rel: string) => statKind(rel) === "dir");
   const readText = options.readText ?? ((rel: string) => readFileSync(path.join(root, rel), "utf8"));
+  const parsePrompt = options.parsePrompt ?? ((rel: string) => summarisePrompt(rel, readText(rel)));
 
   const problems: GraftProblem[] = [];
   const parsed: Array<Omit<PromptDocument, "upstream" | "stage">> = [];
   for (const prompt of prompts) {
-    const text = readText(prompt);
-    const result = parsePromptFile(prompt, text);
+    const result = parsePrompt(prompt);
     if (!result.ok) {
       problems.push(...result.problems.map((p) => ({ kind: "front-matter" as const, ...p })));
       continue;
     }
     const fm = result.frontMatter;
-    parsed.push({ prompt, output: fm.output ?? defaultOutputPath(prompt), deps: fm.deps, model: fm.model ?? config.defaultModel, text });
+    parsed.push({ prompt, output: fm.output ?? defaultOutputPath(prompt), deps: fm.deps, model: fm.model ?? config.defaultModel, instructionsSha256: result.instructionsSha256 });
   }
 
   // Two prompts, one output (compared case-insensitively: they collide on macOS and Windows).

@@ -16,12 +16,14 @@
  * change that comes from the configured default). So every stage `dvc status` lists is listed
  * here too, except for outputs that are only "not in cache", which is not a content change.
  */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { dvcContentChanged, dvcStatus, type DvcPipeline, type DvcStage, type DvcStageStatus, type DvcStatusReport, describeDvcStageStatus, lockedOutMatches, readDvcPipeline } from "./dvc";
 import { ContentHasher } from "./hashing";
-import { loadProject, type DiscoveryConfig, type PromptDocument } from "./project";
+import { loadProject, summarisePrompt, type DiscoveryConfig, type PromptDocument } from "./project";
 import { readRecords, RECORD_FILE, type GenerationRecord } from "./record";
 import { pipelineDrift } from "./sync";
-import { parseSignatureLine, sha256Hex, splitFrontMatter } from "./text";
+import { parseSignatureLine } from "./text";
 
 export type DepChange = { readonly path: string; readonly change: "modified" | "added" | "removed" | "deleted" };
 
@@ -116,6 +118,9 @@ export interface StatusOptions {
   readonly missingDeps?: "fail" | "report";
 }
 
+/** The hash cache's name for prompt summaries; change it whenever summarisePrompt's result for the same text changes. */
+const PROMPT_SUMMARY_KIND = "prompt-summary-v1";
+
 /** Validates the prompts (throws GraftValidationError) and reports every document's staleness. */
 export function computeStatus(root: string, config: DiscoveryConfig, options: StatusOptions = {}): GraftStatus {
   const started = performance.now();
@@ -125,7 +130,17 @@ export function computeStatus(root: string, config: DiscoveryConfig, options: St
   const stages = new Map((pipeline?.stages ?? []).map((s) => [s.name, s]));
   for (const stage of pipeline?.stages ?? []) for (const out of stage.outs) if (!stageByOutput.has(out.path)) stageByOutput.set(out.path, stage.name);
 
-  const project = loadProject(root, config, { isFile: (p) => hasher.exists(p), stageFor: (o) => stageByOutput.get(o), missingDeps: options.missingDeps ?? "fail" });
+  const project = loadProject(root, config, {
+    isFile: (p) => hasher.exists(p),
+    // Parsed once per content: a prompt whose digest the hash cache knows is not even read.
+    parsePrompt: (p) => {
+      const digest = hasher.digest(p);
+      const parse = () => summarisePrompt(p, readFileSync(path.join(root, p), "utf8"));
+      return digest ? hasher.derived(`${PROMPT_SUMMARY_KIND}:${p}`, digest.sha256, parse) : parse();
+    },
+    stageFor: (o) => stageByOutput.get(o),
+    missingDeps: options.missingDeps ?? "fail",
+  });
   const records = readRecords(root).documents;
   const report = pipeline ? dvcStatus(pipeline, hasher) : null;
   const warnings: string[] = [];
@@ -165,7 +180,7 @@ function documentStatus(doc: PromptDocument, ctx: Context): DocumentStatus {
   const out = hasher.digest(doc.output);
   const deps: Record<string, string> = {};
   for (const dep of doc.deps) deps[dep] = hasher.digest(dep)?.sha256 ?? MISSING;
-  const inputs: DocumentInputs = { model: doc.model, instructionsSha256: sha256Hex(splitFrontMatter(doc.text).body), deps, outputSha256: out?.sha256 ?? MISSING };
+  const inputs: DocumentInputs = { model: doc.model, instructionsSha256: doc.instructionsSha256, deps, outputSha256: out?.sha256 ?? MISSING };
 
   const signature = out?.signatureLine ? parseSignatureLine(out.signatureLine) : undefined;
   const dvcStage = ctx.stageName !== undefined ? ctx.stages.get(ctx.stageName) : undefined;

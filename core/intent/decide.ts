@@ -67,6 +67,15 @@ export interface PromoteDecision extends Common {
   readonly commentId: number | null;
 }
 
+/** `/unlock <env>`: clear a stale Pulumi lock of the environment (`delivery unlock --force`), after the permission gate. */
+export interface UnlockDecision extends Common {
+  readonly action: "unlock";
+  readonly source: "comment";
+  readonly requestedBy: string;
+  readonly environment: string;
+  readonly commentId: number | null;
+}
+
 export interface HelpDecision extends Common {
   readonly action: "help";
   readonly reply: string;
@@ -81,7 +90,7 @@ export interface NoneDecision extends Common {
   readonly reply: string | null;
 }
 
-export type Decision = ActDecision | PromoteDecision | HelpDecision | NoneDecision;
+export type Decision = ActDecision | PromoteDecision | UnlockDecision | HelpDecision | NoneDecision;
 
 /** What the parser needs to know about the stack configuration. */
 export interface IntentConfig {
@@ -170,6 +179,9 @@ function fromComment(p: Obj, cfg: IntentConfig): Decision {
       return { action: "help", reply: helpText(cfg.environments, cfg.approvalLabel, cfg.approvalEnvironments), ...common };
     case "promote":
       return { action: "promote", from: parsed.from, to: parsed.to, commentId, ...common, source: "comment" };
+    case "unlock":
+      // About the environment, not the pull request: a closed one is as good a place to ask.
+      return { action: "unlock", environment: parsed.environment, commentId, ...common, source: "comment" };
     default:
       if (issue.state === "closed") return none("pull-request-closed", `#${number} is closed; reopen it or use the workflow's manual dispatch`, common, `#${number} is closed, so nothing was done.`);
       return {

@@ -45,7 +45,7 @@
  */
 import type { EnvironmentReport, PromotionState } from "../promotion/machine";
 import { describeAction } from "../promotion/render";
-import type { ActDecision, PromoteDecision } from "./decide";
+import type { ActDecision, PromoteDecision, UnlockDecision } from "./decide";
 import { DEPLOYMENT_FAILURE_LABEL } from "../labels";
 import { exemptFromFreeze } from "../promotion/freeze";
 
@@ -451,4 +451,17 @@ export function evaluatePromoteGates(decision: PromoteDecision, pipeline: readon
   const success = failed.length === 0;
   const message = success ? `promote of ${commit!.slice(0, 12)} from ${from} to ${to} is allowed.` : [`promote from ${from} to ${to} refused:`, ...failed.map((f) => `- ${f.message}`)].join("\n");
   return { success, failed_checks: failed, commit: success ? commit : null, message };
+}
+
+/**
+ * `/unlock <env>`: the same permission as a deploy (write, maintain or admin; comments from bots
+ * never get here). What may be cleared is decided by `delivery unlock --force` in the
+ * environment's deploy concurrency group: never a lock whose run is still going.
+ */
+export function evaluateUnlockGates(decision: UnlockDecision, facts: { readonly requesterPermission: Permission }): GateResult {
+  if (!DEPLOYING_PERMISSIONS.includes(facts.requesterPermission)) {
+    const failed: FailedGate[] = [{ id: "permission", message: `@${decision.requestedBy} has ${facts.requesterPermission} permission on this repository; unlock needs write, maintain or admin.` }];
+    return { success: false, failed_checks: failed, commit: null, message: [`unlock of ${decision.environment} refused:`, ...failed.map((f) => `- ${f.message}`)].join("\n") };
+  }
+  return { success: true, failed_checks: [], commit: null, message: `unlock of ${decision.environment} is allowed: locks no live run can hold are cleared.` };
 }

@@ -13,7 +13,7 @@
 import { closestKey } from "../config";
 import { DEPLOYMENT_FAILURE_LABEL } from "../labels";
 
-export const COMMANDS = ["deploy", "preview", "rollback", "promote", "help"] as const;
+export const COMMANDS = ["deploy", "preview", "rollback", "promote", "unlock", "help"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** The longest first line read as a command; anything longer is malformed, not truncated. */
@@ -24,6 +24,7 @@ export type ParsedCommand =
   | { readonly kind: "preview"; readonly environment: string }
   | { readonly kind: "rollback"; readonly environment: string; readonly commit: string | null }
   | { readonly kind: "promote"; readonly from: string; readonly to: string }
+  | { readonly kind: "unlock"; readonly environment: string }
   | { readonly kind: "help" };
 
 export type ParseFailure =
@@ -40,6 +41,7 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   preview: "/preview <environment>",
   rollback: "/rollback <environment> [to <sha>]",
   promote: "/promote <from-environment> <to-environment>",
+  unlock: "/unlock <environment>",
   help: "/help",
 };
 
@@ -165,6 +167,10 @@ export function parseCommand(body: string, environments: readonly string[]): Par
       if (args[0] === args[1]) return malformed("`/promote` needs two different environments.");
       return { kind: "promote", from: args[0], to: args[1] };
     }
+    case "unlock": {
+      if (args.length !== 1) return malformed("`/unlock` takes exactly one environment.");
+      return env(args[0]) ?? { kind: "unlock", environment: args[0] };
+    }
   }
 }
 
@@ -180,6 +186,7 @@ export function helpText(environments: readonly string[], approvalLabel: string,
     `| \`${USAGE.preview}\` | run \`pulumi preview\` for the environment and update its preview comment |`,
     `| \`${USAGE.rollback}\` | redeploy the environment's last known-good commit, or the given commit from its branch |`,
     `| \`${USAGE.promote}\` | open the pull request that promotes the validated commit of \`<from>\` to the next environment |`,
+    `| \`${USAGE.unlock}\` | clear the environment's Pulumi lock after a deploy run died mid-update (never one a running deploy holds); the next deploy finishes the update |`,
     `| \`${USAGE.help}\` | show this help |`,
     "",
     `Environments: ${envs}. Labels \`deploy:<environment>\` ask for a deployment too. While an issue labelled \`${DEPLOYMENT_FAILURE_LABEL.name}\` is open, promotion is frozen: only rollbacks and deployments to ${environments.length > 0 ? `\`${environments[0]}\`` : "the first environment"} run.`,

@@ -7,6 +7,7 @@
  * The deploy gates (`core/intent/gates.ts`) and the promotion machine (`machine.ts`) both ask
  * `exemptFromFreeze`; the failure issue's priority and its closing comment are written here too.
  */
+import { FAILURE_PRIORITY_LABELS } from "../labels";
 
 /**
  * `Fixes #12`, `closes: #3`, `Resolved #9` (GitHub's closing keywords) and `fix for #12`, in a pull
@@ -52,8 +53,8 @@ export function exemptFromFreeze(q: FreezeQuestion): FreezeAnswer {
   return { allowed: false, issues: [...q.frozenBy] };
 }
 
-/** Priority labels on failure issues: production is critical, every other environment high. */
-export const FAILURE_PRIORITY = { critical: "priority:critical", high: "priority:high" } as const;
+/** Priority labels on failure issues (the program creates them, core/labels.ts): production is critical, every other environment high. */
+export const FAILURE_PRIORITY = { critical: FAILURE_PRIORITY_LABELS.critical.name, high: FAILURE_PRIORITY_LABELS.high.name } as const;
 export type FailurePriority = keyof typeof FAILURE_PRIORITY;
 
 export function failurePriority(production: boolean): FailurePriority {

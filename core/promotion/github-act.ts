@@ -267,13 +267,15 @@ export async function recordDeploymentStart(
 export async function recordDeploymentFinish(
   client: ActClient,
   repo: RepoRef,
-  input: { deploymentId: number; state: "success" | "failure" | "error"; description: string; runUrl: string | null },
+  input: { deploymentId: number; state: "success" | "failure" | "error"; description: string; runUrl: string | null; environmentUrl?: string | null },
 ): Promise<PlannedRequest[]> {
   const status = {
     deployment_id: input.deploymentId,
     state: input.state,
     description: input.description.slice(0, STATUS_DESCRIPTION_MAX),
     ...(input.runUrl ? { log_url: input.runUrl } : {}),
+    // Where the deployment answers (from its own outputs): what the promote workflow's checks call.
+    ...(input.environmentUrl ? { environment_url: input.environmentUrl } : {}),
     // Older successful deployments become inactive, so GitHub shows one active deployment per environment.
     ...(input.state === "success" ? { auto_inactive: true } : {}),
   };

@@ -16,9 +16,13 @@
  * - `GET /repos/{o}/{r}/pulls?state=all&base=B&sort=updated&direction=desc&per_page=20` (promotions,
  *   and in every branch the pull requests that say they fix a failure issue);
  * and once: `GET /repos/{o}/{r}/issues?labels=deployment-failure&state=all&sort=created&direction=desc&per_page=30`.
+ *
+ * `readDeploymentRecord` (for the validation job): `GET /repos/{o}/{r}/deployments?environment=E&sha=S&per_page=100`
+ * and that deployment's statuses.
  */
 import type { Octokit } from "@octokit/rest";
 import { DEPLOYMENT_FAILURE_LABEL } from "../labels";
+import { GITHUB_DEPLOYMENT_RECORD, type GitHubDeploymentRecord } from "../validate";
 import { fixedIssues } from "./freeze";
 import {
   automatedValidations,
@@ -242,4 +246,32 @@ export async function collectPromotionFacts(client: PromotionClient, repo: RepoR
   const pullRequests = await collectPullRequests(client, repo, pipeline);
   const failureIssues = await collectFailureIssues(client, repo);
   return { repository: `${repo.owner}/${repo.repo}`, now, environments, pullRequests, failureIssues };
+}
+
+/**
+ * The record of one successful platform deployment, read from GitHub for `delivery validate` on a
+ * runner that did not deploy it (the promote workflow's validation job): the commit, and the URL
+ * the deploy job recorded as its success status's `environment_url` (`promote record finish`).
+ * Only the platform's own deployment of exactly that environment and commit counts, and only
+ * when its newest status is `success`; anything else throws, saying what was found.
+ */
+export async function readDeploymentRecord(client: PromotionClient, repo: RepoRef, want: { deploymentId: number; environment: string; sha: string }): Promise<GitHubDeploymentRecord> {
+  const { data: listed } = await client.request("GET /repos/{owner}/{repo}/deployments", { ...repo, environment: want.environment, sha: want.sha, per_page: 100 });
+  const d = listed.find((x) => Number(x.id) === want.deploymentId);
+  if (!d) throw new Error(`GitHub lists no deployment ${want.deploymentId} of ${want.sha.slice(0, 12)} in ${want.environment}`);
+  const payload = platformPayload(d.payload);
+  if (!payload) throw new Error(`deployment ${want.deploymentId} was not recorded by the platform (its payload has no \`${DEPLOYMENT_PAYLOAD_KEY}\`)`);
+  const { data: statuses } = await client.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", { ...repo, deployment_id: want.deploymentId, per_page: 100 });
+  const newest = [...statuses].sort((a, b) => b.created_at.localeCompare(a.created_at) || Number(b.id) - Number(a.id))[0];
+  if (!newest || newest.state !== "success") throw new Error(`deployment ${want.deploymentId}'s current status is ${newest ? newest.state : "missing"}, not success: there is nothing deployed to check`);
+  return {
+    kind: GITHUB_DEPLOYMENT_RECORD,
+    deploymentId: want.deploymentId,
+    stack: d.environment,
+    gitSha: d.sha,
+    result: "succeeded",
+    finishedAt: newest.created_at,
+    environmentUrl: newest.environment_url || null,
+    runUrl: typeof payload.runUrl === "string" ? payload.runUrl : (newest.log_url ?? null),
+  };
 }

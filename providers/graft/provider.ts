@@ -7,7 +7,8 @@
  *   each one);
  * - create/update regenerate a stale document (serialised across resources: one generation at
  *   a time) or adopt an up-to-date one; outputs are the document's hash, signature line, model
- *   and the generation's duration;
+ *   and the generation's duration. On a GitHub Actions runner a stale document is not generated
+ *   (`deferred` says so): the deploy job hands it to the docs workflow, the only writer;
  * - delete leaves the file alone: removing a prompt does not delete its committed document.
  *
  * Pulumi serialises this provider with its closure serializer and runs it in a separate Node
@@ -44,8 +45,10 @@ export class GraftDocument extends pulumi.dynamic.Resource {
   declare readonly modelCalled: pulumi.Output<string>;
   declare readonly durationMs: pulumi.Output<number>;
   declare readonly generated: pulumi.Output<boolean>;
+  /** Set when the document was stale but not generated here (on a GitHub Actions runner): why, and who regenerates it. */
+  declare readonly deferred: pulumi.Output<string | undefined>;
 
   constructor(name: string, inputs: GraftDocumentInputs, opts?: pulumi.CustomResourceOptions) {
-    super(graftDocumentProvider, name, { ...inputs, outputSha256: undefined, signature: undefined, modelCalled: undefined, durationMs: undefined, attempts: undefined, generated: undefined }, opts, "graft", "GraftDocument");
+    super(graftDocumentProvider, name, { ...inputs, outputSha256: undefined, signature: undefined, modelCalled: undefined, durationMs: undefined, attempts: undefined, generated: undefined, deferred: undefined }, opts, "graft", "GraftDocument");
   }
 }

@@ -43,6 +43,7 @@ export interface PullRequest {
   merged_at: string | null;
   merge_commit_sha: string | null;
   body: string;
+  created_at: string;
 }
 
 export interface Issue {
@@ -232,6 +233,7 @@ export class GitHubWorld {
       merged_at: null,
       merge_commit_sha: null,
       body: "",
+      created_at: this.now(),
     };
     this.pulls.push(pr);
     return pr;
@@ -262,6 +264,14 @@ export class GitHubWorld {
     if (!target) throw new Error(`no pull request or issue #${number}`);
     if (!target.labels.some((l) => l.name === name)) target.labels.push({ name });
     this.issueEvents.push({ id: this.id(), issue_number: number, event: "labeled", label: { name }, actor: this.user(by), created_at: this.now() });
+  }
+
+  /** A review of pull request `number` by `by`, on the commit it was given for. */
+  addReview(number: number, by: string, state: Review["state"], commitId: string): Review {
+    if (!this.pull(number)) throw new Error(`no pull request #${number}`);
+    const review: Review = { id: this.id(), pull_number: number, user: this.user(by), state, commit_id: commitId, submitted_at: this.now() };
+    this.reviews.push(review);
+    return review;
   }
 
   addComment(number: number, body: string, by: string): Comment {

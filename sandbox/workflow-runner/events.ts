@@ -7,9 +7,10 @@ import examples from "@octokit/webhooks-examples";
 import type { PullRequest } from "../github-api/server";
 import type { World } from "./world";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function example(name: string, pick: (e: Json) => boolean = () => true): Json {
+/** A copy of the first recorded payload of event `name` that `pick` accepts (the tests' payloads start here too). */
+export function example(name: string, pick: (e: Json) => boolean = () => true): Json {
   const def = (examples as unknown as { name: string; examples: Json[] }[]).find((d) => d.name === name);
   const found = def?.examples.find(pick);
   if (!found) throw new Error(`no ${name} example in @octokit/webhooks-examples`);

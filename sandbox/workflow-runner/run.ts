@@ -14,6 +14,7 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { isMap, parseDocument } from "yaml";
 import { ACTIONS } from "../../workflows/actions";
 import { JOB_TOKEN, runnerMachineEnv, type World } from "./world";
 
@@ -88,7 +89,7 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
   fs.mkdirSync(workspace, { recursive: true });
   // The workflow file exactly as committed on the branch GitHub would read it from.
   const workflowFile = path.join(runDir, options.workflow);
-  fs.writeFileSync(workflowFile, execFileSync("git", ["--git-dir", world.remote, "show", `${options.workflowFrom}:.github/workflows/${options.workflow}`], { encoding: "utf8" }));
+  fs.writeFileSync(workflowFile, forAct(execFileSync("git", ["--git-dir", world.remote, "show", `${options.workflowFrom}:.github/workflows/${options.workflow}`], { encoding: "utf8" })));
   const eventFile = path.join(runDir, "event.json");
   fs.writeFileSync(eventFile, JSON.stringify(options.event, null, 2));
   const summaries = path.join(runDir, "summaries");
@@ -206,6 +207,26 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
     summary,
     results: (prefix) => jobs.filter((j) => j.jobId.startsWith(prefix) || j.job.startsWith(prefix)).map((j) => j.result),
   };
+}
+
+/**
+ * The committed workflow as act accepts it: act's schema predates `environment.deployment` (GitHub:
+ * use the environment without recording a deployment), so that key is dropped. act records no
+ * deployments anyway; the environment's name, which the stand-ins read, stays.
+ */
+export function forAct(text: string): string {
+  const doc = parseDocument(text);
+  const jobs = doc.get("jobs");
+  if (!isMap(jobs)) return text;
+  let changed = false;
+  for (const item of jobs.items) {
+    const environment = isMap(item.value) ? item.value.get("environment") : undefined;
+    if (isMap(environment) && environment.has("deployment")) {
+      environment.delete("deployment");
+      changed = true;
+    }
+  }
+  return changed ? doc.toString({ lineWidth: 0 }) : text;
 }
 
 function findFiles(dir: string, marker: string): string[] {

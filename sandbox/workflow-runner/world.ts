@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { parseStackConfig, type StackConfig } from "../../core/config";
 import { readStackFile } from "../../core/stack-file";
 import { renderWorkflows } from "../../workflows";
+import { ADMIN_TOKEN_SECRET, environmentSecrets, PASSPHRASE_SECRET, PROMOTION_APP_KEY_SECRET } from "../../workflows/common";
 import { GitHubWorld, startGitHubApi, type GitHubApiServer } from "../github-api/server";
 import { ensureSandbox, sandboxEnv, sandboxPaths, type SandboxPaths } from "../../scripts/sandbox";
 
@@ -178,6 +179,11 @@ export function runnerMachineEnv(world: World): NodeJS.ProcessEnv {
   delete env.PULUMI_BACKEND_URL;
   delete env.PULUMI_CONFIG_PASSPHRASE;
   delete env.DELIVERY_AUDIT_DIR;
+  // A job that pushes names GitHub's URL (checkout persists no credentials; the step passes its
+  // token as a header): the runner's git reaches it at the world's bare repository.
+  env.GIT_CONFIG_COUNT = "1";
+  env.GIT_CONFIG_KEY_0 = `url.${world.remote}.insteadOf`;
+  env.GIT_CONFIG_VALUE_0 = `https://github.com/${world.github.fullName}`;
   return env;
 }
 
@@ -232,7 +238,31 @@ export function actionsVariables(world: World, environment?: string): Record<str
   return vars;
 }
 
-/** The secrets the platform's workflows read (workflows/common.ts WORKFLOW_SECRETS), with the world's values. */
-export function workflowSecrets(): Record<string, string> {
-  return { PULUMI_CONFIG_PASSPHRASE: WORLD_PASSPHRASE, DELIVERY_GITHUB_TOKEN: ADMIN_TOKEN, PROMOTION_APP_PRIVATE_KEY: APP_PRIVATE_KEY };
+/** The world's value of each secret the workflows read (every stack shares the world's passphrase). */
+const SECRET_VALUES: Record<string, string> = {
+  [PASSPHRASE_SECRET]: WORLD_PASSPHRASE,
+  [ADMIN_TOKEN_SECRET]: ADMIN_TOKEN,
+  [PROMOTION_APP_KEY_SECRET]: APP_PRIVATE_KEY,
+};
+
+/**
+ * The secrets of the given GitHub environments (workflows/common.ts `environmentSecrets`), with the
+ * world's values; there are no repository secrets. GitHub hands a job only its own environment's
+ * secrets; act has no environments and hands every secret to every job, so a scenario passes only
+ * the environments of the jobs it runs (e.g. `promotion` for the gate, `dev` for `deploy (dev)`).
+ * That a job reads only its environment's secrets is checked on the YAML instead
+ * (core/workflow-rules.ts `secretScopeProblems`). Optional secrets without a world value (the read
+ * token) are left unset, so those jobs fall back to their own token as they would on GitHub.
+ * Without arguments: every environment's secrets at once (what act would give every job anyway).
+ */
+export function workflowSecrets(world?: World, environments?: readonly string[]): Record<string, string> {
+  if (!world || !environments) return { ...SECRET_VALUES };
+  const declared = environmentSecrets(world.cfg);
+  const secrets: Record<string, string> = {};
+  for (const environment of environments) {
+    const specs = declared[environment];
+    if (!specs) throw new Error(`workflowSecrets: no GitHub environment "${environment}" (the platform declares ${Object.keys(declared).join(", ")})`);
+    for (const spec of specs) if (SECRET_VALUES[spec.name] !== undefined) secrets[spec.name] = SECRET_VALUES[spec.name];
+  }
+  return secrets;
 }

@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { run, type CliIo } from "../../cli/main";
+import type { CliIo } from "../../cli/io";
+import { run } from "../../cli/main";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "whatif");
 

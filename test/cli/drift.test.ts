@@ -1,8 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Command } from "commander";
-import { registerDrift } from "../../cli/commands/drift";
+import { run } from "../../cli/main";
 import { commentMarker } from "../../core/comment";
 import { captureIo } from "../harness/cli";
 import { R, fakeGitHub } from "../fixtures/github-api";
@@ -27,11 +26,8 @@ describe("delivery drift-issue", () => {
   async function cli(args: string[], routes = {}) {
     const gh = fakeGitHub(routes);
     const capture = captureIo({ cwd: dir, env: { GITHUB_REPOSITORY: "Codertocat/Hello-World", GITHUB_TOKEN: "t" } });
-    const program = new Command("delivery").exitOverride();
-    registerDrift(program, capture.io, async () => gh.client);
-    let error: Error | undefined;
-    await program.parseAsync(args, { from: "user" }).catch((e: Error) => (error = e));
-    return { ...capture, gh, error };
+    const code = await run(args, capture.io, { github: async () => gh.client });
+    return { ...capture, gh, code };
   }
   const args = (exitCode: string) => ["drift-issue", "--stack", "dev", "--exit-code", exitCode, "--log", "preview.log", "--whatif-dir", "whatif", "--commit", SHA, "--run-url", "https://x/run"];
 
@@ -40,7 +36,7 @@ describe("delivery drift-issue", () => {
     expect(JSON.parse(r.stdout())).toEqual({ stack: "dev", outcome: "drifted", action: "opened", issue: 77 });
     const posted = r.gh.calls.find((c) => c.route === `POST ${R}/issues`)!.body as { title: string; body: string };
     expect(posted.title).toBe("Drift in dev: resources differ from the code");
-    expect(posted.body).toContain("`properties.deleteRetentionPolicy.days: 14 =&gt; 7`");
+    expect(posted.body).toContain("`properties.deleteRetentionPolicy.days: 14 => 7`");
     expect(r.gh.calls[0].route).toBe(`${LIST}?state=open&creator=github-actions%5Bbot%5D&per_page=100`);
   });
 
@@ -54,7 +50,8 @@ describe("delivery drift-issue", () => {
   it("fails without touching issues when the preview failed for another reason", async () => {
     fs.writeFileSync(path.join(dir, "preview.log"), "error: Azure login failed\n");
     const r = await cli(args("1"), { [LIST]: { body: [] } });
-    expect(r.error?.message).toBe("the drift preview of dev failed (exit code 1) for another reason than drift; see its log");
+    expect(r.stderr()).toBe("delivery: the drift preview of dev failed (exit code 1) for another reason than drift; see its log\n");
+    expect(r.code).toBe(2);
     expect(r.gh.calls.map((c) => c.route.split("?")[0])).toEqual([LIST]);
   });
 });

@@ -484,14 +484,11 @@ describe("delivery gate (CLI)", () => {
     const e = prComment("/deploy dev", { login: "carol" });
     e.issue.number = 2;
     fs.writeFileSync(path.join(dir, "intent.json"), JSON.stringify(decide("issue_comment", e)));
-    const { io, stdout } = captureIo({ env: { GITHUB_REPOSITORY: "Codertocat/Hello-World", GITHUB_TOKEN: "t" } });
-    const { registerGate } = await import("../../cli/commands/gate");
-    const { Command } = await import("commander");
-    const program = new Command("delivery").exitOverride();
-    registerGate(program, io, async () => gh.client);
+    const { io, stdout, stderr } = captureIo({ env: { GITHUB_REPOSITORY: "Codertocat/Hello-World", GITHUB_TOKEN: "t" } });
     const out = path.join(dir, "output");
     const summary = path.join(dir, "summary");
-    await program.parseAsync(["gate", "--intent", path.join(dir, "intent.json"), "--stack", "prod", "--github-output", out, "--summary", summary, "--run-url", "https://x/run", "--post"], { from: "user" });
+    const code = await run(["gate", "--intent", path.join(dir, "intent.json"), "--stack", "prod", "--github-output", out, "--summary", summary, "--run-url", "https://x/run", "--post"], io, { github: async () => gh.client });
+    expect([code, stderr()]).toEqual([0, ""]); // a refusal is a decision (proceed=false), not a failure of the command
     expect(fs.readFileSync(out, "utf8")).toBe("proceed=false\naction=deploy\nenvironment=dev\nfrom=\ncommit=\npr=2\nrequested_by=carol\npreview_client_id_variable=AZURE_PREVIEW_CLIENT_ID_DEV\n");
     expect(fs.readFileSync(summary, "utf8")).toContain("### IssueOps decision");
     const post = gh.calls.find((c) => c.route.startsWith("POST"));
@@ -505,41 +502,33 @@ describe("delivery gate (CLI)", () => {
       [`POST ${R}/issues/2/comments`]: { status: 201, body: { id: 78 } },
     });
     const { io, stderr } = captureIo({ env: { GITHUB_REPOSITORY: "Codertocat/Hello-World", GITHUB_TOKEN: "t" } });
-    const { registerGate } = await import("../../cli/commands/gate");
-    const { Command } = await import("commander");
-    const program = new Command("delivery").exitOverride();
-    registerGate(program, io, async () => gh.client);
-    await expect(program.parseAsync(["gate", "--recheck", "--pr", "2", "--commit", HEAD, "--post"], { from: "user" })).rejects.toThrow(
-      `Pull request #2 moved from ${HEAD.slice(0, 12)} to ffffffffffff after the command was read; nothing was deployed. Ask again to deploy the new head.`,
-    );
+    const code = await run(["gate", "--recheck", "--pr", "2", "--commit", HEAD, "--post"], io, { github: async () => gh.client });
+    expect(code).toBe(1);
+    expect(stderr()).toBe(`delivery: Pull request #2 moved from ${HEAD.slice(0, 12)} to ffffffffffff after the command was read; nothing was deployed. Ask again to deploy the new head.\n`);
     expect(gh.calls.map((c) => c.route)).toEqual([`GET ${R}/pulls/2`, `POST ${R}/issues/2/comments`]);
-    expect(stderr()).toBe("");
   });
 
   it("--recheck --intent evaluates every gate again right before deploying, and refuses when the approval is gone", async () => {
     fs.writeFileSync(path.join(dir, "intent.json"), JSON.stringify(decide("issue_comment", carolsComment())));
-    const { registerGate } = await import("../../cli/commands/gate");
-    const { Command } = await import("commander");
     const recheck = async (routes: Record<string, Recorded>, commitSha: string) => {
       const gh = fakeGitHub({ ...routes, [`POST ${R}/issues/2/comments`]: { status: 201, body: { id: 79 } } });
-      const { io, stdout } = captureIo({ env: { GITHUB_REPOSITORY: "Codertocat/Hello-World", GITHUB_TOKEN: "t" } });
-      const program = new Command("delivery").exitOverride();
-      registerGate(program, io, async () => gh.client);
-      const run = program.parseAsync(["gate", "--recheck", "--intent", path.join(dir, "intent.json"), "--stack", "prod", "--commit", commitSha, "--post"], { from: "user" });
-      return { gh, run, stdout };
+      const { io, stdout, stderr } = captureIo({ env: { GITHUB_REPOSITORY: "Codertocat/Hello-World", GITHUB_TOKEN: "t" } });
+      const code = await run(["gate", "--recheck", "--intent", path.join(dir, "intent.json"), "--stack", "prod", "--commit", commitSha, "--post"], io, { github: async () => gh.client });
+      return { gh, code, stdout, stderr };
     };
     const ok = await recheck(prodRoutes(), HEAD);
-    await ok.run;
+    expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout())).toEqual({ proceed: true, commit: HEAD, failed_checks: [] });
 
     // ATTACK: bob's review was dismissed while the deployment waited for the environment's reviewers.
     const withdrawn = await recheck(prodRoutes({ [`GET ${R}/pulls/2/reviews`]: reviews([{ user: "bob", state: "APPROVED", commit: HEAD }, { user: "bob", state: "DISMISSED", commit: HEAD }]) }), HEAD);
-    await expect(withdrawn.run).rejects.toThrow(/^deploy of prod refused when re-checked before deploying \(nothing was deployed\):\n- prod needs a second person's approval of ec26c3e57ca3 on #2/);
+    expect(withdrawn.code).toBe(1);
+    expect(withdrawn.stderr()).toMatch(/^delivery: deploy of prod refused when re-checked before deploying \(nothing was deployed\):\n- prod needs a second person's approval of ec26c3e57ca3 on #2/);
     expect(withdrawn.gh.calls.filter((c) => c.route.startsWith("POST")).length).toBe(1);
 
     // The gates now resolve another head than the one the deploy job was started for.
     const moved = await recheck(prodRoutes(), "f".repeat(40));
-    await expect(moved.run).rejects.toThrow(`The deployment was started for ffffffffffff, but the gates now resolve ${HEAD.slice(0, 12)}; nothing was deployed. Ask again to deploy the new commit.`);
+    expect([moved.code, moved.stderr()]).toEqual([1, `delivery: re-check refused:\n- The deployment was started for ffffffffffff, but the gates now resolve ${HEAD.slice(0, 12)}; nothing was deployed. Ask again to deploy the new commit.\n`]);
   });
 
   it("is listed by delivery --help", async () => {

@@ -2,8 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Command } from "commander";
-import { registerPrComment } from "../../cli/commands/pr-comment";
+import { run } from "../../cli/main";
 import { captureIo } from "../harness/cli";
 import { fakeGitHub } from "../fixtures/github-api";
 import { generatedWhatIf } from "../fixtures/whatif/generate";
@@ -21,9 +20,9 @@ describe("delivery pr-comment preview --whatif-dir", () => {
 
   async function preview(extra: string[] = []) {
     const capture = captureIo({ cwd: dir, env: {} });
-    const program = new Command("delivery").exitOverride();
-    registerPrComment(program, capture.io, async () => fakeGitHub({}).client);
-    await program.parseAsync(["pr-comment", "preview", "--stack", "prod", "--exit-code", "0", "--commit", SHA, "--log", "preview.log", "--whatif-dir", "whatif", ...extra], { from: "user" });
+    const code = await run(["pr-comment", "preview", "--stack", "prod", "--exit-code", "0", "--commit", SHA, "--log", "preview.log", "--whatif-dir", "whatif", ...extra], capture.io, { github: async () => fakeGitHub({}).client });
+    expect(capture.stderr()).toBe("");
+    expect(code).toBe(0);
     return capture.stdout();
   }
 
@@ -34,7 +33,7 @@ describe("delivery pr-comment preview --whatif-dir", () => {
     const body = await preview();
     expect(body).toContain("#### Azure what-if: 1 to modify\n");
     expect(body).toContain("##### app: 1 to modify");
-    expect(body).toContain("`properties.deleteRetentionPolicy.days: 7 =&gt; 14`");
+    expect(body).toContain("`properties.deleteRetentionPolicy.days: 7 => 14`");
     expect(body).toContain("##### api: no changes");
   });
 

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Command } from "commander";
-import { registerPrComment, upsertComment } from "../../cli/commands/pr-comment";
+import { upsertComment } from "../../cli/commands/pr-comment";
+import { run } from "../../cli/main";
 import { commentMarker } from "../../core/comment";
 import { captureIo } from "../harness/cli";
 import { R, fakeGitHub } from "../fixtures/github-api";
@@ -43,10 +43,8 @@ describe("delivery pr-comment", () => {
   async function cli(args: string[], routes = {}) {
     const gh = fakeGitHub(routes);
     const capture = captureIo({ cwd: dir, env: { GITHUB_REPOSITORY: "Codertocat/Hello-World", GITHUB_TOKEN: "t" } });
-    const program = new Command("delivery").exitOverride();
-    registerPrComment(program, capture.io, async () => gh.client);
-    await program.parseAsync(args, { from: "user" });
-    return { ...capture, gh };
+    const code = await run(args, capture.io, { github: async () => gh.client });
+    return { ...capture, gh, code };
   }
 
   it("builds the preview comment from the job's files and posts it", async () => {
@@ -85,7 +83,9 @@ describe("delivery pr-comment", () => {
   });
 
   it("refuses values that are not what they claim to be", async () => {
-    await expect(cli(["pr-comment", "deploy-start", "--action", "deploy", "--stack", "dev; rm", "--commit", SHA, "--requested-by", "octocat"])).rejects.toThrow('--stack must be an environment name, not "dev; rm"');
-    await expect(cli(["pr-comment", "deploy-start", "--action", "deploy", "--stack", "dev", "--commit", "HEAD", "--requested-by", "octocat"])).rejects.toThrow('--commit must be a commit SHA, not "HEAD"');
+    const stack = await cli(["pr-comment", "deploy-start", "--action", "deploy", "--stack", "dev; rm", "--commit", SHA, "--requested-by", "octocat"]);
+    expect([stack.code, stack.stderr()]).toEqual([2, 'delivery: --stack must be an environment name, not "dev; rm"\n']);
+    const commit = await cli(["pr-comment", "deploy-start", "--action", "deploy", "--stack", "dev", "--commit", "HEAD", "--requested-by", "octocat"]);
+    expect([commit.code, commit.stderr()]).toEqual([2, 'delivery: --commit must be a commit SHA, not "HEAD"\n']);
   });
 });

@@ -145,10 +145,22 @@ describe.each(stacks)("stack %s", (stack) => {
       ]);
     });
 
-    it("federates the read-only preview identity with pull-request jobs and the default (production) branch", () => {
+    it("federates the read-only preview identity with its preview environment's jobs (and, in production, the default branch's monitors check)", () => {
       const fics = run.ofType(T.fic).filter((f) => f.inputs.resourceName === `id-${rgName}-preview`);
       for (const f of fics) expect(f.inputs).toMatchObject({ issuer: "https://token.actions.githubusercontent.com", audiences: ["api://AzureADTokenExchange"] });
-      expect(fics.map((f) => f.inputs.subject)).toEqual([`repo:${REPO}:pull_request`, `repo:${REPO}:ref:refs/heads/main`]);
+      const own = `repo:${REPO}:environment:${stack}-preview`;
+      expect(fics.map((f) => f.inputs.subject)).toEqual(stack === "prod" ? [own, `repo:${REPO}:ref:refs/heads/main`] : [own]);
+    });
+
+    it("declares the environment secrets its jobs read, administration only in production, and a preview environment any branch may use", () => {
+      const environments = run.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((e) => e.inputs);
+      const preview = environments.find((e) => e.environment === `${stack}-preview`);
+      expect(preview).toBeDefined();
+      expect(preview!.deploymentBranchPolicy).toBeUndefined();
+      expect(run.outputs.githubEnvironmentSecrets).toEqual({
+        [stack]: stack === "prod" ? ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_ADMIN_TOKEN"] : ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_READ_TOKEN"],
+        [`${stack}-preview`]: ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_READ_TOKEN"],
+      });
     });
 
     it("grants roles on its own resource group only", () => {
@@ -218,7 +230,7 @@ describe("repository-wide resources", () => {
       expect(runs[stack].ofType(T.label).map((l) => l.inputs.name)).toEqual([`deploy:${stack}`]);
       expect(runs[stack].outputs.docsRoleArn).toBeUndefined();
     }
-    expect(runs.prod.ofType(T.label).map((l) => l.inputs.name)).toEqual(["deploy:prod", "approved:prod", "docs:generate", "deployment-failure"]);
+    expect(runs.prod.ofType(T.label).map((l) => l.inputs.name)).toEqual(["deploy:prod", "approved:prod", "docs:generate", "deployment-failure", "priority:critical", "priority:high"]);
   });
 
   it("trusts GitHub's OIDC provider for sts.amazonaws.com", () => {

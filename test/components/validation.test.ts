@@ -31,8 +31,8 @@ describe("deploySubjects", () => {
 });
 
 describe("previewSubjects", () => {
-  it("trusts pull requests and the exact reader subjects", () => {
-    expect(previewSubjects({ repository: REPO, environment: "prod", readerSubjects: [`repo:${REPO}:ref:refs/heads/main`] })).toEqual([`repo:${REPO}:pull_request`, `repo:${REPO}:ref:refs/heads/main`]);
+  it("trusts the environment's preview environment and the exact reader subjects", () => {
+    expect(previewSubjects({ repository: REPO, environment: "prod", readerSubjects: [`repo:${REPO}:ref:refs/heads/main`] })).toEqual([`repo:${REPO}:environment:prod-preview`, `repo:${REPO}:ref:refs/heads/main`]);
   });
   it("refuses a reader subject of another repository", () => {
     expect(() => previewSubjects({ repository: REPO, environment: "prod", readerSubjects: ["repo:contoso/other:ref:refs/heads/main"] })).toThrow(

@@ -130,7 +130,7 @@ describe("what-if section", () => {
     ]);
     expect(section.headline).toBe("**1 to delete**, 1 to create, 1 to modify");
     expect(section.blocks[0].split("\n")[0]).toBe("##### app: **1 to delete**, 1 to modify");
-    expect(section.blocks[0]).toContain("`properties.deleteRetentionPolicy.days: 7 =&gt; 14`");
+    expect(section.blocks[0]).toContain("`properties.deleteRetentionPolicy.days: 7 => 14`");
     expect(section.blocks[1].split("\n")[0]).toBe("##### api: 1 to create");
     const body = previewCommentBody(input({ whatif: section.blocks, whatifHeadline: section.headline }));
     expect(body).toContain("#### Azure what-if: **1 to delete**, 1 to create, 1 to modify");
@@ -155,6 +155,13 @@ describe("what-if section", () => {
     // destructive rows come first and all 200 fit; the rest is counted and pointed to
     const rows = body.split("\n").filter((l) => l.startsWith("| 🔴"));
     expect(rows).toHaveLength(200);
+    // every other kind of change still shows examples, modifications with their values
+    const modified = body.split("\n").filter((l) => /^\| \S+ Modify \|/.test(l));
+    expect(modified.length).toBeGreaterThan(20);
+    expect(modified[0]).toContain("properties.deleteRetentionPolicy.days: 7 => 14");
+    expect(body.split("\n").filter((l) => /^\| \S+ Create \|/.test(l)).length).toBeGreaterThan(20);
+    expect(body).toMatch(/^\| … \| \d+ more Modify \| \| \|$/m);
+    expect(body).toMatch(/^\| … \| \d+ more Create \| \| \|$/m);
     expect(body).toMatch(/… \d+ more changes left out to fit a comment; the full what-if is in the run's artifact `whatif-prod`\./);
     expect(body).toContain("<details><summary>Preview output</summary>");
   });

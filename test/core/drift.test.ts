@@ -20,6 +20,17 @@ describe("drift outcome", () => {
     expect(driftOutcome(255, "error: no changes were expected for preview but changes were proposed")).toBe("drifted");
     expect(driftOutcome(255, "error: could not log in to Azure")).toBe("failed");
   });
+  it("is not drift when only a provider's configuration differs (the drift job's read-only token), and is when a resource changed too", () => {
+    const proposed = "Resources:\n    ~ 1 to update\nerror: no changes were expected for preview but changes were proposed\n";
+    const provider = '    ~ pulumi:providers:github: (update)\n        [urn=urn:pulumi:dev::delivery-platform::pulumi:providers:github::github]\n      ~ token  : "x" => "***"\n';
+    const bicep = "    ~ pulumi-nodejs:dynamic/azure:BicepDeployment: (update)\n";
+    const refreshed = "        ~ pulumi-nodejs:dynamic/azure:BicepDeployment: (refresh)\n";
+    expect(driftOutcome(255, provider + refreshed + proposed)).toBe("clean");
+    expect(driftOutcome(255, provider + bicep + proposed)).toBe("drifted");
+    expect(driftOutcome(255, "    +- github:index/repositoryEnvironment:RepositoryEnvironment: (replace)\n" + proposed)).toBe("drifted");
+    // Nothing readable: reported, never assumed clean.
+    expect(driftOutcome(255, proposed)).toBe("drifted");
+  });
 });
 
 describe("drift issue", () => {

@@ -49,7 +49,7 @@ describe("which endpoints a health check checks", () => {
     const records = [rec("a.json", "aaaaaaa1", "2026-12-01T09:00:00Z"), rec("b.json", "bbbbbbb2", "2026-12-01T10:00:00Z"), rec("c.json", "ccccccc3", "2026-12-01T11:00:00Z", "failed"), rec("d.json", "ddddddd4", "2026-12-01T12:00:00Z", "succeeded", "dev")];
     expect(pickDeploymentRecord(records, "sandbox", null, "audit")).toEqual({ recordName: "b.json", outputs: { n: "b.json" } });
     expect(pickDeploymentRecord(records, "sandbox", "aaaaaaa1ffff", "audit")).toEqual({ recordName: "a.json", outputs: { n: "a.json" } });
-    expect(pickDeploymentRecord(records, "prod", null, "audit")).toEqual({ problem: "audit holds no audit record of stack prod (the deploy job's audit artifact, or DELIVERY_AUDIT_DIR)" });
+    expect(pickDeploymentRecord(records, "prod", null, "audit")).toEqual({ problem: "audit holds no audit record of stack prod (the deploy job's audit records, or the GitHub deployment record that delivery promote record export writes; the directory is --audit-dir, else DELIVERY_AUDIT_DIR)" });
   });
 });
 

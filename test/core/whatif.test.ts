@@ -7,6 +7,7 @@ import {
   deltaText,
   digest,
   mdCell,
+  mdCode,
   parseResourceId,
   parseWhatIf,
   previewOf,
@@ -239,7 +240,7 @@ describe("renderMarkdown", () => {
     ]);
     const rows = md.split("\n").filter((l) => /^\| (🔴|🟢|🟡|⚪)/.test(l));
     expect(rows[0]).toBe("| 🔴 Delete | `sb-delivery-dev/legacy-orders` | Microsoft.ServiceBus/namespaces/queues | 1 property removed |");
-    expect(rows[2]).toBe("| 🟡 Modify | `stdeliverydev01` | Microsoft.Storage/storageAccounts | `properties.allowBlobPublicAccess: true =&gt; false`<br>`properties.minimumTlsVersion: \"TLS1_0\" =&gt; \"TLS1_2\"` |");
+    expect(rows[2]).toBe("| 🟡 Modify | `stdeliverydev01` | Microsoft.Storage/storageAccounts | `properties.allowBlobPublicAccess: true => false`<br>`properties.minimumTlsVersion: \"TLS1_0\" => \"TLS1_2\"` |");
     expect(md).toContain("<details><summary>3 unchanged resources</summary>");
   });
 
@@ -270,5 +271,10 @@ describe("renderMarkdown", () => {
 
   it("escapes cells", () => {
     expect(mdCell("a|b`c<d>\ne")).toBe("a\\|b'c&lt;d&gt; e");
+  });
+
+  it("writes code spans without entity references, which GitHub would show as typed (`7 =&gt; 14`)", () => {
+    expect(mdCode("days: 7 => 14")).toBe("`days: 7 => 14`");
+    expect(mdCode("a|b`c<script>\nd")).toBe("`a\\|b'c<script> d`");
   });
 });

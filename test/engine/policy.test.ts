@@ -30,9 +30,11 @@ describeEngine("engine: policies on a prod-configured sandbox stack", () => {
   });
   afterAll(() => ws?.dispose());
 
-  it("passes every mandatory policy as configured", async () => {
+  it("passes every mandatory policy as configured, each of them run on this first preview (nothing exists yet)", async () => {
     const r = await ws.sandbox(["preview", ...PROD_POLICIES]);
     expect(r.output).not.toMatch(/\[mandatory\]/);
+    // The SDK's skip for a policy that read an unknown value, and the pack's fail-closed report of one.
+    expect(r.output).not.toMatch(/can't run policy|Cannot check this during preview/);
     expect(r.code).toBe(0);
     // The production-only resources are there: the lock, the docs role, the workflows pull request.
     expect(r.output).toContain("azure-native:authorization:ManagementLockAtResourceGroupLevel prod-no-delete create");

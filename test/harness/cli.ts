@@ -1,4 +1,4 @@
-import type { CliIo } from "../../cli/main";
+import type { CliIo } from "../../cli/io";
 import { REPO_ROOT } from "./program";
 
 /** A CliIo that records what a command writes, for in-process CLI tests. */

@@ -21,6 +21,10 @@ export interface RegisteredResource {
   readonly id: string;
   /** Resource options the program set that policies read (protect). */
   readonly opts: { readonly protect: boolean };
+  /** The URN the engine gives the resource. */
+  readonly urn: string;
+  /** Per input, the URNs of the resources its value was computed from (as the engine records them for policies). */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
 }
 
 export type InvokeHandler = (args: Record<string, any>) => Record<string, any>;
@@ -53,7 +57,11 @@ export interface EvaluateOptions {
   readonly removeConfig?: readonly string[];
   /** Extra or overriding invoke handlers. */
   readonly invokes?: Readonly<Record<string, InvokeHandler>>;
-  /** Evaluate as `pulumi preview` (unknown outputs) rather than `up`. Defaults to false. */
+  /**
+   * Evaluate as the first `pulumi preview` of a new stack rather than `up`: nothing exists yet, so
+   * every output that is not an input (ids, principal ids, ARNs, `name`s) is unknown, and so is
+   * every input computed from one (recorded as `pulumi.Unknown` in `state`). Defaults to false.
+   */
   readonly preview?: boolean;
 }
 
@@ -87,6 +95,11 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
   }
 }
 
+/** Outputs the provider's check already computes, so they are known during a preview too (auto-names). */
+function checkedOutputs(type: string, name: string): Record<string, any> {
+  return type === "aws:iam/role:Role" ? { name } : {};
+}
+
 /** Ids in the shape the real providers return, where tests look at them. */
 function mockId(type: string, name: string, inputs: Record<string, any>): string {
   if (type === "azure-native:resources:ResourceGroup") return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${inputs.resourceGroupName}`;
@@ -111,6 +124,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
   const invokes: { token: string; args: Record<string, any> }[] = [];
   const handlers = { ...DEFAULT_INVOKES, ...(opts.invokes ?? {}) };
   const protectedResources = new Set<string>();
+  const registrations = new Map<string, { urn: string; propertyDependencies: Record<string, string[]> }>();
 
   let outputs: Record<string, unknown> = {};
   let failure: unknown;
@@ -124,11 +138,14 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
     await pulumi.runtime.setMocks(
       {
         newResource(args) {
-          const id = mockId(args.type, args.name, args.inputs);
-          const protect = protectedResources.has(`${args.type}::${args.name}`);
-          const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
-          resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, provider: args.provider, custom: args.custom ?? true, id, opts: { protect } });
-          return { id, state };
+          const key = `${args.type}::${args.name}`;
+          const protect = protectedResources.has(key);
+          // A preview creates nothing: no id, and only what check computes besides the inputs.
+          const id = opts.preview ? "" : mockId(args.type, args.name, args.inputs);
+          const state = { ...args.inputs, ...(opts.preview ? checkedOutputs(args.type, args.name) : computedOutputs(args.type, args.name, args.inputs)) };
+          const registration = registrations.get(key) ?? { urn: "", propertyDependencies: {} };
+          resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, provider: args.provider, custom: args.custom ?? true, id, opts: { protect }, ...registration });
+          return { id: opts.preview ? undefined : id, state };
         },
         call(args) {
           invokes.push({ token: args.token, args: args.inputs });
@@ -145,16 +162,25 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
     // them, so wrap the mock monitor to record which resources the program protects.
     const monitor = (pulumi.runtime as any).getMonitor();
     const register = monitor.registerResource.bind(monitor);
+    // The same for the property dependencies the engine hands the policy pack, and the URN.
     monitor.registerResource = (req: any, callback: unknown) => {
-      if (req.getProtect()) protectedResources.add(`${req.getType()}::${req.getName()}`);
+      const key = `${req.getType()}::${req.getName()}`;
+      if (req.getProtect()) protectedResources.add(key);
+      const propertyDependencies: Record<string, string[]> = {};
+      for (const [prop, deps] of req.getPropertydependenciesMap().entries()) propertyDependencies[prop] = deps.getUrnsList();
+      registrations.set(key, { urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()), propertyDependencies });
       return register(req, callback);
     };
     try {
       const result = await program();
-      outputs = await unwrapAll(pulumi, result ?? {});
+      // A preview's unknown outputs never reach apply(): read them as they are (unknowns kept).
+      outputs = opts.preview ? await previewOutputs(pulumi, result ?? {}) : await unwrapAll(pulumi, result ?? {});
       await pulumi.runtime.disconnect();
     } catch (err) {
       failure = err;
+      // Let what the failed run still has in flight (a component's registerOutputs) reach this
+      // run's mock monitor, not the next evaluation's, which would not know its URN.
+      await pulumi.runtime.disconnect().catch(() => undefined);
     }
   }
   // The resources registered before the failure, so tests can assert that nothing was created.
@@ -175,6 +201,11 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
       return found[0];
     },
   };
+}
+
+async function previewOutputs(pulumi: typeof pulumiType, value: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, pulumi.Output.isInstance(v) ? await (v as any).promise(true) : v] as const));
+  return Object.fromEntries(entries);
 }
 
 async function unwrapAll(pulumi: typeof pulumiType, value: Record<string, unknown>): Promise<Record<string, unknown>> {

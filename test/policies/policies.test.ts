@@ -13,7 +13,7 @@ import { stackEnvironmentsComplete, stackProdCriticalResources } from "../../pol
 import { workflowActionsPinned, workflowDeployGate, workflowLeastPrivilege, workflowNoPullRequestTarget, workflowNoUntrustedInterpolation } from "../../policies/workflows";
 import { productionOf } from "../../policies/lib";
 import { evaluateStack } from "../harness/program";
-import { packViolations, policyResource, readPolicyConfig, resourcesOf, violationsOf } from "./helpers";
+import { UNKNOWN_VALUE, packViolations, policyResource, previewResource, previewResourcesOf, previewViolationsOf, readPolicyConfig, resourcesOf, violationsOf } from "./helpers";
 
 const T = {
   env: "github:index/repositoryEnvironment:RepositoryEnvironment",
@@ -139,12 +139,12 @@ describe("oidc-federated-credentials-exact", () => {
     expect(await violationsOf(policy, weaken(prod, T.fic, "prod-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:*`)))).toEqual([
       `Federated credential "github-prod": subject "repo:${REPO}:*" contains a wildcard; trust one exact subject such as repo:${REPO}:environment:prod.`,
       `Federated credential "github-prod": subject "repo:${REPO}:*" has context "*"; use environment:<name>, ref:refs/heads/<branch> or pull_request.`,
-      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod, or (read-only identities) repo:${REPO}:pull_request or an exact branch; found "repo:${REPO}:*".`,
+      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod, or (read-only identities) repo:${REPO}:environment:prod-preview, repo:${REPO}:pull_request or an exact branch; found "repo:${REPO}:*".`,
     ]);
   });
   it("reports another environment's subject", async () => {
     expect(await violationsOf(policy, weaken(prod, T.fic, "prod-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:environment:dev`)))).toEqual([
-      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod, or (read-only identities) repo:${REPO}:pull_request or an exact branch; found "repo:${REPO}:environment:dev".`,
+      `Federated credential "github-prod" on identity "id-rg-payments-service-prod-deploy" in the prod resource group must trust only repo:${REPO}:environment:prod, or (read-only identities) repo:${REPO}:environment:prod-preview, repo:${REPO}:pull_request or an exact branch; found "repo:${REPO}:environment:dev".`,
     ]);
   });
   it("reports a read-only subject on an identity that can deploy", async () => {
@@ -294,7 +294,7 @@ describe("azure-prod-identity-not-shared", () => {
     const weakened = weaken(dev, T.fic, "dev-deploy-fic-0", (p) => (p.subject = `repo:${REPO}:environment:prod`));
     expect(await violationsOf(policy, weakened)).toEqual([]);
     expect(await violationsOf(oidcFederatedCredentialsExact(), weakened)).toEqual([
-      `Federated credential "github-dev" on identity "id-rg-payments-service-dev-deploy" in the dev resource group must trust only repo:${REPO}:environment:dev, or (read-only identities) repo:${REPO}:pull_request or an exact branch; found "repo:${REPO}:environment:prod".`,
+      `Federated credential "github-dev" on identity "id-rg-payments-service-dev-deploy" in the dev resource group must trust only repo:${REPO}:environment:dev, or (read-only identities) repo:${REPO}:environment:dev-preview, repo:${REPO}:pull_request or an exact branch; found "repo:${REPO}:environment:prod".`,
     ]);
   });
 });
@@ -343,7 +343,7 @@ describe("workflow policies", () => {
   it("workflow-actions-pinned reports a tag reference", async () => {
     const weakened = editPreview((c) => c.replace(/actions\/checkout@[0-9a-f]{40}/, "actions/checkout@v4"));
     expect(await violationsOf(workflowActionsPinned(), weakened)).toEqual([
-      'Workflow .github/workflows/preview.yml: job "preview" uses "actions/checkout@v4", which is not pinned to a full 40-character commit SHA. Pin it in workflows/actions.ts.',
+      'Workflow .github/workflows/preview.yml: job "preview-dev" uses "actions/checkout@v4", which is not pinned to a full 40-character commit SHA. Pin it in workflows/actions.ts.',
     ]);
   });
 
@@ -379,13 +379,11 @@ describe("workflow policies", () => {
 describe("a weakened prod configuration", () => {
   it("is reported by the pack, one violation per weakening", async () => {
     const envs = JSON.parse(require("../../core/stack-file").readStackFile(require("../harness/program").REPO_ROOT, "prod").config["delivery-platform:environments"]);
-    envs[2].reviewers = { users: [], teams: [] };
-    envs[2].requireApprovalLabel = false;
+    // (No reviewers at all the program refuses itself: the environment holds the admin token.)
     envs[2].preventSelfReview = false;
     envs[2].requiredApprovals = 0;
     const run = await evaluateStack("prod", { config: { "delivery-platform:environments": envs } });
     expect(await packViolations(allPolicies(), resourcesOf(run), prodConfig)).toEqual([
-      'github-prod-environment-reviewers: GitHub environment "prod" must have required reviewers; add users or teams to environments[prod].reviewers.',
       "github-prod-environment-reviewers: GitHub environment \"prod\" must prevent self-review; set environments[prod].preventSelfReview to true.",
       'github-production-branch-protected: Branch "main" must require pull requests with at least one approval; set environments[prod].requiredApprovals to 1 or more.',
     ]);
@@ -477,15 +475,15 @@ describe("production, as the program marks it (no names in the pack)", () => {
     const envs = JSON.parse(require("../../core/stack-file").readStackFile(require("../harness/program").REPO_ROOT, "prod").config["delivery-platform:environments"]);
     envs[2].name = "live";
     envs[2].branch = "release";
-    envs[2].reviewers = { users: [], teams: [] };
-    envs[2].requireApprovalLabel = false;
+    // (No reviewers at all the program refuses itself: the environment holds the admin token.)
     envs[2].preventSelfReview = false;
+    envs[2].requiredApprovals = 0;
     const run = await evaluateStack("prod", { config: { "delivery-platform:environments": envs, "delivery-platform:environment": "live" } });
     const resources = resourcesOf(run);
     expect(productionOf(resources)).toEqual({ kind: "production", production: { environment: "live", branch: "release" } });
     expect(await packViolations(allPolicies(), resources, prodConfig)).toEqual([
-      'github-prod-environment-reviewers: GitHub environment "live" must have required reviewers; add users or teams to environments[live].reviewers.',
       'github-prod-environment-reviewers: GitHub environment "live" must prevent self-review; set environments[live].preventSelfReview to true.',
+      'github-production-branch-protected: Branch "release" must require pull requests with at least one approval; set environments[live].requiredApprovals to 1 or more.',
     ]);
     // And every other production rule still applies to it, e.g. the lock on its resource group.
     expect(await violationsOf(azureProdResourceGroupProtected(), without(resources, T.lock))).toEqual([
@@ -560,5 +558,63 @@ describe("productionOf, for any tags", () => {
         else expect(verdict).toEqual({ kind: "production", production: { environment: prod[0].environment, branch: prod[0].branch } });
       }),
     );
+  });
+});
+
+describe("the first preview of production: nothing exists yet, so outputs are unknown", () => {
+  // As the engine hands the stack to the pack during a first `pulumi preview`: ids, principal ids,
+  // ARNs and everything computed from them unknown (the SDK's proxy throws on reading one), each
+  // input's property dependencies recorded.
+  let first: PolicyResource[];
+  beforeAll(async () => {
+    first = previewResourcesOf(await evaluateStack("prod", { preview: true }));
+  }, 60_000);
+  const find = (resources: PolicyResource[], type: string, name: string) => resources.find((r) => r.type === type && r.name === name)!;
+
+  it("really has unknowns: principal ids and the what-if role's id cannot be read", () => {
+    expect(() => find(first, T.roleAssignment, "prod-deploy-contributor").props.principalId).toThrow("string value at .principalId can't be known during preview");
+    expect(() => find(first, T.roleAssignment, "prod-preview-whatif").props.roleDefinitionId).toThrow("can't be known during preview");
+  });
+
+  it("the values the production policies read are plain inputs from configuration, known already", () => {
+    expect(find(first, T.lock, "prod-no-delete").props.resourceGroupName).toBe("rg-payments-service-prod");
+    expect(find(first, T.identity, "prod-deploy-identity").props.resourceGroupName).toBe("rg-payments-service-prod-identities");
+    expect(find(first, T.fic, "prod-deploy-fic-0").props).toMatchObject({ resourceName: "id-rg-payments-service-prod-deploy", subject: `repo:${REPO}:environment:prod` });
+    expect(find(first, T.roleAssignment, "prod-deploy-contributor").props.scope).toMatch(/\/resourceGroups\/rg-payments-service-prod$/);
+    expect(JSON.parse(find(first, T.role, "docs-role").props.assumeRolePolicy).Statement[0].Principal.Federated).toMatch(/:oidc-provider\/token\.actions\.githubusercontent\.com$/);
+  });
+
+  it.each(allPolicies().map((p) => [p.name, p] as const))("%s runs on the first preview (no \"can't run\") and passes", async (_name, policy) => {
+    expect(await previewViolationsOf(policy, first, prodConfig)).toEqual([]);
+  });
+
+  it("gates the first preview as strictly as later ones: a weakened prod is reported before anything exists", async () => {
+    const envs = JSON.parse(require("../../core/stack-file").readStackFile(require("../harness/program").REPO_ROOT, "prod").config["delivery-platform:environments"]);
+    envs[2].preventSelfReview = false;
+    envs[2].requiredApprovals = 0;
+    const weakened = previewResourcesOf(await evaluateStack("prod", { preview: true, config: { "delivery-platform:environments": envs } }));
+    const found: string[] = [];
+    for (const policy of allPolicies()) for (const v of await previewViolationsOf(policy, weakened, prodConfig)) found.push(`${policy.name}: ${v}`);
+    expect(found).toEqual([
+      'github-prod-environment-reviewers: GitHub environment "prod" must prevent self-review; set environments[prod].preventSelfReview to true.',
+      'github-production-branch-protected: Branch "main" must require pull requests with at least one approval; set environments[prod].requiredApprovals to 1 or more.',
+    ]);
+  });
+
+  it("fails closed where it genuinely cannot tell: an unknown subject is a violation of the pack, not the SDK's advisory \"can't run\"", async () => {
+    const unknownSubject = first.map((r) => (r.type === T.fic && r.name === "prod-deploy-fic-0" ? previewResource(r, { subject: UNKNOWN_VALUE }) : r));
+    const raw = oidcFederatedCredentialsExact();
+    expect(await previewViolationsOf(raw, unknownSubject)).toEqual(["can't run policy 'oidc-federated-credentials-exact' during preview: string value at .subject can't be known during preview"]);
+    const packed = allPolicies().find((p) => p.name === raw.name)!;
+    expect(await previewViolationsOf(packed, unknownSubject)).toEqual([
+      'Cannot check this during preview, so it fails closed: the string value at .subject of "prod-deploy-fic-0" (azure-native:managedidentity:FederatedIdentityCredential) is not known until the resources it is computed from exist. Policies that gate production read values the program derives from configuration; give the resource that value as a plain input (see docs/policies.md, "Known at preview").',
+    ]);
+  });
+
+  it("fails closed on a role assignment whose role is unknown and not one of the stack's role definitions", async () => {
+    const orphan = first.map((r) => (r.type === T.roleAssignment && r.name === "prod-preview-whatif" ? previewResource(r, {}, { roleDefinitionId: [] }) : r));
+    expect(await previewViolationsOf(allPolicies().find((p) => p.name === "azure-identity-roles-own-group")!, orphan)).toEqual([
+      'Role assignment "prod-preview-whatif": the role it grants is not known during preview, so it cannot be checked; give roleDefinitionId a value derived from configuration, or from a role definition in this stack.',
+    ]);
   });
 });

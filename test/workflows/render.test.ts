@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { ACTIONS } from "../../workflows/actions";
 import { renderWorkflows, requiredCheckNames, previewCheckNames, promotionStatusPrefixes, workflowInputs, workflowLabels, workflows } from "../../workflows";
-import { lint, stackConfig, untrustedInterpolations } from "./helpers";
+import { lint, lintTools, stackConfig, untrustedInterpolations } from "./helpers";
 
 const cfg = stackConfig("prod");
 const files = renderWorkflows(cfg);
@@ -9,9 +9,14 @@ const files = renderWorkflows(cfg);
 type Any = any;
 const docs = Object.fromEntries(files.map((f) => [f.path, parse(f.content) as Any]));
 const allJobs = files.flatMap((f) => Object.entries(docs[f.path].jobs as Record<string, Any>).map(([id, job]) => ({ file: f.path, id, job })));
+/** `file#job` ids of a per-stack job, one per stack (e.g. preview.yml#preview-dev). */
+const perStack = (id: string) => ["dev", "staging", "prod"].map((stack) => `${id}-${stack}`);
 const allSteps = allJobs.flatMap(({ file, id, job }) => (job.steps as Any[]).map((step) => ({ file, job: id, jobDef: job, step })));
 
 describe("rendered workflows", () => {
+  // Builds actionlint and unpacks shellcheck on a machine that has neither yet (.ci/run does it first).
+  beforeAll(() => void lintTools(), 600_000);
+
   it("renders the six workflow files", () => {
     expect(files.map((f) => f.path)).toEqual([".github/workflows/preview.yml", ".github/workflows/deploy.yml", ".github/workflows/docs.yml", ".github/workflows/docs-generate.yml", ".github/workflows/promote.yml", ".github/workflows/drift.yml"]);
   });
@@ -32,6 +37,11 @@ describe("rendered workflows", () => {
     const bad = files[1].content.replace('delivery.js" intent --event', 'delivery.js" intent --event "${{ github.event.comment.body }}"');
     expect((await lint(bad, "bad.yml")).map((r) => r.message)).toEqual([expect.stringContaining('"github.event.comment.body" is potentially untrusted')]);
   });
+
+  it("runs shellcheck on every run: script (it is not a no-op either)", async () => {
+    const workflow = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: rm -rf $TARGET/build\n";
+    expect((await lint(workflow, "unquoted.yml")).map((r) => `${r.kind}: ${r.message}`)).toEqual([expect.stringMatching(/^shellcheck: shellcheck reported issue in this script: SC2086:info:1:8: Double quote to prevent globbing/)]);
+  });
 });
 
 describe("security rules", () => {
@@ -48,9 +58,9 @@ describe("security rules", () => {
 
   it("gives every job explicit permissions, write only where needed", () => {
     const allowedWrites: Record<string, string[]> = {
-      "id-token": ["preview.yml#preview", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "docs-generate.yml#generate", "promote.yml#validate", "drift.yml#drift"],
-      // docs (request) replies when it refuses a label.
-      "pull-requests": ["preview.yml#preview", "docs-generate.yml#request", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", "deploy.yml#issueops-preview", "deploy.yml#issueops-promote", "promote.yml#act"],
+      "id-token": [...perStack("preview.yml#preview"), "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", ...perStack("deploy.yml#issueops-preview"), "docs-generate.yml#generate", "promote.yml#validate", ...perStack("drift.yml#drift")],
+      // docs (request) replies when it refuses a label; docs (generate) opens the pull request of a default-branch run.
+      "pull-requests": [...perStack("preview.yml#preview"), "docs-generate.yml#request", "docs-generate.yml#generate", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", ...perStack("deploy.yml#issueops-preview"), "deploy.yml#issueops-promote", "deploy.yml#issueops-unlock", "promote.yml#act"],
       // docs (generate) pushes the documents; the promotion jobs create the promotion branch at the validated SHA.
       contents: ["docs-generate.yml#generate", "deploy.yml#issueops-promote", "promote.yml#act"],
       // The deploy jobs record the deployment of the commit they really deploy.
@@ -58,10 +68,11 @@ describe("security rules", () => {
       // Validations are commit statuses on the deployed SHA; act asks for manual-test sign-off.
       statuses: ["promote.yml#validate", "promote.yml#act"],
       // drift opens, updates and closes one issue per stack.
-      issues: ["promote.yml#act", "drift.yml#drift"],
+      issues: ["promote.yml#act", ...perStack("drift.yml#drift")],
       // act dispatches the rollback through the deploy workflow.
-      // docs (request) dispatches the docs run on the default branch.
-      actions: ["promote.yml#act", "docs-generate.yml#request"],
+      // docs (request) dispatches the docs run on the default branch; so does the deploy job of the
+      // stack that owns the Graft documents, when its `pulumi up` left them stale (it does not generate).
+      actions: ["promote.yml#act", "docs-generate.yml#request", "deploy.yml#deploy-prod"],
     };
     for (const { file, id, job } of allJobs) {
       expect(job.permissions).toBeDefined();
@@ -109,20 +120,21 @@ describe("security rules", () => {
     expect(untrustedInterpolations("echo ${{ github.run_id }}")).toEqual([]);
   });
 
-  it("keeps credentials out of .git/config except in the one job that pushes", () => {
-    for (const { file, job, step } of allSteps) {
-      if (typeof step.uses === "string" && step.uses.startsWith(`${ACTIONS.checkout.name}@`)) {
-        // Only the docs run's checkout of the branch it pushes to keeps the token; its trusted tooling checkout does not.
-        expect(step.with["persist-credentials"]).toBe(`${file}#${job}` === ".github/workflows/docs-generate.yml#generate" && step.with.path === "target");
-      }
-    }
+  it("keeps credentials out of .git/config, even in the one job that pushes", () => {
+    const checkouts = allSteps.filter(({ step }) => typeof step.uses === "string" && step.uses.startsWith(`${ACTIONS.checkout.name}@`));
+    expect(checkouts.length).toBeGreaterThan(10);
+    for (const { step } of checkouts) expect(step.with["persist-credentials"]).toBe(false);
+    // The docs run hands its token to the push step's own git commands, as a header.
+    const push = (docs[".github/workflows/docs-generate.yml"].jobs.generate.steps as Any[]).find((s) => s.name.startsWith("Commit and push"));
+    expect(push.env.GITHUB_TOKEN).toBe("${{ github.token }}");
+    expect(push.run).toContain('authed push "$remote" "HEAD:refs/heads/$BRANCH"');
   });
 
   it("stores no cloud credentials: Azure and AWS come from OIDC and variables", () => {
     const text = files.map((f) => f.content).join("\n");
     expect(text).not.toMatch(/client-secret|aws-access-key-id|aws-secret-access-key|AZURE_CREDENTIALS|ARM_CLIENT_SECRET/);
     const secrets = [...text.matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]);
-    expect([...new Set(secrets)].sort()).toEqual(workflowInputs(cfg).secrets.sort());
+    expect([...new Set(secrets)].sort()).toEqual([...new Set(Object.values(workflowInputs(cfg).secrets).flat())].sort());
   });
 
   it("reads only the variables it documents", () => {
@@ -131,8 +143,10 @@ describe("security rules", () => {
     const inputs = workflowInputs(cfg);
     const documented = new Set([...inputs.environmentVariables, ...inputs.docsVariables.names, ...inputs.repositoryVariables]);
     for (const name of read) expect(documented).toContain(name);
-    // The per-environment preview client ids are looked up by name from the matrix.
-    expect(docs[".github/workflows/preview.yml"].jobs.preview.strategy.matrix.include.map((m: Any) => m.preview_client_id_variable)).toEqual(["AZURE_PREVIEW_CLIENT_ID_DEV", "AZURE_PREVIEW_CLIENT_ID_STAGING", "AZURE_PREVIEW_CLIENT_ID_PROD"]);
+    // Each stack's preview job names its preview identity's client id literally (no computed index).
+    const previewJobs = docs[".github/workflows/preview.yml"].jobs as Record<string, Any>;
+    const clientIds = Object.values(previewJobs).map((job) => (job.steps as Any[]).find((s) => s.name === "Log in to Azure (OIDC)").with["client-id"]);
+    expect(clientIds).toEqual(["${{ vars.AZURE_PREVIEW_CLIENT_ID_DEV }}", "${{ vars.AZURE_PREVIEW_CLIENT_ID_STAGING }}", "${{ vars.AZURE_PREVIEW_CLIENT_ID_PROD }}"]);
   });
 });
 
@@ -200,7 +214,8 @@ describe("the deploy workflow", () => {
 
   it.each(["dev", "staging", "prod"])("records the deployment of %s around pulumi up, and its result whatever happened", (env) => {
     const job = deploy.jobs[`deploy-${env}`];
-    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write", deployments: "write" });
+    // Only the stack that owns the Graft documents dispatches the docs run (actions: write).
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write", deployments: "write", ...(env === "prod" ? { actions: "write" } : {}) });
     const steps = job.steps as Any[];
     const record = steps.findIndex((s) => s.id === "record");
     const up = steps.findIndex((s) => s.id === "up");
@@ -228,7 +243,8 @@ describe("the deploy workflow", () => {
     const job = deploy.jobs["issueops-promote"];
     expect(job.needs).toEqual(["intent"]);
     expect(job.if).toBe("needs.intent.outputs.proceed == 'true' && needs.intent.outputs.action == 'promote'");
-    expect(job.environment).toBeUndefined();
+    // The promotion App's key is a secret of the promotion environment only; no deployment is recorded.
+    expect(job.environment).toEqual({ name: "promotion", deployment: false });
     expect(job.concurrency).toEqual({ group: "promote", "cancel-in-progress": false });
     expect(job.permissions).toEqual({ contents: "write", "pull-requests": "write", deployments: "read", issues: "read", actions: "read", checks: "read", statuses: "read" });
     const run = (job.steps as Any[]).map((s) => s.run ?? "").join("\n");
@@ -264,10 +280,16 @@ describe("the promote workflow", () => {
   it("gives each job only what it needs", () => {
     expect(Object.fromEntries(Object.entries(promote.jobs as Record<string, Any>).map(([id, job]) => [id, job.permissions]))).toEqual({
       decide: { contents: "read", deployments: "read", "pull-requests": "read", issues: "read", actions: "read", checks: "read", statuses: "read" },
-      validate: { contents: "read", statuses: "write", "id-token": "write" },
+      validate: { contents: "read", statuses: "write", deployments: "read", "id-token": "write" },
       act: { contents: "write", "pull-requests": "write", issues: "write", actions: "write", statuses: "write", deployments: "read", checks: "read" },
     });
-    for (const job of Object.values(promote.jobs as Record<string, Any>)) expect(job.environment).toBeUndefined();
+    // decide and act read the promotion App's key, a secret of the `promotion` environment only
+    // (no deployment recorded); validate runs the deployed commit's checks with no secret at all.
+    expect(Object.fromEntries(Object.entries(promote.jobs as Record<string, Any>).map(([id, job]) => [id, job.environment]))).toEqual({
+      decide: { name: "promotion", deployment: false },
+      validate: undefined,
+      act: { name: "promotion", deployment: false },
+    });
   });
 
   it("logs in to Azure read-only, for production's monitors only", () => {
@@ -356,13 +378,13 @@ describe("the preview workflow", () => {
   const preview = docs[".github/workflows/preview.yml"];
   it("names its checks as previewCheckNames says, one per stack", () => {
     expect(previewCheckNames(cfg)).toEqual(["preview (dev)", "preview (staging)", "preview (prod)"]);
-    const names = (preview.jobs.preview.strategy.matrix.include as Any[]).map((m) => preview.jobs.preview.name.replace("${{ matrix.stack }}", m.stack));
+    const names = Object.values(preview.jobs as Record<string, Any>).map((job) => job.name);
     expect(names).toEqual(previewCheckNames(cfg));
     expect(requiredCheckNames(cfg)).toEqual([...previewCheckNames(cfg), docs[".github/workflows/docs.yml"].jobs["graft-status"].name]);
   });
 
   it("runs pulumi preview with the stack's policy config", () => {
-    const step = (preview.jobs.preview.steps as Any[]).find((s) => s.id === "preview");
+    const step = (preview.jobs["preview-dev"].steps as Any[]).find((s) => s.id === "preview");
     expect(step.run).toContain('npx pulumi preview --stack "$STACK" --non-interactive --diff --policy-pack policies --policy-pack-config "policies/config/$STACK.json"');
   });
 
@@ -411,7 +433,17 @@ describe("what the components need", () => {
       environmentVariables: ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"],
       docsVariables: { environments: ["docs", "prod"], names: ["AWS_DOCS_ROLE_ARN"] },
       repositoryVariables: ["PULUMI_BACKEND_URL", "PROMOTION_APP_ID", "AWS_PREVIEW_ROLE_ARN", "AZURE_PREVIEW_CLIENT_ID_DEV", "AZURE_PREVIEW_CLIENT_ID_STAGING", "AZURE_PREVIEW_CLIENT_ID_PROD"],
-      secrets: ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_TOKEN", "DELIVERY_GITHUB_READ_TOKEN", "PROMOTION_APP_PRIVATE_KEY"],
+      // Environment secrets only: administration in production alone, read-only credentials in the preview environments.
+      secrets: {
+        dev: ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_READ_TOKEN"],
+        "dev-preview": ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_READ_TOKEN"],
+        docs: ["PROMOTION_APP_PRIVATE_KEY"],
+        staging: ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_READ_TOKEN"],
+        "staging-preview": ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_READ_TOKEN"],
+        prod: ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_ADMIN_TOKEN"],
+        "prod-preview": ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_READ_TOKEN"],
+        promotion: ["PROMOTION_APP_PRIVATE_KEY"],
+      },
     });
   });
   it("keeps workflows as data", () => {

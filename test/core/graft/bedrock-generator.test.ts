@@ -11,7 +11,7 @@ import { readRecords } from "../../../core/graft/record";
 import { computeStatus } from "../../../core/graft/staleness";
 import { sha256Hex, splitSignedDocument } from "../../../core/graft/text";
 import { standInEnv, useBedrockStandIn, type BedrockStandIn } from "./bedrock-helpers";
-import { smallRepo } from "./generator-helpers";
+import { failure, smallRepo } from "./generator-helpers";
 import { cleanupScratch, GRAFT_DEFAULTS, writeTree } from "./helpers";
 
 const standIn = useBedrockStandIn();
@@ -46,16 +46,6 @@ function request(root: string, overrides: Partial<GenerateRequest> = {}): Genera
     sleeps,
     ...overrides,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<GenerationError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof GenerationError) return err;
-    throw err;
-  }
-  throw new Error("expected a GenerationError");
 }
 
 describe("the built-in Bedrock generator against the stand-in", () => {

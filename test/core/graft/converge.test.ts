@@ -22,6 +22,8 @@ import { applyMutations, cleanupScratch, copyFixture, GRAFT_DEFAULTS } from "./h
 
 afterAll(cleanupScratch);
 const bedrock = useBedrockStandIn();
+// The live tests run real `dvc` (a Python start-up of seconds each) on a shared 2-core machine.
+jest.setTimeout(120_000);
 
 const hasDvc = spawnSync("dvc", ["--version"], { encoding: "utf8" }).status === 0;
 const liveIt = hasDvc ? it : it.skip;

@@ -5,7 +5,7 @@ import { GENERATION_LOCK_FILE } from "../../../core/graft/mutex";
 import { readRecords } from "../../../core/graft/record";
 import { computeStatus } from "../../../core/graft/staleness";
 import { sha256Hex, splitSignedDocument } from "../../../core/graft/text";
-import { fakeGenerator, smallRepo, type FakeRun } from "./generator-helpers";
+import { failure, fakeGenerator, smallRepo, type FakeRun } from "./generator-helpers";
 import { cleanupScratch, GRAFT_DEFAULTS } from "./helpers";
 
 afterAll(cleanupScratch);
@@ -31,16 +31,6 @@ function request(root: string, fake: FakeRun, overrides: Partial<GenerateRequest
     sleeps,
     ...overrides,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<GenerationError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof GenerationError) return err;
-    throw err;
-  }
-  throw new Error("expected a GenerationError");
 }
 
 describe("generateDocument with the fake generator", () => {

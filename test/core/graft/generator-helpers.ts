@@ -1,6 +1,7 @@
 /** Scripting the fake generator (test/fakes/generator/graft) for one scenario. */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { GenerationError } from "../../../core/graft/generate";
 import { pathWithFakeGenerator, tempDir, writeTree } from "./helpers";
 
 export type FakeStep = "success" | "throttle" | "read-timeout" | "model-not-found" | "no-credentials" | "access-denied" | "require-credentials" | "hang" | "unsigned";
@@ -34,4 +35,15 @@ export function smallRepo(): string {
     "docs/d.prompt.md": "---\ndeps:\n  - src/a.txt\n---\nAlpha's history.\n",
   });
   return root;
+}
+
+/** The GenerationError `p` rejects with; fails the test when it resolves or rejects with anything else. */
+export async function failure(p: Promise<unknown>): Promise<GenerationError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof GenerationError) return err;
+    throw err;
+  }
+  throw new Error("expected a GenerationError");
 }

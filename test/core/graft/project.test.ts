@@ -1,3 +1,5 @@
+import fc from "fast-check";
+import { globSync } from "tinyglobby";
 import { stackConfigSchema } from "../../../core/config";
 import { buildProject, discoverPrompts, GraftValidationError, loadProject } from "../../../core/graft/project";
 import { cleanupScratch, GRAFT_DEFAULTS, tempDir, writeTree } from "./helpers";
@@ -30,6 +32,27 @@ describe("discoverPrompts", () => {
     const defaults = stackConfigSchema.shape.graft.parse(undefined);
     expect(discoverPrompts(root, defaults.promptGlobs)).toEqual(["README.prompt.md", "docs/getting-started.prompt.md", "docs/naming/02-final/recommendation.prompt.md"]);
     expect(defaults.generatorCommand).toEqual([]);
+  });
+
+  it("finds exactly what the glob library it replaced finds (tinyglobby, dot: false), for any tree and globs (property)", () => {
+    const segment = fc.constantFrom("docs", "src", "a", "b-c", ".hidden", "node_modules", ".git", "x.prompt.md", "README.prompt.md", ".dot.prompt.md", "notes.md", "y.md");
+    const file = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/"));
+    const glob = fc.constantFrom("**/*.prompt.md", "*.prompt.md", "docs/**/*.prompt.md", "**/README.prompt.md", "docs/*.md", "src/**", "**/*.md", ".hidden/**/*.prompt.md", "a/{b-c,docs}/*.md", "**/x.prompt.md");
+    fc.assert(
+      fc.property(fc.uniqueArray(file, { minLength: 1, maxLength: 12 }), fc.uniqueArray(glob, { minLength: 1, maxLength: 3 }), (files, globs) => {
+        const root = tempDir();
+        // A path cannot be both a file and a directory: keep the files no other file lies under.
+        const kept = files.filter((f) => !files.some((g) => g.startsWith(`${f}/`)));
+        writeTree(root, Object.fromEntries(kept.map((f) => [f, ""])));
+        // tinyglobby's `**/node_modules/**` ignore does not reach inside a dot-directory a glob names; the rule does.
+        const skipped = (p: string) => p.split("/").slice(0, -1).some((dir) => ["node_modules", ".git", ".dvc", ".graft"].includes(dir));
+        const expected = globSync([...globs], { cwd: root, onlyFiles: true, dot: false, expandDirectories: false })
+          .filter((p) => !skipped(p))
+          .sort();
+        expect(discoverPrompts(root, globs)).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 

@@ -169,3 +169,20 @@ describe("computeStatus without DVC", () => {
     );
   });
 });
+
+describe("computeStatus with the hash cache", () => {
+  it("parses each prompt once per content: a warm run does not re-read it, and an edited prompt is seen", () => {
+    const root = copyFixture();
+    const fresh = computeStatus(root, GRAFT_DEFAULTS);
+    expect(fresh.documents.filter((d) => d.stale)).toEqual([]);
+    // Warm: the prompt summaries come from the cache; the answer is the same.
+    const warm = computeStatus(root, GRAFT_DEFAULTS);
+    expect(warm.stats.filesHashed).toBe(0);
+    expect(warm.documents.map((d) => [d.output, d.stale, d.inputs.instructionsSha256])).toEqual(fresh.documents.map((d) => [d.output, d.stale, d.inputs.instructionsSha256]));
+    // An edited prompt has a new digest, so its summary is computed again.
+    const prompt = fresh.documents[0].prompt;
+    applyMutations(root, [{ op: "append", path: prompt, content: "Also mention the limits.\n" }]);
+    const edited = computeStatus(root, GRAFT_DEFAULTS);
+    expect(edited.documents.find((d) => d.prompt === prompt)!.messages).toContain("prompt instructions changed");
+  });
+});

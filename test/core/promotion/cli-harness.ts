@@ -1,8 +1,7 @@
-/** Runs `delivery promote ...` in process with a fake Octokit and a fixed clock. */
-import { Command, CommanderError } from "commander";
+/** Runs `delivery promote ...` in process, through the CLI's own run loop, with a fake Octokit and a fixed clock. */
 import type { Octokit } from "@octokit/rest";
-import { registerPromote } from "../../../cli/commands/promote";
-import { CliError, type CliIo } from "../../../cli/main";
+import { CliError, type CliIo } from "../../../cli/io";
+import { run } from "../../../cli/main";
 import { captureIo } from "../../harness/cli";
 
 export interface PromoteRun {
@@ -16,28 +15,12 @@ export async function promote(
   options: { octokit?: Pick<Octokit, "request">; now?: string; env?: CliIo["env"]; cwd?: string } = {},
 ): Promise<PromoteRun> {
   const { io, stdout, stderr } = captureIo({ env: options.env ?? { GITHUB_REPOSITORY: "contoso/payments-service", GITHUB_TOKEN: "ghs_test" }, ...(options.cwd ? { cwd: options.cwd } : {}) });
-  const program = new Command("delivery").exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  let factoryCalls = 0;
-  registerPromote(
-    program,
-    io,
-    async () => {
-      factoryCalls++;
+  const code = await run(["promote", ...argv], io, {
+    github: async () => {
       if (!options.octokit) throw new CliError("no GitHub client in this test");
-      return options.octokit;
+      return options.octokit as never; // promote asks for `request` only
     },
-    () => new Date(options.now ?? "2025-06-02T10:30:00Z"),
-  );
-  let code = 0;
-  try {
-    await program.parseAsync(["promote", ...argv], { from: "user" });
-  } catch (err) {
-    if (err instanceof CliError) {
-      io.stderr(`delivery: ${err.message}\n`);
-      code = err.exitCode;
-    } else if (err instanceof CommanderError) code = err.exitCode;
-    else throw err;
-  }
-  void factoryCalls;
+    now: () => new Date(options.now ?? "2025-06-02T10:30:00Z"),
+  });
   return { code, stdout: stdout(), stderr: stderr() };
 }

@@ -8,9 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Command, CommanderError } from "commander";
-import { registerUnlock } from "../../../cli/commands/unlock";
-import { CliError } from "../../../cli/main";
+import { run } from "../../../cli/main";
 import { judgeLock, lockPaths, lockVerdict, parseLock, type LockQuestion, type StackLock } from "../../../core/promotion/lock";
 import { captureIo } from "../../harness/cli";
 import { REPO_ROOT } from "../../harness/program";
@@ -64,7 +62,6 @@ const PULUMI = ["3.250.0", ...(fs.existsSync(path.join(os.homedir(), ".pulumi", 
 /** Runs `delivery unlock ...` in process, with GitHub answering the recorded run's status. */
 async function unlock(argv: string[], cwd: string, env: Record<string, string>, runStatus: string) {
   const { io, stdout, stderr } = captureIo({ cwd, env });
-  const program = new Command("delivery").exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   const requests: string[] = [];
   const client = {
     request: async (route: string, params: Record<string, unknown>) => {
@@ -73,17 +70,7 @@ async function unlock(argv: string[], cwd: string, env: Record<string, string>, 
       return { data: { id: params.run_id, status: runStatus } };
     },
   };
-  registerUnlock(program, io, async () => client as never);
-  let code = 0;
-  try {
-    await program.parseAsync(["unlock", ...argv], { from: "user" });
-  } catch (err) {
-    if (err instanceof CliError) {
-      io.stderr(`delivery: ${err.message}\n`);
-      code = err.exitCode;
-    } else if (err instanceof CommanderError) code = err.exitCode;
-    else throw err;
-  }
+  const code = await run(["unlock", ...argv], io, { github: async () => client as never });
   return { code, stdout: stdout(), stderr: stderr(), requests };
 }
 

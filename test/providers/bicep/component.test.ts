@@ -2,31 +2,12 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { BicepConfig } from "../../../core/config";
+import { setRecordingMocks, type Registered } from "../../harness/mocks";
 import { makeRepo, SUBSCRIPTION } from "./fixture";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
 const registered: Registered[] = [];
 
-beforeAll(() => {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: { ...args.inputs, deploymentId: "/subscriptions/x/deployments/d", healthy: true } };
-      },
-      call: (args) => {
-        throw new Error(`Mock not implemented: ${args.token}`);
-      },
-    },
-    "delivery-platform",
-    "dev",
-    false,
-  );
-});
+beforeAll(() => setRecordingMocks(pulumi, (r) => registered.push(r), { state: (inputs) => ({ ...inputs, deploymentId: "/subscriptions/x/deployments/d", healthy: true }) }));
 
 // Imported after the mocks, as the program would be.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

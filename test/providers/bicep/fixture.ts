@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { BicepDeploymentProps } from "../../../providers/bicep/impl";
 
 export const SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
 
@@ -48,4 +49,26 @@ export function makeRepo(extra: Readonly<Record<string, string>> = {}): string {
     fs.writeFileSync(path.join(root, rel), text);
   }
   return root;
+}
+
+/** The provider's inputs for the repository at `root` as the component sends them for `pulumi up`; a test changes what it is about. */
+export function bicepProps(root: string, extra: Partial<BicepDeploymentProps> = {}): BicepDeploymentProps {
+  return {
+    name: "app",
+    root,
+    template: "bicep/main.bicep",
+    parameters: "bicep/parameters/dev.bicepparam",
+    resourceGroupName: "rg-payments-dev",
+    subscriptionId: SUBSCRIPTION,
+    location: "westeurope",
+    mode: "Incremental",
+    overrides: {},
+    verifyHealth: true,
+    healthEndpoints: [],
+    auditDir: "audit",
+    deletePolicy: "keep",
+    stack: "dev",
+    retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 100, multiplier: 2, jitter: 0 },
+    ...extra,
+  };
 }

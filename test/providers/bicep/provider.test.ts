@@ -10,7 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AuditRecord } from "../../../core/audit";
 import { createBicepProvider, UNKNOWN, type BicepDeploymentOutputs, type BicepDeploymentProps } from "../../../providers/bicep/impl";
 import { installFakeAz, type FakeAz, type FakeAzScenario } from "../../fakes/az/fake-az";
-import { makeRepo, SUBSCRIPTION } from "./fixture";
+import { bicepProps, makeRepo, SUBSCRIPTION } from "./fixture";
 
 type Provider = Required<pulumi.dynamic.ResourceProvider<BicepDeploymentProps, BicepDeploymentOutputs>>;
 
@@ -30,26 +30,9 @@ function provider(extraEnv: Record<string, string> = {}): Provider {
   }) as Provider;
 }
 
+/** The fixture's props with a what-if that times out after 1 s, so a hanging `az` fails fast. */
 function props(root: string, extra: Partial<BicepDeploymentProps> = {}): BicepDeploymentProps {
-  return {
-    name: "app",
-    root,
-    template: "bicep/main.bicep",
-    parameters: "bicep/parameters/dev.bicepparam",
-    resourceGroupName: "rg-payments-dev",
-    subscriptionId: SUBSCRIPTION,
-    location: "westeurope",
-    mode: "Incremental",
-    overrides: {},
-    verifyHealth: true,
-    healthEndpoints: [],
-    auditDir: "audit",
-    deletePolicy: "keep",
-    stack: "dev",
-    retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 100, multiplier: 2, jitter: 0 },
-    timeouts: { whatIf: 1 },
-    ...extra,
-  };
+  return bicepProps(root, { timeouts: { whatIf: 1 }, ...extra });
 }
 
 /** Props as the component sends them during `pulumi preview` (pulumi.runtime.isDryRun()). */

@@ -14,6 +14,7 @@ import { parseStackConfig } from "../../../core/config";
 import { readStackFile } from "../../../core/stack-file";
 import { createBicepProvider, type BicepDeploymentOutputs, type BicepDeploymentProps } from "../../../providers/bicep/impl";
 import { installFakeAz, type FakeAz } from "../../fakes/az/fake-az";
+import { setRecordingMocks, type Registered } from "../../harness/mocks";
 import { REPO_ROOT } from "../../harness/program";
 import { makeRepo, SUBSCRIPTION } from "./fixture";
 
@@ -22,24 +23,9 @@ jest.setTimeout(30_000);
 
 type Provider = Required<pulumi.dynamic.ResourceProvider<BicepDeploymentProps, BicepDeploymentOutputs>>;
 
-const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+const registered: Registered[] = [];
 
-beforeAll(() => {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => {
-        throw new Error(`Mock not implemented: ${args.token}`);
-      },
-    },
-    "delivery-platform",
-    "dev",
-    false,
-  );
-});
+beforeAll(() => setRecordingMocks(pulumi, (r) => registered.push(r)));
 
 // Imported after the mocks, as the program would be.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { createBicepProvider, type BicepDeploymentOutputs, type BicepDeploymentProps } from "../../../providers/bicep/impl";
 import { FAKE_AZ_DIR } from "../../fakes/az/fake-az";
+import { bicepProps } from "./fixture";
 
 type Provider = Required<pulumi.dynamic.ResourceProvider<BicepDeploymentProps, BicepDeploymentOutputs>>;
 
@@ -49,24 +50,7 @@ function provider(): Provider {
 }
 
 function props(preview: boolean): BicepDeploymentProps {
-  return {
-    name: "dev",
-    root,
-    template: "bicep/main.bicep",
-    parameters: "bicep/parameters/dev.bicepparam",
-    resourceGroupName: RG,
-    subscriptionId: SUB,
-    location: "westeurope",
-    mode: "Incremental",
-    overrides: {},
-    verifyHealth: true,
-    healthEndpoints: [],
-    auditDir: "audit",
-    deletePolicy: "keep",
-    stack: "sandbox",
-    retry: { maxAttempts: 1 },
-    preview,
-  };
+  return bicepProps(root, { name: "dev", resourceGroupName: RG, subscriptionId: SUB, stack: "sandbox", retry: { maxAttempts: 1 }, preview });
 }
 
 /** The resource group as the azure-native stand-in records it once `pulumi up` created it. */

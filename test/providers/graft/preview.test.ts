@@ -5,16 +5,11 @@
  */
 import type * as pulumiType from "@pulumi/pulumi";
 import type { GraftDocumentInputs } from "../../../core/graft/document-resource";
+import { setRecordingMocks, type Registered } from "../../harness/mocks";
 import { applyMutations, cleanupScratch, copyFixture, GRAFT_DEFAULTS, scenario, writeTree } from "../../core/graft/helpers";
 
 // These drive the real provider code and child processes: seconds on a loaded 2-core machine.
 jest.setTimeout(30_000);
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
 
 let pulumi: typeof pulumiType;
 let registered: Registered[] = [];
@@ -23,20 +18,7 @@ let warnings: string[] = [];
 
 beforeAll(async () => {
   pulumi = require("@pulumi/pulumi");
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => {
-        throw new Error(`Mock not implemented: ${args.token}`);
-      },
-    },
-    "delivery-platform",
-    "dev",
-    true, // preview
-  );
+  await setRecordingMocks(pulumi, (r) => registered.push(r), { preview: true });
   jest.spyOn(pulumi.log, "info").mockImplementation(async (msg: string) => void infos.push(msg));
   jest.spyOn(pulumi.log, "warn").mockImplementation(async (msg: string) => void warnings.push(msg));
 });

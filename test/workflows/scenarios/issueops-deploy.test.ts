@@ -1,11 +1,12 @@
 /**
  * IssueOps on a real runner: `/deploy dev` by a writer deploys the PR head through the gate and
  * `pulumi up`; a reader, a moved head and a fork are refused with a reply and nothing deployed;
- * `/preview dev` from a comment logs in with the preview identity and previews.
+ * `/preview dev` and `/preview staging` from a comment log in with that environment's preview
+ * identity and preview; a pull request previews all three stacks, one comment per stack.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { dispatchEvent, labeledTargetEvent, prCommentEvent } from "../../../sandbox/workflow-runner/events";
+import { dispatchEvent, labeledTargetEvent, prCommentEvent, pullRequestEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow, type RunResult } from "../../../sandbox/workflow-runner/run";
 import { actionsVariables, bootstrap, createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
 import type { PullRequest } from "../../../sandbox/github-api/server";
@@ -80,9 +81,30 @@ it("/preview dev from a comment logs in with dev's read-only preview identity an
   const run = await comment(pr, "/preview dev", "alice");
   expect(run.results("read the command")).toEqual(["success"]);
   expect(run.results("issueops preview")).toEqual(["success"]);
-  // An issue_comment run presents the default branch's subject; dev's preview identity trusts it.
-  expect(run.log).toContain("subject claim - repo:contoso/payments-service:ref:refs/heads/main");
+  // The job runs in dev's preview environment; dev's preview identity trusts that subject.
+  expect(run.log).toContain("subject claim - repo:contoso/payments-service:environment:dev-preview");
   expect(world.github.commentsOn(pr.number).some((c) => c.user.login === "github-actions[bot]" && c.body.includes("dev"))).toBe(true);
+});
+
+it("/preview staging from a comment logs in with staging's read-only preview identity and posts the preview", async () => {
+  const pr = openGreenPullRequest("feature/preview-staging", { "NOTES.txt": "preview staging\n" }, "alice");
+  const run = await comment(pr, "/preview staging", "alice");
+  expect(run.results("issueops preview")).toEqual(["success"]);
+  expect(run.log).toContain("subject claim - repo:contoso/payments-service:environment:staging-preview");
+  // Staging's own preview identity (id-<resource group>-preview), not dev's or prod's.
+  expect(run.log).toMatch(/Login successful as id-\S*staging\S*-preview /);
+  expect(world.github.commentsOn(pr.number).some((c) => c.user.login === "github-actions[bot]" && c.body.includes("staging"))).toBe(true);
+});
+
+it("a pull request previews every stack, dev, staging and prod, with one comment per stack", async () => {
+  const pr = openGreenPullRequest("feature/all-stacks", { "NOTES.txt": "all stacks\n" }, "alice");
+  const run = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), vars: actionsVariables(world), secrets: workflowSecrets(), onLine: log });
+  expect(run.results("preview (dev)")).toEqual(["success"]);
+  expect(run.results("preview (staging)")).toEqual(["success"]);
+  expect(run.results("preview (prod)")).toEqual(["success"]);
+  const comments = world.github.commentsOn(pr.number).filter((c) => c.user.login === "github-actions[bot]");
+  expect(comments).toHaveLength(3);
+  for (const stack of ["dev", "staging", "prod"]) expect(comments.filter((c) => c.body.includes(`\`${stack}\``) || c.body.includes(`(${stack})`))).not.toHaveLength(0);
 });
 
 it("a deploy:dev label from a writer deploys through the base branch's workflow, which dev's branch policy admits", async () => {
