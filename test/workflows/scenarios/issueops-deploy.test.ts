@@ -86,7 +86,8 @@ it("/preview dev from a comment logs in with dev's read-only preview identity an
   expect(world.github.commentsOn(pr.number).some((c) => c.user.login === "github-actions[bot]" && c.body.includes("dev"))).toBe(true);
 });
 
-// Only with DELIVERY_SCENARIOS=all (CI's time budget, jest.workflows.config.js): the same path as /preview dev.
+// Only with DELIVERY_SCENARIOS=all (CI's time budget, jest.workflows.config.js): the same paths as
+// /preview dev and prod's PR preview (prod.test.ts), for the other environments.
 const extended = process.env.DELIVERY_SCENARIOS === "all" ? it : it.skip;
 
 extended("/preview staging from a comment logs in with staging's read-only preview identity and posts the preview", async () => {
@@ -99,7 +100,7 @@ extended("/preview staging from a comment logs in with staging's read-only previ
   expect(world.github.commentsOn(pr.number).some((c) => c.user.login === "github-actions[bot]" && c.body.includes("staging"))).toBe(true);
 });
 
-it("a pull request previews every stack, dev, staging and prod, with one comment per stack", async () => {
+extended("a pull request previews every stack, dev, staging and prod, with one comment per stack", async () => {
   const pr = openGreenPullRequest("feature/all-stacks", { "NOTES.txt": "all stacks\n" }, "alice");
   const run = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), vars: actionsVariables(world), secrets: workflowSecrets(), onLine: log });
   expect(run.results("preview (dev)")).toEqual(["success"]);
