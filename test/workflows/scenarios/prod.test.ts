@@ -2,12 +2,11 @@
  * Production on a real runner. The PR preview of the stack that also holds the AWS resources (prod)
  * logs in to Azure with its read-only preview identity and to AWS with the read-only preview role,
  * previews with the policy pack, and posts one comment for the stack; a push to the pull request
- * edits that comment instead of adding another. `/deploy prod`, approved on the head by a third
- * person, deploys exactly that head with prod's deploy identity.
+ * edits that comment instead of adding another.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { prCommentEvent, pullRequestEvent } from "../../../sandbox/workflow-runner/events";
+import { pullRequestEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow } from "../../../sandbox/workflow-runner/run";
 import { actionsVariables, bootstrap, createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
 
@@ -48,20 +47,3 @@ it("previews prod with read-only Azure and AWS credentials, and edits its one co
   expect(world.api.calls.filter((c) => c.route === "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}")).toHaveLength(1);
 });
 
-it("/deploy prod approved on the head by someone other than the author and the deployer deploys that head", async () => {
-  world.github.addCollaborator("bob", "write");
-  world.github.addCollaborator("carol", "maintain");
-  const head = world.commit("release/notes", { "notes/release.txt": "release\n" }, "Release notes", { author: "alice" });
-  const pr = world.github.openPullRequest({ author: "alice", head: "release/notes", headSha: head, base: "main", baseSha: world.sha("refs/heads/main") });
-  for (const name of ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"]) world.github.addCheckRun(head, name, "success");
-  world.github.addReview(pr.number, "carol", "APPROVED", head);
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: actionsVariables(world, "prod"), secrets: workflowSecrets(), onLine: log });
-  expect(run.results("read the command")).toEqual(["success"]);
-  expect(run.results("deploy (prod)")).toEqual(["success"]);
-  // The deploy job presents prod's environment subject, which only prod's deploy identity trusts.
-  expect(run.log).toContain("subject claim - repo:contoso/payments-service:environment:prod");
-  expect(run.log).toContain("Success - Main pulumi up");
-  const deployment = world.github.deployments.find((d) => d.environment === "prod" && d.sha === head);
-  expect(deployment).toBeDefined();
-  expect(world.github.deploymentStatuses.filter((s) => s.deployment_id === deployment!.id).map((s) => s.state)).toEqual(["in_progress", "success"]);
-});
