@@ -9,10 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -n "${BICEP_VENV:-}" ]; then
-  if [ ! -x "$BICEP_VENV/bin/checkov" ]; then
-    python3 -m venv "$BICEP_VENV"
-    "$BICEP_VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements-bicep.txt
-  fi
+  source scripts/lib/venv.sh
+  ensure_venv "$BICEP_VENV" requirements-bicep.txt checkov
   PATH="$BICEP_VENV/bin:$PATH"
 fi
 

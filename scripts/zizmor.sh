@@ -11,10 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -n "${ZIZMOR_VENV:-}" ]; then
-  if [ ! -x "$ZIZMOR_VENV/bin/zizmor" ]; then
-    python3 -m venv "$ZIZMOR_VENV"
-    "$ZIZMOR_VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements-zizmor.txt
-  fi
+  source scripts/lib/venv.sh
+  ensure_venv "$ZIZMOR_VENV" requirements-zizmor.txt zizmor
   PATH="$ZIZMOR_VENV/bin:$PATH"
 fi
 want="$(sed -n 's/^zizmor==//p' requirements-zizmor.txt)"

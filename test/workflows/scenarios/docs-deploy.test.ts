@@ -28,15 +28,9 @@ beforeAll(async () => {
   world.commit("main", { "docs/platform-notes.md": "The platform deploys dev, staging and prod.\n", "docs/overview.prompt.md": PROMPT }, "Add the overview prompt");
 }, 15 * 60 * 1000);
 
-afterAll(async () => {
-  await bedrock?.close();
-  await world?.close();
-});
-
-it("regenerates the default branch's stale documents as a pull request from the bot's branch, leaving the default branch alone", async () => {
-  const main = world.sha("refs/heads/main");
-  // What `delivery docs dispatch-stale` sends: a dispatch on the default branch without `pr`.
-  const generate = await runWorkflow(world, {
+/** What `delivery docs dispatch-stale` sends: a dispatch of the docs run on the default branch without `pr`. */
+function handOver() {
+  return runWorkflow(world, {
     workflow: "docs-generate.yml",
     ...dispatchEvent(world, "main", {}, "github-actions[bot]", ".github/workflows/docs-generate.yml"),
     vars: actionsVariables(world, "docs"),
@@ -44,6 +38,16 @@ it("regenerates the default branch's stale documents as a pull request from the 
     machineEnv: { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url },
     onLine: log,
   });
+}
+
+afterAll(async () => {
+  await bedrock?.close();
+  await world?.close();
+});
+
+it("regenerates the default branch's stale documents as a pull request from the bot's branch, leaving the default branch alone", async () => {
+  const main = world.sha("refs/heads/main");
+  const generate = await handOver();
   expect(generate.results("docs (generate)")).toEqual(["success"]);
   expect(world.sha("refs/heads/main")).toBe(main);
 
@@ -63,14 +67,7 @@ it("regenerates the default branch's stale documents as a pull request from the 
 
   // A second hand-over while that pull request is open updates it instead of opening another.
   world.commit("main", { "docs/platform-notes.md": "The platform deploys dev, staging and prod, in that order.\n" }, "Expand the notes");
-  const again = await runWorkflow(world, {
-    workflow: "docs-generate.yml",
-    ...dispatchEvent(world, "main", {}, "github-actions[bot]", ".github/workflows/docs-generate.yml"),
-    vars: actionsVariables(world, "docs"),
-    secrets: workflowSecrets(),
-    machineEnv: { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url },
-    onLine: log,
-  });
+  const again = await handOver();
   expect(again.results("docs (generate)")).toEqual(["success"]);
   expect(world.github.pulls.filter((p) => p.head.ref === DOCS_REGENERATE_BRANCH)).toHaveLength(1);
   expect(again.log).toContain(`#${opened[0].number} already proposes ${DOCS_REGENERATE_BRANCH} to main`);
