@@ -1,6 +1,7 @@
-// Jest runs the TypeScript sources through ts-jest without type-checking (`tsc`, run by `npm test`
-// first, does that). Some dependencies (execa, Octokit) ship only as ES modules; Jest on Node 20
-// cannot require those natively, so exactly the packages that declare `"type": "module"` are
+// Jest runs the TypeScript sources through ts-jest file by file (tsconfig.json `isolatedModules`),
+// without type-checking (`tsc`, run beside Jest by `npm test`, does that).
+// Some dependencies (execa, Octokit) ship only as ES modules; Jest on Node 20 cannot require those
+// natively, so exactly the packages that declare `"type": "module"` are
 // turned into CommonJS by babel-jest.
 const fs = require("node:fs");
 const path = require("node:path");
@@ -45,7 +46,7 @@ module.exports = {
   // the workflow scenarios run act: `npm run test:workflows` (jest.workflows.config.js).
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/engine/", "<rootDir>/test/workflows/scenarios/"],
   transform: {
-    "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }],
+    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
     "^.+\\.m?js$": ["babel-jest", { babelrc: false, configFile: false, plugins: ["@babel/plugin-transform-export-namespace-from", "@babel/plugin-transform-modules-commonjs"] }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esm.join("|")})/)`],

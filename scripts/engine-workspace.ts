@@ -39,7 +39,7 @@ export function engineSkipReason(): string | undefined {
   return undefined;
 }
 
-const COPIED = ["index.ts", "Pulumi.yaml", "Pulumi.sandbox.yaml", "package.json", "tsconfig.json", "components", "core", "providers", "workflows", "bicep", "docs", "policies", path.join("sandbox", "bin"), path.join("test", "fakes", "generator")];
+const COPIED = ["index.ts", "Pulumi.yaml", "Pulumi.sandbox.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "core", "providers", "workflows", "bicep", "docs", "policies", path.join("sandbox", "bin"), path.join("test", "fakes", "generator")];
 const LINKED = ["node_modules", "dist", path.join("policies", "node_modules")];
 
 export interface RunResult {

@@ -149,11 +149,15 @@ export function checkout(options: { ref?: string; fetchDepth?: number } = {}): U
   };
 }
 
-/** Node.js, the locked dependencies (which build `delivery` into dist/), and optionally the policy pack's. */
+/**
+ * Node.js, the locked runtime dependencies (which build `delivery` into dist/; the test tooling is
+ * left out, no job runs it), and optionally the policy pack's. The deployed commit's own install
+ * stays a full `npm ci`: an older commit (a rollback) may need what it listed as dev dependencies.
+ */
 export function nodeSetup(options: { policies?: boolean } = {}): Step[] {
   const steps: Step[] = [
     { name: "Set up Node.js", uses: ACTIONS.setupNode, with: { "node-version": NODE_VERSION, cache: "npm" } },
-    { name: "Install dependencies", run: "npm ci" },
+    { name: "Install dependencies", run: "npm ci --omit=dev" },
   ];
   if (options.policies) steps.push({ name: "Install the policy pack's dependencies", run: "npm ci --prefix policies" });
   return steps;
