@@ -24,6 +24,7 @@ import { GraftDocs } from "./components/graft/graft-docs";
 import { ConfigError, parseStackConfig, productionEnvironment, resourceGroupName, type StackConfig } from "./core/config";
 import { DEPLOYMENT_FAILURE_LABEL, DOCS_GENERATE_LABEL, FAILURE_PRIORITY_LABELS, approvalLabel, deployLabel } from "./core/labels";
 import { branchSubject, DOCS_ENVIRONMENT, environmentSubject, previewEnvironment } from "./core/oidc";
+import { STATE_SETTINGS, stateBackendUrl, stateContainerScope } from "./core/state-backend";
 import { DEPLOYMENT_OUTPUTS_KEY } from "./core/validate";
 import { AWS_PREVIEW_ROLE_VARIABLE, environmentSecrets, previewClientIdVariable, PROMOTION_ENVIRONMENT, renderWorkflows, requiredCheckNames } from "./workflows";
 
@@ -68,9 +69,14 @@ export = async () => {
       // Previews, `/preview` and drift reach the read-only identity from `<env>-preview`; in
       // production the promote workflow's monitors check also reads with it from the default branch.
       readerSubjects: isProduction ? [branchSubject(cfg.repository, production.branch)] : [],
+      stateContainerScope: cfg.azure.stateStorage ? stateContainerScope(cfg.azure.subscriptionId, cfg.azure.stateStorage, env.name) : undefined,
     },
     { provider: azureProvider },
   );
+  // Where this stack's state lives, for its deploy jobs and its previews alike (each environment's own value).
+  const stateVariables: Record<string, string> = cfg.azure.stateStorage
+    ? { [STATE_SETTINGS.backendUrl.name]: stateBackendUrl(env.name), [STATE_SETTINGS.storageAccount.name]: cfg.azure.stateStorage.account }
+    : {};
 
   const bicep = new BicepDeployment(
     env.name,
@@ -102,6 +108,7 @@ export = async () => {
         AZURE_TENANT_ID: cfg.azure.tenantId,
         AZURE_SUBSCRIPTION_ID: cfg.azure.subscriptionId,
         AZURE_RESOURCE_GROUP: azureEnv.resourceGroupName,
+        ...stateVariables,
       },
       // The stack's passphrase; administration only in production (workflows/common.ts).
       secrets: environmentSecrets(cfg)[env.name],
@@ -117,6 +124,7 @@ export = async () => {
       environment: { name: previewEnvironment(env.name), branch: "", waitTimerMinutes: 0, preventSelfReview: false },
       reviewers: { users: [], teams: [] },
       deploymentBranches: "any",
+      variables: stateVariables,
       secrets: environmentSecrets(cfg)[previewEnvironment(env.name)],
     },
     gh,

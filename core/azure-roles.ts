@@ -17,6 +17,7 @@ export const BUILT_IN_ROLES = {
   reader: { id: "acdd72a7-3385-48ef-bd42-f606fba81ae7", name: "Reader" },
   roleBasedAccessControlAdministrator: { id: "f58310d9-a9f6-439a-9e8d-f62e7b41a168", name: "Role Based Access Control Administrator" },
   storageBlobDataContributor: { id: "ba92f5b4-2d11-453d-a403-e96b0029c9fe", name: "Storage Blob Data Contributor" },
+  storageBlobDataReader: { id: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", name: "Storage Blob Data Reader" },
   storageQueueDataContributor: { id: "974c5e8b-45b9-4653-ba55-5f855dd0fb88", name: "Storage Queue Data Contributor" },
   storageTableDataContributor: { id: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", name: "Storage Table Data Contributor" },
   serviceBusDataSender: { id: "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39", name: "Azure Service Bus Data Sender" },

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { AZURE_DEFAULTS, BICEP_CONFIG_DEFAULTS, ENVIRONMENT_DEFAULTS, GITHUB_DEFAULTS, GRAFT_DEFAULTS, RETRY_DEFAULTS, STACK_DEFAULTS } from "./defaults";
 import { DOCS_ENVIRONMENT } from "./oidc";
 import { resolveRetryPolicy, retryPolicyProblems } from "./retry";
+import { identityGroupName } from "./resource-tags";
 
 export const PROJECT = "delivery-platform";
 
@@ -152,6 +153,20 @@ const azureSchema = z.strictObject({
   resourceGroupName: z.string().includes("{env}", { error: "must contain {env} so every environment gets its own resource group" }).default(AZURE_DEFAULTS.resourceGroupName),
   /** Tags every resource group carries; `environment` and `managed-by` are added. Defaults to none. */
   tags: z.record(z.string(), z.string()).default(() => ({ ...AZURE_DEFAULTS.tags })),
+  /**
+   * The storage account of the team state backend (core/state-backend.ts). When set, each stack's
+   * identities get their data role on their own container `pulumi-state-<env>` only, and its GitHub
+   * environments the variables `PULUMI_BACKEND_URL` and `AZURE_STORAGE_ACCOUNT`. Defaults to none:
+   * the administrator grants and sets those by hand.
+   */
+  stateStorage: z
+    .strictObject({
+      /** Resource group of the storage account (not one of the environments' groups). */
+      resourceGroup: z.string().regex(/^[-\w.()]{0,89}[-\w()]$/, { error: "expected an Azure resource group name (1-90 letters, digits, - _ . ( ), not ending in .)" }),
+      /** The storage account's name. */
+      account: z.string().regex(/^[a-z0-9]{3,24}$/, { error: "expected a storage account name: 3-24 lower-case letters and digits" }),
+    })
+    .optional(),
 });
 
 /** Bedrock model ids look like `anthropic.claude-sonnet-4-5-20250929-v1:0`, optionally with a geo prefix (`us.`). */
@@ -273,6 +288,17 @@ export const stackConfigSchema = z
           path: ["azure", "resourceGroupName"],
           input: cfg.azure.resourceGroupName,
           message: `gives "${rg}" for ${env.name}, which is not a valid resource group name (1-90 letters, digits, - _ . ( ), not ending in .)`,
+        });
+      }
+      // A deploy identity is Contributor on its workload group (and can list a storage account's
+      // keys there): the state account in it would hand every stack's state to one environment.
+      const state = cfg.azure.stateStorage;
+      if (state && (state.resourceGroup.toLowerCase() === rg.toLowerCase() || state.resourceGroup.toLowerCase() === identityGroupName(rg).toLowerCase())) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["azure", "stateStorage", "resourceGroup"],
+          input: state.resourceGroup,
+          message: `is a resource group of environment ${env.name} ("${rg}" or its identities group); keep the state account in a group of its own, where no deploy identity holds a role`,
         });
       }
     });

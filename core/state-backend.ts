@@ -15,8 +15,19 @@
  * - Each stack has its own passphrase (`PULUMI_CONFIG_PASSPHRASE`, an environment secret of `<env>`
  *   and `<env>-preview`): the dev passphrase does not decrypt staging's or prod's secrets.
  *
+ * With `azure.stateStorage` in the stack config the program makes it so (AzureEnvironment's state
+ * grants, DeploymentEnvironment's variables); without it the administrator sets these by hand and
+ * the repository variable `PULUMI_BACKEND_URL` serves every stack.
+ *
  * `test/engine/team-backend.test.ts` checks each of these against Azurite.
  */
+import { BUILT_IN_ROLES } from "./azure-roles";
+
+/** The storage account that holds every stack's state (config `azure.stateStorage`). */
+export interface StateStorage {
+  readonly resourceGroup: string;
+  readonly account: string;
+}
 
 /** What `pulumi-state-<stack>` may be: Azure container names (3-63 lower-case letters, digits, single hyphens). */
 const CONTAINER_NAME = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
@@ -52,3 +63,17 @@ export const STATE_SETTINGS = {
 
 /** Permissions of a container SAS: what a deployment needs, and what a preview needs. */
 export const STATE_SAS_PERMISSIONS = { deploy: "racwdl", preview: "rl" } as const;
+
+/** The data-plane role on its stack's container: deployments write state, previews only read it. */
+export const STATE_ROLES = { deploy: BUILT_IN_ROLES.storageBlobDataContributor, preview: BUILT_IN_ROLES.storageBlobDataReader } as const;
+
+/** The Azure resource id of one stack's state container: the only scope its identities' state grants may have. */
+export function stateContainerScope(subscriptionId: string, storage: StateStorage, stack: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${storage.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${storage.account}/blobServices/default/containers/${stateContainer(stack)}`;
+}
+
+/** The parts of a state container scope, or undefined when `scope` is not a blob container's id. */
+export function parseContainerScope(scope: string): { resourceGroup: string; account: string; container: string } | undefined {
+  const m = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)\/blobServices\/default\/containers\/([^/]+)$/i.exec(scope);
+  return m ? { resourceGroup: m[1], account: m[2], container: m[3] } : undefined;
+}

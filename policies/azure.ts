@@ -2,6 +2,7 @@
 import type { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { BUILT_IN_ROLES, PRIVILEGED_ROLE_IDS } from "../core/azure-roles";
 import { previewEnvironment } from "../core/oidc";
+import { parseContainerScope, STATE_ROLES, stateContainer } from "../core/state-backend";
 import { TYPES, UNKNOWN, assigneeOf, environmentOfGroup, holdsIdentities, known, ofType, productionFor } from "./lib";
 
 export function azureProdResourceGroupProtected(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
@@ -81,6 +82,22 @@ function grantedRoleId(assignment: PolicyResource): string | typeof UNKNOWN | un
 }
 
 /**
+ * Why a grant on a state container is wrong, or undefined when it is the one allowed: the deploy
+ * identity of environment E with Storage Blob Data Contributor, or its preview identity with
+ * Storage Blob Data Reader, on `pulumi-state-E` (core/state-backend.ts).
+ */
+function stateGrantProblem(resources: readonly PolicyResource[], identity: PolicyResource | undefined, container: string, roleId: string | typeof UNKNOWN | undefined): string | undefined {
+  const name = identity?.props.resourceName;
+  const environment = identity ? environmentOfGroup(resources, identity.props.resourceGroupName) : undefined;
+  const kind = typeof name === "string" ? (/-deploy$/.test(name) ? "deploy" : /-preview$/.test(name) ? "preview" : undefined) : undefined;
+  if (!identity || !environment || !kind) return "only an environment's deploy or preview identity may hold a role on Pulumi state, and this assignee is not one";
+  if (container !== stateContainer(environment)) return `identity "${name}" of ${environment} may reach its own stack's state only, "${stateContainer(environment)}"`;
+  const expected = STATE_ROLES[kind];
+  if (roleId !== expected.id) return `the ${kind} identity "${name}" may hold ${expected.name} (${expected.id}) there and nothing else; found ${String(roleId === UNKNOWN ? "a role unknown during preview" : roleId)}`;
+  return undefined;
+}
+
+/**
  * The workload group an identity serves: the group of the identity's environment that does not
  * hold identities. (Before identities had their own group, that was the identity's own group.)
  */
@@ -96,7 +113,7 @@ export function azureIdentityRolesOwnGroup(enforcementLevel: EnforcementLevel = 
   return {
     name: "azure-identity-roles-own-group",
     description:
-      "Checks whether every role assignment is scoped to the assignee's own environment's workload resource group (never the group holding the identities), grants only the platform's roles, and constrains RBAC administration.",
+      "Checks whether every role assignment is scoped to the assignee's own environment's workload resource group (never the group holding the identities) or, for Pulumi state, to its own stack's state container with its one data role, grants only the platform's roles, and constrains RBAC administration.",
     enforcementLevel,
     validateStack: (args, reportViolation) => {
       const customRoles = ofType(args.resources, TYPES.roleDefinition);
@@ -106,6 +123,13 @@ export function azureIdentityRolesOwnGroup(enforcementLevel: EnforcementLevel = 
         const roleId = grantedRoleId(assignment);
         const identity = assigneeOf(args.resources, assignment);
         const ownGroup = identity ? workloadGroupOf(args.resources, identity) : undefined;
+        const stateGrant = typeof scope === "string" ? parseContainerScope(scope) : undefined;
+        if (stateGrant) {
+          // The one grant outside the workload group: an identity's data role on its own stack's state container.
+          const problem = stateGrantProblem(args.resources, identity, stateGrant.container, roleId);
+          if (problem) reportViolation(`Role assignment "${assignment.name}" on the state container "${stateGrant.container}": ${problem}`, assignment.urn);
+          continue;
+        }
         if (typeof scope === "string") {
           const match = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)$/i.exec(scope);
           if (!match) reportViolation(`Role assignment "${assignment.name}" must be scoped to a resource group; found scope "${scope}".`, assignment.urn);

@@ -29,10 +29,11 @@ export function previewClientIdVariable(environment: string): string {
   return `AZURE_PREVIEW_CLIENT_ID_${environment.toUpperCase().replace(/-/g, "_")}`;
 }
 /**
- * Repository variables: `PULUMI_BACKEND_URL`, which every Pulumi job reads, and the optional
- * `PROMOTION_APP_ID` (see `promotionToken`).
+ * Repository variables: `PULUMI_BACKEND_URL` and `AZURE_STORAGE_ACCOUNT`, which every Pulumi job
+ * reads (with `azure.stateStorage` each environment has its own, which GitHub prefers; see
+ * core/state-backend.ts), and the optional `PROMOTION_APP_ID` (see `promotionToken`).
  */
-export const REPOSITORY_VARIABLES = ["PULUMI_BACKEND_URL", "PROMOTION_APP_ID", AWS_PREVIEW_ROLE_VARIABLE] as const;
+export const REPOSITORY_VARIABLES = [STATE_SETTINGS.backendUrl.name, STATE_SETTINGS.storageAccount.name, "PROMOTION_APP_ID", AWS_PREVIEW_ROLE_VARIABLE] as const;
 /** A secret a GitHub environment must (or may) hold: its name and what its value must be. */
 export interface SecretSpec {
   readonly name: string;
@@ -185,7 +186,10 @@ export function awsLogin(cfg: StackConfig, options: { roleVariable?: string; con
 /** Environment every `pulumi` command needs; the backend and passphrase come from the job's environment. */
 export function pulumiEnv(cfg: StackConfig, githubToken: string): Record<string, string> {
   return {
-    PULUMI_BACKEND_URL: expr("vars.PULUMI_BACKEND_URL"),
+    // The job's environment's own values (its stack's container, with azure.stateStorage), else the repository's.
+    PULUMI_BACKEND_URL: expr(`vars.${STATE_SETTINGS.backendUrl.name}`),
+    // The azblob backend's account; the job's Azure login (OIDC) is the credential, scoped to the stack's container.
+    AZURE_STORAGE_ACCOUNT: expr(`vars.${STATE_SETTINGS.storageAccount.name}`),
     // The environment's own passphrase: every job that runs pulumi declares an environment.
     PULUMI_CONFIG_PASSPHRASE: expr(`secrets.${PASSPHRASE_SECRET}`),
     PULUMI_SKIP_UPDATE_CHECK: "true",

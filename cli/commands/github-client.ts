@@ -37,11 +37,12 @@ export interface Repo {
 
 export type ClientFactory = (io: CliIo) => Promise<GitHubClient>;
 
+/** Octokit with the job's token (`GITHUB_TOKEN`, else `GH_TOKEN`); `@octokit/rest` is ESM-only, so it is loaded when first needed. */
 export const defaultClientFactory: ClientFactory = async (io) => {
-  const token = io.env.GITHUB_TOKEN;
-  if (!token) throw new CliError("GITHUB_TOKEN is not set; in a workflow pass `env: GITHUB_TOKEN: ${{ github.token }}`.");
+  const token = io.env.GITHUB_TOKEN || io.env.GH_TOKEN;
+  if (!token) throw new CliError("neither GITHUB_TOKEN nor GH_TOKEN is set; in a workflow pass `env: GITHUB_TOKEN: ${{ github.token }}`.");
   const { Octokit: Client } = await import("@octokit/rest");
-  return new Client({ auth: token, baseUrl: io.env.GITHUB_API_URL ?? "https://api.github.com", userAgent: "delivery-platform" });
+  return new Client({ auth: token, baseUrl: io.env.GITHUB_API_URL || "https://api.github.com", userAgent: "delivery-platform" });
 };
 
 export function repoFromEnv(io: CliIo): Repo {

@@ -49,16 +49,7 @@ import { checklistItems, gitBlobSha, signOffDescription, SIGNOFF_CHECKLIST } fro
 import { DEPLOY_WORKFLOW_FILE } from "../../workflows/deploy";
 import { CliError, type CliIo } from "../io";
 import { loadStack } from "./config";
-
-export type PromoteClientFactory = (io: CliIo) => Promise<PromotionClient>;
-
-/** Octokit with the job's token; `@octokit/rest` is ESM-only, so it is loaded when first needed. */
-export const defaultPromoteClientFactory: PromoteClientFactory = async (io) => {
-  const token = io.env.GITHUB_TOKEN || io.env.GH_TOKEN;
-  if (!token) throw new CliError("neither GITHUB_TOKEN nor GH_TOKEN is set; in a workflow pass `env: GITHUB_TOKEN: ${{ github.token }}`, or pass --facts FILE");
-  const { Octokit } = await import("@octokit/rest");
-  return new Octokit({ auth: token, baseUrl: io.env.GITHUB_API_URL || "https://api.github.com", userAgent: "delivery-platform promote" });
-};
+import { defaultClientFactory, type ClientFactory } from "./github-client";
 
 const REPO = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
 
@@ -116,7 +107,7 @@ interface Loaded {
   client: PromotionClient | null;
 }
 
-async function load(io: CliIo, opts: Common, factory: PromoteClientFactory, now: () => Date): Promise<Loaded> {
+async function load(io: CliIo, opts: Common, factory: ClientFactory, now: () => Date): Promise<Loaded> {
   const cfg = loadStack(io, opts.stack);
   const history = historyOf(opts.history);
   if (opts.facts) {
@@ -169,7 +160,7 @@ function parseOnly(value: string | undefined): ActionKind[] | null {
   return kinds as ActionKind[];
 }
 
-export function registerPromote(program: Command, io: CliIo, factory: PromoteClientFactory = defaultPromoteClientFactory, now: () => Date = () => new Date()): void {
+export function registerPromote(program: Command, io: CliIo, factory: ClientFactory = defaultClientFactory, now: () => Date = () => new Date()): void {
   const promote = program.command("promote").description("promotion dev -> staging -> prod, derived from GitHub: status, the next decision, acting on it, recording deployments");
   const common = (c: Command) =>
     c

@@ -17,18 +17,9 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { execa } from "execa";
 import { parse as parseYaml } from "yaml";
-import type { Octokit } from "@octokit/rest";
 import { lockPaths, lockVerdict, parseLock, type RunRecord, type RunState, type StackLock } from "../../core/promotion/lock";
 import { CliError, type CliIo } from "../io";
-
-export type UnlockClientFactory = (io: CliIo) => Promise<Pick<Octokit, "request">>;
-
-const defaultFactory: UnlockClientFactory = async (io) => {
-  const token = io.env.GITHUB_TOKEN || io.env.GH_TOKEN;
-  if (!token) throw new CliError("neither GITHUB_TOKEN nor GH_TOKEN is set: the recorded run's state cannot be read");
-  const { Octokit } = await import("@octokit/rest");
-  return new Octokit({ auth: token, baseUrl: io.env.GITHUB_API_URL || "https://api.github.com", userAgent: "delivery-platform unlock" });
-};
+import { defaultClientFactory, type ClientFactory } from "./github-client";
 
 const STACK = /^[A-Za-z0-9_.-]{1,100}$/;
 
@@ -90,7 +81,7 @@ function runIdOf(text: string | undefined, option: string): number | null {
   return n;
 }
 
-async function recordedRunState(io: CliIo, factory: UnlockClientFactory, record: RunRecord | null, current: number | null): Promise<RunState> {
+async function recordedRunState(io: CliIo, factory: ClientFactory, record: RunRecord | null, current: number | null): Promise<RunState> {
   if (!record || record.runId === current) return "unknown";
   const m = /^([^/]+)\/([^/]+)$/.exec(io.env.GITHUB_REPOSITORY ?? "");
   if (!m) return "unknown";
@@ -103,7 +94,7 @@ async function recordedRunState(io: CliIo, factory: UnlockClientFactory, record:
   }
 }
 
-export function registerUnlock(program: Command, io: CliIo, factory: UnlockClientFactory = defaultFactory, hostname: () => string = os.hostname): void {
+export function registerUnlock(program: Command, io: CliIo, factory: ClientFactory = defaultClientFactory, hostname: () => string = os.hostname): void {
   program
     .command("unlock")
     .description("clear a Pulumi stack lock that no live run can hold (a runner that died mid-deploy), with `pulumi cancel`; --record-run records the run about to take the lock")

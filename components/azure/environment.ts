@@ -13,6 +13,7 @@ import {
 } from "../../core/azure-roles";
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE, GITHUB_OIDC_ISSUER, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, environmentSubject, previewEnvironment, subjectProblems } from "../../core/oidc";
 import { TIERS, environmentGroupTags, identityGroupName, type Tier } from "../../core/resource-tags";
+import { parseContainerScope, STATE_ROLES, stateContainer } from "../../core/state-backend";
 
 export interface AzureEnvironmentArgs {
   /** The repository (OWNER/NAME) whose jobs the identities trust. */
@@ -54,6 +55,12 @@ export interface AzureEnvironmentArgs {
    * Defaults to none.
    */
   readonly readerSubjects?: readonly string[];
+  /**
+   * The resource id of this stack's state container (core/state-backend.ts stateContainerScope):
+   * the deploy identity gets Storage Blob Data Contributor and the preview identity Storage Blob
+   * Data Reader on it, and on nothing else of the state account. Defaults to none (granted by hand).
+   */
+  readonly stateContainerScope?: string;
 }
 
 /** The subjects the deploy identity trusts, validated; throws listing every problem. */
@@ -75,8 +82,14 @@ const RESOURCE_GROUP_NAME = /^[-\w._()]{1,90}$/;
  * Problems with the arguments that are not subjects: the tier, the branch, and the two resource
  * group names (the identities group's name is the workload group's plus `-identities`).
  */
-export function azureEnvironmentProblems(args: Pick<AzureEnvironmentArgs, "resourceGroupName" | "tier" | "branch">): string[] {
+export function azureEnvironmentProblems(args: Pick<AzureEnvironmentArgs, "resourceGroupName" | "tier" | "branch"> & Partial<Pick<AzureEnvironmentArgs, "environment" | "stateContainerScope">>): string[] {
   const problems: string[] = [];
+  if (args.stateContainerScope !== undefined && args.environment !== undefined) {
+    const container = parseContainerScope(args.stateContainerScope)?.container;
+    if (container !== stateContainer(args.environment)) {
+      problems.push(`[stateContainerScope] must be the id of this environment's own state container ${stateContainer(args.environment)} (stateContainerScope in core/state-backend.ts); received ${JSON.stringify(args.stateContainerScope)}`);
+    }
+  }
   if (!(TIERS as readonly string[]).includes(args.tier)) problems.push(`[tier] must be one of ${TIERS.join(", ")}; received ${JSON.stringify(args.tier)}`);
   if (typeof args.branch !== "string" || args.branch.length === 0) problems.push(`[branch] must name the environment branch; received ${JSON.stringify(args.branch)}`);
   for (const [argument, name] of [
@@ -274,6 +287,27 @@ export class AzureEnvironment extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.resourceGroup] },
     );
+
+    if (args.stateContainerScope) {
+      // The stack's state, and only its own container: a preview can read it, never take its lock.
+      for (const [role, identity, roleOf] of [
+        ["deploy", this.deployIdentity, STATE_ROLES.deploy],
+        ["preview", this.previewIdentity, STATE_ROLES.preview],
+      ] as const) {
+        new authorization.RoleAssignment(
+          `${name}-${role}-state`,
+          {
+            roleAssignmentName: deterministicGuid(args.stateContainerScope, `${role}-state`, roleOf.id),
+            scope: args.stateContainerScope,
+            principalId: identity.principalId,
+            principalType: "ServicePrincipal",
+            roleDefinitionId: roleDefinitionResourceId(args.subscriptionId, roleOf.id),
+            description: `${role === "deploy" ? "Reads and writes" : "Reads"} the Pulumi state of ${args.environment}`,
+          },
+          { parent: this },
+        );
+      }
+    }
 
     this.registerOutputs({
       resourceGroupName: this.resourceGroupName,

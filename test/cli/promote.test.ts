@@ -162,7 +162,7 @@ describe("delivery promote errors", () => {
     expect(help.stdout()).toContain("promote");
     const c = captureIo({ env: { GITHUB_REPOSITORY: "contoso/payments-service" } });
     expect(await run(["promote", "status"], c.io)).toBe(2);
-    expect(c.stderr()).toBe("delivery: neither GITHUB_TOKEN nor GH_TOKEN is set; in a workflow pass `env: GITHUB_TOKEN: ${{ github.token }}`, or pass --facts FILE\n");
+    expect(c.stderr()).toBe("delivery: neither GITHUB_TOKEN nor GH_TOKEN is set; in a workflow pass `env: GITHUB_TOKEN: ${{ github.token }}`.\n");
   });
 });
 

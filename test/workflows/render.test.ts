@@ -432,7 +432,7 @@ describe("what the components need", () => {
     expect(workflowInputs(cfg)).toEqual({
       environmentVariables: ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"],
       docsVariables: { environments: ["docs", "prod"], names: ["AWS_DOCS_ROLE_ARN"] },
-      repositoryVariables: ["PULUMI_BACKEND_URL", "PROMOTION_APP_ID", "AWS_PREVIEW_ROLE_ARN", "AZURE_PREVIEW_CLIENT_ID_DEV", "AZURE_PREVIEW_CLIENT_ID_STAGING", "AZURE_PREVIEW_CLIENT_ID_PROD"],
+      repositoryVariables: ["PULUMI_BACKEND_URL", "AZURE_STORAGE_ACCOUNT", "PROMOTION_APP_ID", "AWS_PREVIEW_ROLE_ARN", "AZURE_PREVIEW_CLIENT_ID_DEV", "AZURE_PREVIEW_CLIENT_ID_STAGING", "AZURE_PREVIEW_CLIENT_ID_PROD"],
       // Environment secrets only: administration in production alone, read-only credentials in the preview environments.
       secrets: {
         dev: ["PULUMI_CONFIG_PASSPHRASE", "DELIVERY_GITHUB_READ_TOKEN"],
