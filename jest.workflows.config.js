@@ -6,7 +6,7 @@ const base = require("./jest.config.js");
 module.exports = {
   ...base,
   roots: ["<rootDir>/test/workflows/scenarios"],
-  // Every job of a scenario installs the project (`npm ci`, about 80 s here), so the full set takes
+  // Every job of a scenario installs the project (`npm ci --omit=dev`, 40-70 s here), so the full set takes
   // over an hour on 2 cores, more than CI's time budget holds. CI runs the core set; the promotion
   // scenario (a deploy, then promote.yml's decide, validate and act, twice: 30-60 minutes) and the
   // docs hand-over run when asked for: `DELIVERY_SCENARIOS=all npm run test:workflows`
