@@ -49,3 +49,17 @@ export function environmentGroupTags(
 export function identityGroupName(workloadGroupName: string): string {
   return `${workloadGroupName}-identities`;
 }
+
+/** The two identities of an environment: the deploy identity and the read-only preview identity. */
+export type IdentityRole = "deploy" | "preview";
+
+/** The managed identity's name for `role` of the environment whose workload group is `workloadGroupName`. */
+export function identityResourceName(workloadGroupName: string, role: IdentityRole): string {
+  return `id-${workloadGroupName}-${role}`;
+}
+
+/** Which of an environment's identities `name` is (identityResourceName read back), or undefined. */
+export function identityRoleOf(name: unknown): IdentityRole | undefined {
+  const m = typeof name === "string" ? /^id-.+-(deploy|preview)$/.exec(name) : null;
+  return m ? (m[1] as IdentityRole) : undefined;
+}

@@ -2,6 +2,7 @@
 import type { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { BUILT_IN_ROLES, PRIVILEGED_ROLE_IDS } from "../core/azure-roles";
 import { previewEnvironment } from "../core/oidc";
+import { identityRoleOf } from "../core/resource-tags";
 import { parseContainerScope, STATE_ROLES, stateContainer } from "../core/state-backend";
 import { TYPES, UNKNOWN, assigneeOf, environmentOfGroup, holdsIdentities, known, ofType, productionFor } from "./lib";
 
@@ -89,7 +90,7 @@ function grantedRoleId(assignment: PolicyResource): string | typeof UNKNOWN | un
 function stateGrantProblem(resources: readonly PolicyResource[], identity: PolicyResource | undefined, container: string, roleId: string | typeof UNKNOWN | undefined): string | undefined {
   const name = identity?.props.resourceName;
   const environment = identity ? environmentOfGroup(resources, identity.props.resourceGroupName) : undefined;
-  const kind = typeof name === "string" ? (/-deploy$/.test(name) ? "deploy" : /-preview$/.test(name) ? "preview" : undefined) : undefined;
+  const kind = identityRoleOf(name);
   if (!identity || !environment || !kind) return "only an environment's deploy or preview identity may hold a role on Pulumi state, and this assignee is not one";
   if (container !== stateContainer(environment)) return `identity "${name}" of ${environment} may reach its own stack's state only, "${stateContainer(environment)}"`;
   const expected = STATE_ROLES[kind];

@@ -12,7 +12,7 @@ import {
   roleDefinitionResourceId,
 } from "../../core/azure-roles";
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE, GITHUB_OIDC_ISSUER, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, environmentSubject, previewEnvironment, subjectProblems } from "../../core/oidc";
-import { TIERS, environmentGroupTags, identityGroupName, type Tier } from "../../core/resource-tags";
+import { TIERS, environmentGroupTags, identityGroupName, identityResourceName, type IdentityRole, type Tier } from "../../core/resource-tags";
 import { parseContainerScope, STATE_ROLES, stateContainer } from "../../core/state-backend";
 
 export interface AzureEnvironmentArgs {
@@ -165,7 +165,7 @@ export class AzureEnvironment extends pulumi.ComponentResource {
     // before anything exists (docs/policies.md, "Known at preview").
     const scope = resourceGroupResourceId(args.subscriptionId, args.resourceGroupName);
     const identityGroup = identityGroupName(args.resourceGroupName);
-    const identityName = (role: "deploy" | "preview") => `id-${args.resourceGroupName}-${role}`;
+    const identityName = (role: IdentityRole) => identityResourceName(args.resourceGroupName, role);
 
     this.resourceGroup = new resources.ResourceGroup(
       `${name}-rg`,

@@ -117,6 +117,20 @@ describe("azureEnvironmentProblems", () => {
   });
 });
 
+describe("azureEnvironmentProblems: the state container", () => {
+  const args = { resourceGroupName: "rg-payments-service-dev", tier: "pre-production", branch: "dev", environment: "dev" } as const;
+  const scope = (container: string) => `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-delivery-state/providers/Microsoft.Storage/storageAccounts/contosostate/blobServices/default/containers/${container}`;
+  it("accepts the environment's own container", () => {
+    expect(azureEnvironmentProblems({ ...args, stateContainerScope: scope("pulumi-state-dev") })).toEqual([]);
+  });
+  it("refuses another stack's container, or a scope that is no container at all", () => {
+    expect(azureEnvironmentProblems({ ...args, stateContainerScope: scope("pulumi-state-prod") })).toEqual([
+      `[stateContainerScope] must be the id of this environment's own state container pulumi-state-dev (stateContainerScope in core/state-backend.ts); received "${scope("pulumi-state-prod")}"`,
+    ]);
+    expect(azureEnvironmentProblems({ ...args, stateContainerScope: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-delivery-state" })).toHaveLength(1);
+  });
+});
+
 describe("branchRulesetProblems: the app that reports required checks", () => {
   it("refuses an app id that is not a positive whole number", () => {
     expect(branchRulesetProblems({ repository: "r", branch: "main", requiredApprovals: 1, requiredChecksAppId: 0 })).toEqual([

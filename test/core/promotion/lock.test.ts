@@ -1,8 +1,8 @@
 /**
- * Crash recovery: a stale Pulumi lock no live run can hold. The rule as a pure function, then the
- * whole path against a lock written by the real Pulumi CLI: `pulumi up` killed with SIGKILL while
- * it holds the lock, `delivery unlock` deciding from the recorded run that it is stale, `pulumi
- * cancel`, and the next `pulumi up` running.
+ * Crash recovery: a stale Pulumi lock no live run can hold, the rule as a pure function. The whole
+ * path against a lock the real Pulumi CLI wrote (`pulumi up` killed while it holds the lock,
+ * `delivery unlock`, `pulumi cancel`, the next `pulumi up`) runs with the engine tests:
+ * test/engine/stale-lock.test.ts.
  */
 import { judgeLock, lockPaths, lockVerdict, parseLock, type LockQuestion, type StackLock } from "../../../core/promotion/lock";
 
