@@ -23,6 +23,7 @@
  *    (`delivery unlock --force`), in the environment's deploy concurrency group.
  */
 import type { EnvironmentConfig, StackConfig } from "../core/config";
+import { STATE_SETTINGS } from "../core/state-backend";
 import { ACTIONS } from "./actions";
 import { AUDIT_DIR, awsLogin, azureLogin, checkout, DELIVERY, deployGithubToken, expr, type Jobs, nodeSetup, previewClientIdVariable, previewJobEnvironment, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, TRUSTED_REF } from "./common";
 import type { Job, Permissions, Step, Workflow } from "./model";
@@ -166,10 +167,10 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       env: { ...pulumiEnv(cfg, expr("github.token")), GITHUB_TOKEN: expr("github.token") },
       run: script([
         'case "$PULUMI_BACKEND_URL" in',
-        "  file://*)",
+        "  file://*|azblob://*)",
         '    ' + DELIVERY + ' unlock --stack "$STACK" --pulumi "$PWD/node_modules/.bin/pulumi"',
         '    ' + DELIVERY + ' unlock --stack "$STACK" --record-run "$GITHUB_RUN_ID" --run-url "$RUN_URL" ;;',
-        '  *) echo "::notice::Stale-lock recovery reads file:// backends only; after a runner died mid-deploy, check the run and use /unlock or pulumi cancel (docs/promotion.md)." ;;',
+        '  *) echo "::notice::Stale-lock recovery reads file:// and azblob:// backends; on this one, after a runner died mid-deploy, check the run and run pulumi cancel (docs/promotion.md)." ;;',
         "esac",
       ]),
     },
@@ -353,7 +354,9 @@ function commandPromoteJob(): Job {
  * `/unlock <env>`, once the gate found a person with write access asking: in the environment's
  * deploy concurrency group, so it waits for a running deploy instead of racing it, it clears the
  * stack's locks unless one may belong to a run that is still going (`delivery unlock --force`), and
- * replies either way. No `environment:` and no passphrase: clearing a lock decrypts nothing.
+ * replies either way. It runs in the environment itself (no deployment record): its backend
+ * variables, and its deploy identity, the one identity that may write the stack's state (on
+ * production, after the environment's reviewers approve). No passphrase: clearing a lock decrypts nothing.
  */
 function commandUnlockJob(): Job {
   return {
@@ -361,17 +364,28 @@ function commandUnlockJob(): Job {
     "runs-on": RUNNER,
     needs: [INTENT_JOB_ID],
     if: `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && needs.${INTENT_JOB_ID}.outputs.action == 'unlock'`,
+    environment: { name: out("environment"), deployment: false },
     concurrency: { group: `deploy-${out("environment")}`, "cancel-in-progress": false },
-    permissions: { contents: "read", actions: "read", "pull-requests": "write" },
-    permissionReasons: { actions: "the recorded run's state (a lock of a run still going is never cleared)", "pull-requests": "replies to the command" },
+    permissions: { contents: "read", actions: "read", "id-token": "write", "pull-requests": "write" },
+    permissionReasons: {
+      actions: "the recorded run's state (a lock of a run still going is never cleared)",
+      "id-token": "Azure login as the environment's deploy identity, which reads and clears locks in an azblob:// backend",
+      "pull-requests": "replies to the command",
+    },
     env: { STACK: out("environment"), PR_NUMBER: out("pr"), RUN_URL },
     "timeout-minutes": 15,
     steps: [
       checkout({ ref: TRUSTED_REF }),
       ...nodeSetup(),
+      azureLogin(expr("vars.AZURE_CLIENT_ID"), expr("vars.AZURE_TENANT_ID"), expr("vars.AZURE_SUBSCRIPTION_ID")),
       {
         name: "Clear a lock no live run can hold",
-        env: { PULUMI_BACKEND_URL: expr("vars.PULUMI_BACKEND_URL"), PULUMI_SKIP_UPDATE_CHECK: "true", GITHUB_TOKEN: expr("github.token") },
+        env: {
+          PULUMI_BACKEND_URL: expr(`vars.${STATE_SETTINGS.backendUrl.name}`),
+          AZURE_STORAGE_ACCOUNT: expr(`vars.${STATE_SETTINGS.storageAccount.name}`),
+          PULUMI_SKIP_UPDATE_CHECK: "true",
+          GITHUB_TOKEN: expr("github.token"),
+        },
         run: script([
           "set +e",
           DELIVERY + ' unlock --stack "$STACK" --force --pulumi "$PWD/node_modules/.bin/pulumi" > unlock.json 2> unlock.err',

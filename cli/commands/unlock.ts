@@ -9,7 +9,8 @@
  * - `--force`: `/unlock ENV`, after the deploy gates' permission check: also clears locks no
  *   recorded run took, never one whose run is still going.
  *
- * The backend is `--backend` or `PULUMI_BACKEND_URL`; `file://` backends are read directly.
+ * The backend is `--backend` or `PULUMI_BACKEND_URL`: a `file://` directory, or an `azblob://`
+ * container reached with Pulumi's own rules and credentials (cli/azure-blob.ts).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,20 +19,86 @@ import type { Command } from "commander";
 import { execa } from "execa";
 import { parse as parseYaml } from "yaml";
 import { lockPaths, lockVerdict, parseLock, type RunRecord, type RunState, type StackLock } from "../../core/promotion/lock";
+import { openBlobContainer, type BlobContainer } from "../azure-blob";
 import { CliError, type CliIo } from "../io";
 import { defaultClientFactory, type ClientFactory } from "./github-client";
 
 const STACK = /^[A-Za-z0-9_.-]{1,100}$/;
 
-function backendRoot(io: CliIo, backend: string | undefined): string {
+/**
+ * Where Pulumi keeps the stack's locks, as `pulumi up` sees it: a file:// directory or an
+ * azblob:// container. Keys are relative to the backend's root, with forward slashes.
+ */
+interface StateStore {
+  /** The `.json` files directly in a directory of the backend, with their text. */
+  jsonFiles(dir: string): Promise<Array<{ key: string; text: string }>>;
+  read(key: string): Promise<string | undefined>;
+  write(key: string, text: string): Promise<void>;
+}
+
+function fileStore(root: string): StateStore {
+  return {
+    async jsonFiles(dir) {
+      const abs = path.join(root, dir);
+      if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) return [];
+      // `.attrs` files are the file backend's metadata, not locks.
+      return fs
+        .readdirSync(abs)
+        .filter((n) => n.endsWith(".json"))
+        .sort()
+        .map((n) => ({ key: `${dir}/${n}`, text: fs.readFileSync(path.join(abs, n), "utf8") }));
+    },
+    async read(key) {
+      try {
+        return fs.readFileSync(path.join(root, key), "utf8");
+      } catch {
+        return undefined;
+      }
+    },
+    async write(key, text) {
+      const file = path.join(root, key);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+    },
+  };
+}
+
+function blobStore(container: BlobContainer): StateStore {
+  return {
+    async jsonFiles(dir) {
+      // Only the directory's own files: a prefix listing also returns deeper names.
+      const names = (await container.list(`${dir}/`)).filter((n) => n.endsWith(".json") && !n.slice(dir.length + 1).includes("/"));
+      const out: Array<{ key: string; text: string }> = [];
+      for (const key of names) {
+        const text = await container.read(key);
+        if (text !== undefined) out.push({ key, text }); // deleted since the listing: not a lock any more
+      }
+      return out;
+    },
+    read: (key) => container.read(key),
+    write: (key, text) => container.write(key, text),
+  };
+}
+
+/** An access token for Azure Storage from the Azure CLI's login (azure/login in a workflow). */
+async function azureCliStorageToken(io: CliIo): Promise<string> {
+  const r = await execa("az", ["account", "get-access-token", "--resource", "https://storage.azure.com/", "--query", "accessToken", "--output", "tsv"], { cwd: io.cwd, env: io.env, extendEnv: false, reject: false, stdin: "ignore" });
+  if ((r as { code?: string }).code === "ENOENT") throw new CliError("reading an azblob:// backend needs credentials: log in with `az login` (azure/login in a workflow), or set AZURE_STORAGE_SAS_TOKEN or AZURE_STORAGE_KEY; the Azure CLI `az` was not found");
+  const token = String(r.stdout).trim();
+  if (r.exitCode !== 0 || !token) throw new CliError(`could not get a storage token from the Azure CLI (az account get-access-token exit ${r.exitCode}): ${String(r.stderr).trim().slice(0, 300)}; log in with \`az login\` (azure/login in a workflow), or set AZURE_STORAGE_SAS_TOKEN`);
+  return token;
+}
+
+function openStore(io: CliIo, backend: string | undefined): StateStore {
   const url = backend ?? io.env.PULUMI_BACKEND_URL;
-  if (!url) throw new CliError("no backend: pass --backend file:///path/to/state or set PULUMI_BACKEND_URL as `pulumi up` sees it");
+  if (!url) throw new CliError("no backend: pass --backend (file:///path/to/state or azblob://container) or set PULUMI_BACKEND_URL as `pulumi up` sees it");
   if (url.startsWith("file://")) {
     const p = url.slice("file://".length).replace(/\?.*$/, "");
-    if (p === "" || p === "~") return os.homedir();
-    return path.resolve(io.cwd, p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p);
+    if (p === "" || p === "~") return fileStore(os.homedir());
+    return fileStore(path.resolve(io.cwd, p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p));
   }
-  throw new CliError(`backend ${url.replace(/\/\/[^@/]*@/, "//***@").slice(0, 80)} is not a file:// backend; only file:// backends are read directly for now (for azblob://, list .pulumi/locks/organization/<project>/<stack>/ with \`az storage blob list\` and run \`pulumi cancel\` after checking the run)`);
+  if (url.startsWith("azblob://")) return blobStore(openBlobContainer(url, io.env, () => azureCliStorageToken(io)));
+  throw new CliError(`backend ${url.replace(/\/\/[^@/]*@/, "//***@").slice(0, 80)} is neither file:// nor azblob://; for another backend, check the run that held the lock and run \`pulumi cancel\` by hand`);
 }
 
 function projectName(io: CliIo): string {
@@ -42,23 +109,21 @@ function projectName(io: CliIo): string {
   return name;
 }
 
-function readLocks(root: string, dirs: readonly string[]): StackLock[] {
+async function readLocks(store: StateStore, dirs: readonly string[]): Promise<StackLock[]> {
   const out: StackLock[] = [];
   for (const dir of dirs) {
-    const abs = path.join(root, dir);
-    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) continue;
-    // `.attrs` files are the file backend's metadata, not locks.
-    for (const name of fs.readdirSync(abs).filter((n) => n.endsWith(".json")).sort()) {
-      const lock = parseLock(`${dir}/${name}`, fs.readFileSync(path.join(abs, name), "utf8"));
+    for (const { key, text } of await store.jsonFiles(dir)) {
+      const lock = parseLock(key, text);
       if (lock) out.push(lock);
     }
   }
   return out;
 }
 
-function readRecord(file: string): RunRecord | null {
+function parseRecord(text: string | undefined): RunRecord | null {
+  if (text === undefined) return null;
   try {
-    const r = JSON.parse(fs.readFileSync(file, "utf8")) as RunRecord;
+    const r = JSON.parse(text) as RunRecord;
     return typeof r.runId === "number" && typeof r.hostname === "string" && typeof r.startedAt === "string" ? r : null;
   } catch {
     return null;
@@ -108,20 +173,18 @@ export function registerUnlock(program: Command, io: CliIo, factory: ClientFacto
     .option("--pulumi <path>", "the pulumi executable", "pulumi")
     .action(async (opts: { stack: string; backend?: string; recordRun?: string; runUrl?: string; runId?: string; force?: boolean; dryRun?: boolean; pulumi: string }) => {
       if (!STACK.test(opts.stack)) throw new CliError(`--stack must be a stack name (letters, digits, _ . -), not "${opts.stack.slice(0, 40)}"`);
-      const root = backendRoot(io, opts.backend);
+      const store = openStore(io, opts.backend);
       const paths = lockPaths(projectName(io), opts.stack);
-      const recordFile = path.join(root, paths.record);
       const recordRun = runIdOf(opts.recordRun, "--record-run");
       if (recordRun !== null) {
         const record: RunRecord = { runId: recordRun, runUrl: opts.runUrl || null, hostname: hostname(), startedAt: new Date().toISOString() };
-        fs.mkdirSync(path.dirname(recordFile), { recursive: true });
-        fs.writeFileSync(recordFile, `${JSON.stringify(record)}\n`);
+        await store.write(paths.record, `${JSON.stringify(record)}\n`);
         io.stdout(`${JSON.stringify({ recorded: record, file: paths.record })}\n`);
         return;
       }
       const current = runIdOf(opts.runId ?? io.env.GITHUB_RUN_ID, "--run-id");
-      const locks = readLocks(root, paths.lockDirs);
-      const record = readRecord(recordFile);
+      const locks = await readLocks(store, paths.lockDirs);
+      const record = parseRecord(await store.read(paths.record));
       const state = locks.length > 0 ? await recordedRunState(io, factory, record, current) : "unknown";
       const verdict = lockVerdict({ locks, record, currentRunId: current, recordedRunState: state, localHostname: hostname(), pidAlive, force: Boolean(opts.force) });
       const report = { stack: opts.stack, action: verdict.action, reason: verdict.reason, locks: verdict.locks, record, recordedRunState: state, dryRun: Boolean(opts.dryRun) };
@@ -132,7 +195,7 @@ export function registerUnlock(program: Command, io: CliIo, factory: ClientFacto
       if (verdict.action === "clear" && !opts.dryRun) {
         const r = await execa(opts.pulumi, ["cancel", "--stack", opts.stack, "--yes", "--non-interactive"], { cwd: io.cwd, env: { ...io.env, PULUMI_BACKEND_URL: opts.backend ?? io.env.PULUMI_BACKEND_URL }, extendEnv: false, reject: false, stdin: "ignore" });
         if ((r as { code?: string }).code === "ENOENT") throw new CliError(`${opts.pulumi} was not found; pass --pulumi with the CLI's path`);
-        const left = readLocks(root, paths.lockDirs);
+        const left = await readLocks(store, paths.lockDirs);
         if (r.exitCode !== 0 || left.length > 0) throw new CliError(`pulumi cancel did not clear the lock (exit ${r.exitCode}, ${left.length} lock(s) left):\n${String(r.stderr || r.stdout).trim()}`);
       }
       io.stdout(`${JSON.stringify({ ...report, cleared: verdict.action === "clear" && !opts.dryRun }, null, 2)}\n`);

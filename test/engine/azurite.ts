@@ -8,11 +8,11 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import * as net from "node:net";
 import * as path from "node:path";
+import { sharedKeyAuthorization, STORAGE_API_VERSION } from "../../cli/azure-blob";
 
 /** Azurite's well-known development account and key (public; the emulator accepts only these). */
 export const AZURITE_ACCOUNT = "devstoreaccount1";
-const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-const STORAGE_VERSION = "2021-08-06";
+export const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 /** The SAS format without an encryption scope (2018-11-09 up to 2020-02-10). */
 const SAS_VERSION = "2020-02-10";
 
@@ -74,21 +74,12 @@ export class Azurite {
     return `azblob://${container}?localemu=true&domain=127.0.0.1:${this.port}&protocol=http`;
   }
 
-  /** A Shared Key request as the account administrator (the platform's bootstrap, not a stack). */
+  /** A Shared Key request as the account administrator (the platform's bootstrap, not a stack), signed by the CLI's signer. */
   private async admin(method: string, resource: string, query: Record<string, string>): Promise<{ status: number; text: string }> {
-    const headers: Record<string, string> = { "x-ms-date": new Date().toUTCString(), "x-ms-version": STORAGE_VERSION };
-    const canonicalHeaders = Object.keys(headers)
-      .sort()
-      .map((k) => `${k}:${headers[k]}\n`)
-      .join("");
-    const canonicalQuery = Object.keys(query)
-      .sort()
-      .map((k) => `\n${k.toLowerCase()}:${query[k]}`)
-      .join("");
-    // Path-style (emulator) URLs name the account twice in the canonical resource.
-    const stringToSign = `${[method, "", "", "", "", "", "", "", "", "", "", ""].join("\n")}\n${canonicalHeaders}/${AZURITE_ACCOUNT}/${AZURITE_ACCOUNT}${resource}${canonicalQuery}`;
-    headers.Authorization = `SharedKey ${AZURITE_ACCOUNT}:${sign(stringToSign)}`;
-    const res = await fetch(`http://127.0.0.1:${this.port}/${AZURITE_ACCOUNT}${resource}?${new URLSearchParams(query)}`, { method, headers });
+    const url = new URL(`http://127.0.0.1:${this.port}/${AZURITE_ACCOUNT}${resource}?${new URLSearchParams(query)}`);
+    const headers: Record<string, string> = { "x-ms-date": new Date().toUTCString(), "x-ms-version": STORAGE_API_VERSION };
+    headers.authorization = sharedKeyAuthorization(AZURITE_ACCOUNT, AZURITE_KEY, method, url, headers);
+    const res = await fetch(url, { method, headers });
     return { status: res.status, text: await res.text() };
   }
 

@@ -58,7 +58,7 @@ describe("security rules", () => {
 
   it("gives every job explicit permissions, write only where needed", () => {
     const allowedWrites: Record<string, string[]> = {
-      "id-token": [...perStack("preview.yml#preview"), "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", ...perStack("deploy.yml#issueops-preview"), "docs-generate.yml#generate", "promote.yml#validate", ...perStack("drift.yml#drift")],
+      "id-token": [...perStack("preview.yml#preview"), "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", ...perStack("deploy.yml#issueops-preview"), "deploy.yml#issueops-unlock", "docs-generate.yml#generate", "promote.yml#validate", ...perStack("drift.yml#drift")],
       // docs (request) replies when it refuses a label; docs (generate) opens the pull request of a default-branch run.
       "pull-requests": [...perStack("preview.yml#preview"), "docs-generate.yml#request", "docs-generate.yml#generate", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", ...perStack("deploy.yml#issueops-preview"), "deploy.yml#issueops-promote", "deploy.yml#issueops-unlock", "promote.yml#act"],
       // docs (generate) pushes the documents; the promotion jobs create the promotion branch at the validated SHA.

@@ -5,6 +5,7 @@
  */
 import { decideIntent, evaluateUnlockGates, helpText, intentConfig, parseCommand, type UnlockDecision } from "../../../core/intent";
 import { runGate } from "../../../cli/commands/gate";
+import { ACTIONS } from "../../../workflows/actions";
 import { deployWorkflow, UNLOCK_JOB_ID } from "../../../workflows/deploy";
 import { prComment } from "../../fixtures/events";
 import { R, fakeGitHub, permission } from "../../fixtures/github-api";
@@ -87,13 +88,19 @@ describe("the /unlock gate", () => {
 describe("the issueops unlock job", () => {
   const job = deployWorkflow(cfg).jobs[UNLOCK_JOB_ID];
 
-  it("runs only on the gate's go, in the environment's deploy concurrency group, without cloud or write access to code", () => {
+  it("runs only on the gate's go, in the environment (no deployment record) and its deploy concurrency group, logged in as its deploy identity, without write access to code", () => {
     expect(job.if).toBe("needs.intent.outputs.proceed == 'true' && needs.intent.outputs.action == 'unlock'");
     // The deploy jobs' group: an unlock waits for a running deploy of the environment instead of racing it.
     expect(job.concurrency).toEqual({ group: "deploy-${{ needs.intent.outputs.environment }}", "cancel-in-progress": false });
     expect(deployWorkflow(cfg).jobs["deploy-dev"].concurrency).toEqual({ group: "deploy-dev", "cancel-in-progress": false });
-    expect(job.permissions).toEqual({ contents: "read", actions: "read", "pull-requests": "write" });
-    expect(job.environment).toBeUndefined();
+    expect(job.permissions).toEqual({ contents: "read", actions: "read", "id-token": "write", "pull-requests": "write" });
+    // The environment's own backend variables and OIDC subject (`environment:<env>`, which only its deploy identity trusts).
+    expect(job.environment).toEqual({ name: "${{ needs.intent.outputs.environment }}", deployment: false });
+    const login = job.steps.findIndex((s) => "uses" in s && s.uses === ACTIONS.azureLogin);
+    const clear = job.steps.findIndex((s) => s.name === "Clear a lock no live run can hold");
+    expect(login).toBeGreaterThan(-1);
+    expect(login).toBeLessThan(clear);
+    expect(job.steps[clear].env).toMatchObject({ PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}", AZURE_STORAGE_ACCOUNT: "${{ vars.AZURE_STORAGE_ACCOUNT }}" });
     const run = job.steps.map((s) => ("run" in s ? s.run : "")).join("\n");
     expect(run).toContain('unlock --stack "$STACK" --force');
     expect(run).not.toContain("PULUMI_CONFIG_PASSPHRASE");
