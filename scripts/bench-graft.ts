@@ -168,8 +168,17 @@ function main(): void {
     const helpStarted = process.hrtime.bigint();
     spawnSync(process.execPath, [cli, "--help"]);
     const startup = Number(process.hrtime.bigint() - helpStarted) / 1e6;
+    // The machine's own floor: an empty Node process, so numbers from different machines compare.
+    const empty = Math.min(
+      ...Array.from({ length: 3 }, () => {
+        const t = process.hrtime.bigint();
+        spawnSync(process.execPath, ["-e", "0"]);
+        return Number(process.hrtime.bigint() - t) / 1e6;
+      }),
+    );
     process.stdout.write(
       [
+        `node ${process.version}; an empty \`node -e 0\` takes ${empty.toFixed(0)} ms here`,
         `graft-status --json in a fresh node process (\`delivery --help\` alone takes ${startup.toFixed(0)} ms):`,
         `  cold (no hash cache, ${cold.hashed} files hashed): ${describe(cold)}`,
         `  warm (${warm[0].cached} files from the hash cache, ${warm[0].hashed} hashed), ${opts.runs} runs: median ${describe(byWall[Math.floor(byWall.length / 2)])}; fastest ${describe(byWall[0])}`,

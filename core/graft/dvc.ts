@@ -68,27 +68,45 @@ export class DvcFileError extends Error {
 
 const TEMPLATE_KEYS = ["foreach", "matrix", "do"];
 
+/** The hash cache's name for a compiled pipeline; change it whenever compilePipeline's result for the same files changes. */
+const PIPELINE_KIND = "dvc-pipeline-v1";
+
+/** One dvc.lock stage as plain JSON: its name, cmd, and deps and outs as [path, entry] pairs. */
+type CompiledLockStage = readonly [name: string, cmd: unknown, deps: Array<[string, DvcLockEntry]>, outs: Array<[string, DvcLockEntry]>];
+
+/** A pipeline's stages and lock entries as plain JSON, for the hash cache. */
+interface CompiledPipeline {
+  readonly stages: readonly DvcStage[];
+  readonly lock: readonly CompiledLockStage[] | undefined;
+}
+
 /**
  * Reads dvc.yaml (and dvc.lock) at the repository root; undefined when there is no dvc.yaml.
- * With a hasher, parsed files are cached by content hash.
+ * With a hasher, the stages and lock entries are cached by the two files' content hashes, so an
+ * unchanged pipeline is neither read nor parsed again.
  */
 export function readDvcPipeline(root: string, hasher?: ContentHasher): DvcPipeline | undefined {
-  const load = (name: string): unknown => {
-    const read = (): string | undefined => {
-      try {
-        return readFileSync(path.join(root, name), "utf8");
-      } catch {
-        return undefined;
-      }
-    };
-    // A file the hash cache knows is not read at all: its parsed form is cached by content hash.
-    const digest = hasher?.digest(name);
-    if (digest && hasher) return hasher.derived(name, digest.sha256, () => parseYamlFile(name, read() ?? ""));
-    const text = read();
-    return text === undefined ? undefined : parseYamlFile(name, text);
+  const read = (name: string): string | undefined => {
+    try {
+      return readFileSync(path.join(root, name), "utf8");
+    } catch {
+      return undefined;
+    }
   };
-  const yamlData = load("dvc.yaml");
-  if (yamlData === undefined) return undefined;
+  const compile = (): CompiledPipeline | undefined => {
+    const yamlText = read("dvc.yaml");
+    if (yamlText === undefined) return undefined;
+    const lockText = read("dvc.lock");
+    return compilePipeline(parseYamlFile("dvc.yaml", yamlText), lockText === undefined ? undefined : parseYamlFile("dvc.lock", lockText));
+  };
+  const yamlDigest = hasher?.digest("dvc.yaml");
+  const compiled = hasher && yamlDigest ? hasher.derived(PIPELINE_KIND, `${yamlDigest.sha256}:${hasher.digest("dvc.lock")?.sha256 ?? "none"}`, compile) : compile();
+  if (compiled === undefined) return undefined;
+  const lock = compiled.lock && new Map(compiled.lock.map(([name, cmd, deps, outs]) => [name, { cmd, deps: new Map(deps), outs: new Map(outs) }] as const));
+  return { stages: compiled.stages, lock, cacheDir: readCacheDir(root) };
+}
+
+function compilePipeline(yamlData: unknown, lockData: unknown): CompiledPipeline {
   const data = yamlData as { stages?: unknown; vars?: unknown } | null;
   const rawStages = data && typeof data === "object" ? data.stages : undefined;
   if (rawStages !== undefined && (typeof rawStages !== "object" || rawStages === null || Array.isArray(rawStages))) {
@@ -98,9 +116,8 @@ export function readDvcPipeline(root: string, hasher?: ContentHasher): DvcPipeli
   for (const [name, raw] of Object.entries((rawStages ?? {}) as Record<string, unknown>)) {
     stages.push(readStage(name, raw, data?.vars !== undefined));
   }
-  const lockData = load("dvc.lock");
-  const lock = lockData === undefined ? undefined : readLock(lockData);
-  return { stages, lock, cacheDir: readCacheDir(root) };
+  const lock = lockData === undefined ? undefined : [...readLock(lockData)].map(([name, s]): CompiledLockStage => [name, s.cmd, [...s.deps], [...s.outs]]);
+  return { stages, lock };
 }
 
 /** Parses dvc.yaml or dvc.lock text (fast block reader, the `yaml` package for anything else); throws DvcFileError. */
@@ -289,7 +306,7 @@ function computeStageStatus(pipeline: DvcPipeline, stage: DvcStage, hasher: Cont
 }
 
 function sameCommand(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return a === b || (typeof a !== "string" && typeof b !== "string" && JSON.stringify(a) === JSON.stringify(b));
 }
 
 export interface DvcStatusReport {

@@ -9,6 +9,8 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import type { ContentHasher } from "./hashing";
+import { sha256Hex } from "./text";
 
 // Unexported names for use inside this module (Pulumi's closure serializer cannot follow a
 // module's references to its own exports).
@@ -47,8 +49,14 @@ export class RecordFileError extends Error {
   }
 }
 
-/** Reads graft.lock.json; an absent file is an empty record. Throws RecordFileError when it is malformed. */
-export function readRecords(root: string): RecordFile {
+/** The hash cache's name for a record file's problems; change it whenever recordProblems changes. */
+const RECORD_PROBLEMS_KIND = "graft-lock-problems-v1";
+
+/**
+ * Reads graft.lock.json; an absent file is an empty record. Throws RecordFileError when it is
+ * malformed. With a hasher, content validated before (the same SHA-256) is not validated again.
+ */
+export function readRecords(root: string, hasher?: ContentHasher): RecordFile {
   const file = path.join(root, FILE);
   let text: string;
   try {
@@ -62,7 +70,7 @@ export function readRecords(root: string): RecordFile {
   } catch (err) {
     throw new RecordFileError(`${FILE} is not valid JSON (${(err as Error).message}); restore it from git or delete it to regenerate every document`);
   }
-  const problems = recordProblems(data);
+  const problems = hasher ? hasher.derived(RECORD_PROBLEMS_KIND, sha256Hex(text), () => recordProblems(data)) : recordProblems(data);
   if (problems.length > 0) {
     throw new RecordFileError(`${FILE} is malformed: ${problems.join("; ")}; restore it from git or delete it to regenerate every document`);
   }

@@ -141,7 +141,7 @@ export function computeStatus(root: string, config: DiscoveryConfig, options: St
     stageFor: (o) => stageByOutput.get(o),
     missingDeps: options.missingDeps ?? "fail",
   });
-  const records = readRecords(root).documents;
+  const records = readRecords(root, hasher).documents;
   const report = pipeline ? dvcStatus(pipeline, hasher) : null;
   const warnings: string[] = [];
   const stale = new Set<string>();
