@@ -106,7 +106,7 @@ function workloadGroupOf(resources: readonly PolicyResource[], identity: PolicyR
   const groups = ofType(resources, TYPES.resourceGroup);
   const home = groups.find((g) => g.props.resourceGroupName === identity.props.resourceGroupName);
   if (!home || !holdsIdentities(home)) return typeof identity.props.resourceGroupName === "string" ? identity.props.resourceGroupName : undefined;
-  const env = home.props.tags?.environment;
+  const env = environmentOfGroup(resources, identity.props.resourceGroupName);
   return groups.find((g) => !holdsIdentities(g) && g.props.tags?.environment === env)?.props.resourceGroupName;
 }
 
