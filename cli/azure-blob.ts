@@ -14,6 +14,8 @@
  *   `azure.stateStorage` makes Storage Blob Data Contributor on its own stack's container).
  */
 import { createHmac } from "node:crypto";
+import { classificationOfKind, type Classification } from "../core/classify";
+import { RetryError, withRetry, type RetryPolicy } from "../core/retry";
 import { CliError } from "./io";
 
 /** The Blob service REST version the requests speak. */
@@ -99,6 +101,28 @@ export interface BlobContainer {
   write(name: string, text: string): Promise<void>;
 }
 
+/** Statuses Azure Storage answers for faults that pass (throttling, server errors), as classifier kinds. */
+const TRANSIENT_STATUS: Readonly<Record<number, string>> = { 429: "throttled", 500: "server-error", 502: "gateway-timeout", 503: "service-unavailable", 504: "gateway-timeout" };
+
+/** A few quick attempts: unlock runs inside a deploy job, which should not wait minutes on storage. */
+const BLOB_RETRY: RetryPolicy = { maxAttempts: 4, initialDelayMs: 1000, maxDelayMs: 10_000, multiplier: 2, jitter: 0.2 };
+
+/** A fault that passes: retried by `request`. */
+class TransientBlobFault extends Error {
+  constructor(
+    message: string,
+    readonly classification: Classification,
+  ) {
+    super(message);
+  }
+}
+
+function classifyBlobError(err: unknown): Classification {
+  if (err instanceof TransientBlobFault) return err.classification;
+  // Anything else (a refused credential, a missing token) fails the same way again: not retried.
+  return { category: "unknown", retryable: false, kind: "blob-request-failed", reason: err instanceof Error ? err.message : String(err) };
+}
+
 function xmlText(s: string): string {
   return s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (m, name: string, dec?: string, hex?: string) =>
     dec ? String.fromCodePoint(Number(dec)) : hex ? String.fromCodePoint(parseInt(hex, 16)) : ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" } as Record<string, string>)[name.toLowerCase()] ?? m,
@@ -109,7 +133,7 @@ function xmlText(s: string): string {
  * The backend's container, with credentials chosen as gocloud chooses them. `entraToken` gets an
  * access token for https://storage.azure.com/ when neither a key nor a SAS is set.
  */
-export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, entraToken: () => Promise<string>): BlobContainer {
+export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, entraToken: () => Promise<string>, options: { readonly sleep?: (ms: number) => Promise<void> } = {}): BlobContainer {
   const where = azblobLocation(backendUrl, env);
   const credential: Credential =
     env.AZURE_STORAGE_ACCOUNT && env.AZURE_STORAGE_KEY
@@ -120,7 +144,7 @@ export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, en
   const describe = `container ${where.container} of storage account ${where.account}`;
   let bearer: Promise<string> | undefined;
 
-  const request = async (method: "GET" | "PUT", blob: string | undefined, query: Record<string, string>, body?: Buffer): Promise<Response> => {
+  const send = async (method: "GET" | "PUT", blob: string | undefined, query: Record<string, string>, body?: Buffer): Promise<Response> => {
     const path = blob === undefined ? "" : `/${blob.split("/").map(encodeURIComponent).join("/")}`;
     const url = new URL(`${where.serviceUrl}/${where.container}${path}`);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
@@ -129,10 +153,31 @@ export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, en
     if (credential.kind === "shared-key") headers.authorization = sharedKeyAuthorization(where.account, credential.key, method, url, headers);
     else if (credential.kind === "entra") headers.authorization = `Bearer ${await (bearer ??= credential.token())}`;
     const target = credential.kind === "sas" ? `${url.href}${url.search ? "&" : "?"}${credential.token}` : url.href;
+    let res: Response;
     try {
-      return await fetch(target, { method, headers, body });
+      res = await fetch(target, { method, headers, body });
     } catch (err) {
-      throw new CliError(`could not reach ${describe} at ${where.serviceUrl}: ${(err as Error).message}`);
+      throw new TransientBlobFault(`could not reach ${describe} at ${where.serviceUrl}: ${(err as Error).message}`, classificationOfKind("network"));
+    }
+    const transient = TRANSIENT_STATUS[res.status];
+    if (transient) {
+      await res.body?.cancel(); // frees the connection for the next attempt
+      const retryAfter = Number(res.headers.get("retry-after"));
+      const code = res.headers.get("x-ms-error-code") ?? "no error code";
+      throw new TransientBlobFault(`${method} ${describe}: HTTP ${res.status} ${code}`, { ...classificationOfKind(transient), ...(retryAfter > 0 ? { retryAfterSeconds: Math.min(retryAfter, 60) } : {}) });
+    }
+    return res;
+  };
+
+  /** One request, sent again after throttling, a server error or a lost connection (Azure's transient faults). */
+  const request = async (what: string, method: "GET" | "PUT", blob: string | undefined, query: Record<string, string>, body?: Buffer): Promise<Response> => {
+    try {
+      return (await withRetry(() => send(method, blob, query, body), { policy: BLOB_RETRY, sleep: options.sleep, classifyError: classifyBlobError })).value;
+    } catch (err) {
+      if (err instanceof RetryError && err.lastError instanceof TransientBlobFault) {
+        throw new CliError(`${what} in ${describe} failed after ${err.attempts.length} attempts: ${err.lastError.message}; run it again later`);
+      }
+      throw err instanceof RetryError ? err.lastError : err;
     }
   };
 
@@ -151,7 +196,7 @@ export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, en
       const names: string[] = [];
       let marker = "";
       do {
-        const res = await request("GET", undefined, { restype: "container", comp: "list", prefix, ...(marker ? { marker } : {}) });
+        const res = await request(`listing ${prefix}`, "GET", undefined, { restype: "container", comp: "list", prefix, ...(marker ? { marker } : {}) });
         if (!res.ok) throw await failure(`listing ${prefix}`, res);
         const xml = await res.text();
         for (const m of xml.matchAll(/<Blob>[\s\S]*?<Name>([^<]*)<\/Name>/g)) names.push(xmlText(m[1]));
@@ -160,13 +205,13 @@ export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, en
       return names.sort();
     },
     async read(name) {
-      const res = await request("GET", name, {});
+      const res = await request(`reading ${name}`, "GET", name, {});
       if (res.status === 404) return undefined;
       if (!res.ok) throw await failure(`reading ${name}`, res);
       return res.text();
     },
     async write(name, text) {
-      const res = await request("PUT", name, {}, Buffer.from(text, "utf8"));
+      const res = await request(`writing ${name}`, "PUT", name, {}, Buffer.from(text, "utf8"));
       if (!res.ok) throw await failure(`writing ${name}`, res);
     },
   };

@@ -11,7 +11,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { azblobLocation, sharedKeyAuthorization } from "../../cli/azure-blob";
+import { azblobLocation, openBlobContainer, sharedKeyAuthorization } from "../../cli/azure-blob";
 import { run } from "../../cli/main";
 import { lockPaths } from "../../core/promotion/lock";
 import { captureIo } from "../harness/cli";
@@ -58,6 +58,8 @@ const TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.stand-in";
 class BlobStandIn {
   readonly blobs = new Map<string, string>();
   readonly requests: string[] = [];
+  /** Statuses to answer the next requests with before serving them (Azure's transient faults). */
+  readonly faults: number[] = [];
   private server = http.createServer((req, res) => this.handle(req, res));
   port = 0;
 
@@ -81,6 +83,12 @@ class BlobStandIn {
     };
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return fail(401, "NoAuthenticationInformation");
     if (req.headers["x-ms-version"] === undefined) return fail(400, "MissingRequiredHeader");
+    const fault = this.faults.shift();
+    if (fault !== undefined) {
+      res.writeHead(fault, { "x-ms-error-code": fault === 503 ? "ServerBusy" : "InternalError", "retry-after": "1" });
+      res.end();
+      return;
+    }
     if (account !== "devstoreaccount1" || container !== "pulumi-state-dev") return fail(404, "ContainerNotFound");
     if (req.method === "GET" && url.searchParams.get("comp") === "list") {
       // Two names per page, so the marker is followed.
@@ -184,8 +192,29 @@ describe("delivery unlock on an azblob:// backend, logged in with the Azure CLI"
     expect(JSON.parse(ended.stdout)).toMatchObject({ action: "clear", cleared: false, dryRun: true, record: { runId: 900 }, locks: [{ key: `${lockDir}/0b6f.json`, stale: true }] });
   });
 
-  it("says what the identity lacks when the service refuses it", async () => {
+  it("sends a request again after a transient fault (503 ServerBusy, Retry-After: 1), and gives up after four attempts", async () => {
+    blob.requests.length = 0;
+    blob.faults.push(503);
+    const r = await unlock(["--dry-run"], "completed");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(blob.requests.filter((q) => q.includes("comp=list")).length).toBeGreaterThanOrEqual(3);
+
+    const delays: number[] = [];
+    const container = openBlobContainer(env.PULUMI_BACKEND_URL, env, async () => TOKEN, { sleep: async (ms) => void delays.push(ms) });
+    blob.faults.push(500, 503, 500, 503);
+    await expect(container.read(paths.record)).rejects.toThrow(/^reading \.pulumi\/delivery\/runs\/organization\/payments-service\/dev\.json in container pulumi-state-dev of storage account devstoreaccount1 failed after 4 attempts: GET .*: HTTP 503 ServerBusy; run it again later$/);
+    expect(delays).toHaveLength(3);
+    expect(delays.every((d) => d >= 1000 && d <= 10_000)).toBe(true);
+    // One fault, then the blob: served by the second attempt.
+    blob.faults.push(500);
+    expect(await container.read(paths.record)).toContain('"runId":900');
+  });
+
+  it("says what the identity lacks when the service refuses it, without asking again", async () => {
+    blob.requests.length = 0;
     const r = await unlock([], "completed", { PATH: process.env.PATH ?? "", AZURE_STORAGE_SAS_TOKEN: "sv=2020-02-10&sig=wrong" });
+    expect(blob.requests).toHaveLength(1);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^delivery: listing \.pulumi\/locks\/organization\/payments-service\/dev\/ in container pulumi-state-dev of storage account devstoreaccount1 failed: HTTP 401 NoAuthenticationInformation; the identity running this needs a data role on the container/);
   });
