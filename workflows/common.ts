@@ -183,13 +183,25 @@ export function awsLogin(cfg: StackConfig, options: { roleVariable?: string; con
   };
 }
 
-/** Environment every `pulumi` command needs; the backend and passphrase come from the job's environment. */
-export function pulumiEnv(cfg: StackConfig, githubToken: string): Record<string, string> {
+/** Where the job's stack keeps its state: what `pulumi` and `delivery unlock` both read. */
+export function stateBackendEnv(): Record<string, string> {
   return {
     // The job's environment's own values (its stack's container, with azure.stateStorage), else the repository's.
     PULUMI_BACKEND_URL: expr(`vars.${STATE_SETTINGS.backendUrl.name}`),
     // The azblob backend's account; the job's Azure login (OIDC) is the credential, scoped to the stack's container.
     AZURE_STORAGE_ACCOUNT: expr(`vars.${STATE_SETTINGS.storageAccount.name}`),
+  };
+}
+
+/** Azure login as the job's environment's deploy identity (its `AZURE_CLIENT_ID` variable). */
+export function deployIdentityLogin(): UsesStep {
+  return azureLogin(expr("vars.AZURE_CLIENT_ID"), expr("vars.AZURE_TENANT_ID"), expr("vars.AZURE_SUBSCRIPTION_ID"));
+}
+
+/** Environment every `pulumi` command needs; the backend and passphrase come from the job's environment. */
+export function pulumiEnv(cfg: StackConfig, githubToken: string): Record<string, string> {
+  return {
+    ...stateBackendEnv(),
     // The environment's own passphrase: every job that runs pulumi declares an environment.
     PULUMI_CONFIG_PASSPHRASE: expr(`secrets.${PASSPHRASE_SECRET}`),
     PULUMI_SKIP_UPDATE_CHECK: "true",

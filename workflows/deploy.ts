@@ -23,9 +23,8 @@
  *    (`delivery unlock --force`), in the environment's deploy concurrency group.
  */
 import type { EnvironmentConfig, StackConfig } from "../core/config";
-import { STATE_SETTINGS } from "../core/state-backend";
 import { ACTIONS } from "./actions";
-import { AUDIT_DIR, awsLogin, azureLogin, checkout, DELIVERY, deployGithubToken, expr, type Jobs, nodeSetup, previewClientIdVariable, previewJobEnvironment, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, TRUSTED_REF } from "./common";
+import { AUDIT_DIR, awsLogin, checkout, DELIVERY, deployGithubToken, deployIdentityLogin, expr, type Jobs, nodeSetup, previewClientIdVariable, previewJobEnvironment, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, stateBackendEnv, TRUSTED_REF } from "./common";
 import type { Job, Permissions, Step, Workflow } from "./model";
 import { previewSteps } from "./preview";
 
@@ -132,7 +131,7 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     },
     { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
     { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script(["npm ci", "npm ci --prefix policies"]) },
-    azureLogin(expr("vars.AZURE_CLIENT_ID"), expr("vars.AZURE_TENANT_ID"), expr("vars.AZURE_SUBSCRIPTION_ID")),
+    deployIdentityLogin(),
     ...(managesRepository ? [awsLogin(cfg)] : []),
     ...(env === cfg.environments[0]
       ? []
@@ -377,12 +376,11 @@ function commandUnlockJob(): Job {
     steps: [
       checkout({ ref: TRUSTED_REF }),
       ...nodeSetup(),
-      azureLogin(expr("vars.AZURE_CLIENT_ID"), expr("vars.AZURE_TENANT_ID"), expr("vars.AZURE_SUBSCRIPTION_ID")),
+      deployIdentityLogin(),
       {
         name: "Clear a lock no live run can hold",
         env: {
-          PULUMI_BACKEND_URL: expr(`vars.${STATE_SETTINGS.backendUrl.name}`),
-          AZURE_STORAGE_ACCOUNT: expr(`vars.${STATE_SETTINGS.storageAccount.name}`),
+          ...stateBackendEnv(),
           PULUMI_SKIP_UPDATE_CHECK: "true",
           GITHUB_TOKEN: expr("github.token"),
         },
