@@ -214,6 +214,12 @@ export const environmentFactsSchema = z.strictObject({
    * no pull request brought is drift (a direct push): reported, never deployed or promoted.
    */
   branchHead: sha.nullable().optional(),
+  /**
+   * A commit deployed to this environment whose history contains the branch head (`GET /compare`),
+   * when the head itself was not deployed: the branch holds nothing beyond what was deployed (a pull
+   * request's head deployed before it merged, branched from this head). Absent when not read.
+   */
+  branchHeadContainedBy: sha.nullable().optional(),
 });
 
 /** A pull request into an environment branch other than the first: a promotion. */

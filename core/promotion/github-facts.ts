@@ -13,6 +13,7 @@
  * - `GET /repos/{o}/{r}/actions/workflows/{deploy}/runs?event=workflow_dispatch&branch=B&per_page=10`;
  * - for a failed newest deployment: `GET /repos/{o}/{r}/actions/runs/{id}` and its `/artifacts`;
  * - `GET /repos/{o}/{r}/branches/B`: the branch head (drift: a head no deployment or pull request explains);
+ * - `GET /repos/{o}/{r}/compare/HEAD...SHA`: whether a deployed commit's history contains that head;
  * - `GET /repos/{o}/{r}/pulls?state=all&base=B&sort=updated&direction=desc&per_page=20` (promotions,
  *   and in every branch the pull requests that say they fix a failure issue);
  * and once: `GET /repos/{o}/{r}/issues?labels=deployment-failure&state=all&sort=created&direction=desc&per_page=30`.
@@ -200,7 +201,23 @@ async function environmentFacts(client: PromotionClient, repo: RepoRef, pipeline
   } catch (err) {
     if (httpStatus(err) !== 404) throw err;
   }
-  return { name: env.name, deployments, validations, manualApprovals, deployRuns, failedRun, branchHead };
+  // A head no deployment deployed may still be inside what was deployed: IssueOps deploys a pull
+  // request's head, branched from this head, before it merges.
+  let branchHeadContainedBy: string | null = null;
+  if (branchHead !== null && !deployments.some((d) => d.sha === branchHead)) {
+    for (const deployed of [...new Set(deployments.map((d) => d.sha))].slice(0, 5)) {
+      try {
+        const { data: compared } = await client.request("GET /repos/{owner}/{repo}/compare/{basehead}", { ...repo, basehead: `${branchHead}...${deployed}` });
+        if (compared.status === "ahead" || compared.status === "identical") {
+          branchHeadContainedBy = deployed;
+          break;
+        }
+      } catch (err) {
+        if (httpStatus(err) !== 404) throw err;
+      }
+    }
+  }
+  return { name: env.name, deployments, validations, manualApprovals, deployRuns, failedRun, branchHead, ...(branchHeadContainedBy ? { branchHeadContainedBy } : {}) };
 }
 
 /**

@@ -357,8 +357,9 @@ interface Local {
 }
 
 /**
- * The branch head is drift when no deployment of the environment deployed it and no merged pull
- * request into its branch brought it (a push straight to the branch, by an admin or a bypass):
+ * The branch head is drift when no deployment of the environment deployed it (itself, or as part of
+ * a deployed commit's history) and no merged pull request into its branch brought it (a push
+ * straight to the branch, by an admin or a bypass):
  * what runs is no longer what the branch says, and promoting from or to it would ship an
  * unreviewed tree. Only once the environment has deployments: a new branch is not drift.
  */
@@ -366,6 +367,8 @@ export function branchDrift(env: Pick<PipelineEnvironment, "name" | "branch">, i
   const head = facts.branchHead;
   if (head === undefined || head === null || facts.deployments.length === 0) return null;
   if (facts.deployments.some((d) => d.sha === head)) return null;
+  // Deployed as part of a later commit's history (a pull request's head deployed before it merged).
+  if (facts.branchHeadContainedBy && facts.deployments.some((d) => d.sha === facts.branchHeadContainedBy)) return null;
   if (all.pullRequests.some((p) => p.state === "merged" && p.baseRef === env.branch && (p.mergeCommitSha === head || p.headSha === head))) return null;
   const fact = `${env.branch} is at ${short(head)}, which no deployment of ${env.name} deployed and no merged pull request into ${env.branch} brought (a direct push?)`;
   const action =

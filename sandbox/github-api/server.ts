@@ -606,6 +606,17 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
         return { status, ahead_by: ahead, behind_by: behind, base_commit: commitJson(b), merge_base_commit: commitJson(git(gitDir, ["merge-base", b, h]) ?? b) };
       },
     ],
+    // The branch and its head commit (the promotion machine compares each environment branch's head
+    // with what was deployed there).
+    [
+      "GET",
+      `/repos/{owner}/{repo}/branches/{branch}`,
+      (_req, p) => {
+        const sha = git(gitDir, ["rev-parse", "--verify", "--quiet", `refs/heads/${p.branch}^{commit}`]);
+        if (!sha) throw notFound(`branch ${p.branch}`);
+        return { name: p.branch, commit: commitJson(sha), protected: world.branchRules[p.branch] !== undefined };
+      },
+    ],
     // git refs and trees
     [
       "GET",
@@ -743,9 +754,9 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
     const names: string[] = [];
     const pattern = route.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{(\w+)\\?\}/g, (_m, name: string) => {
       names.push(name);
-      // Only these may contain slashes (git/ref/heads/main, compare/a...b/c); a commit ref is matched
+      // Only these may contain slashes (git/ref/heads/main, compare/a...b/c, branches/release/1); a commit ref is matched
       // segment-wise so `commits/{ref}` never swallows `commits/{ref}/check-runs`.
-      return name === "basehead" || (name === "ref" && route.includes("/git/ref/")) ? "(.+)" : "([^/]+)";
+      return name === "basehead" || (name === "ref" && route.includes("/git/ref/")) || (name === "branch" && route.endsWith("/branches/{branch}")) ? "(.+)" : "([^/]+)";
     });
     return { method, route, handler, names, regex: new RegExp(`^${pattern.replace(/\\\{|\\\}/g, "")}$`) };
   });

@@ -218,4 +218,9 @@ describe("drift: an environment branch whose head nothing deployed or promoted",
     expect(branchDrift(PIPELINE[1], 1, envFacts("staging", { branchHead: sha("d") }), { pullRequests: [] })).toBeNull();
     expect(branchDrift(PIPELINE[0], 0, { ...r.dev, branchHead: sha("d") }, { pullRequests: [] })?.action).toMatch(/^review it: revert it through a pull request into dev, or deploy it deliberately/);
   });
+
+  it("is not drift when a deployed commit's history contains the head, and is when the containing commit was never deployed here", () => {
+    expect(branchDrift(PIPELINE[1], 1, { ...r.staging, branchHead: sha("d"), branchHeadContainedBy: s }, { pullRequests: [] })).toBeNull();
+    expect(branchDrift(PIPELINE[1], 1, { ...r.staging, branchHead: sha("d"), branchHeadContainedBy: sha("e") }, { pullRequests: [] })?.fact).toMatch(/^test is at dddddddddddd/);
+  });
 });
