@@ -293,6 +293,8 @@ export interface DeployEndInput extends DeployStartInput {
   /** `delivery classify` output for the last failed attempt. */
   readonly classification: { readonly category?: string; readonly kind?: string; readonly retryable?: boolean; readonly reason?: string } | null;
   readonly log: string;
+  /** Why the deployment stopped before `pulumi up` ran (the commit's tree was not the validated one), if it did. */
+  readonly stoppedBefore?: string | null;
 }
 
 export function formatDuration(seconds: number): string {
@@ -311,6 +313,8 @@ export function deployEndBody(i: DeployEndInput, limit = GITHUB_COMMENT_LIMIT): 
     if (i.counts) lines.push("", `Resources: ${countsText(i.counts)}.`);
   } else if (i.result === "cancelled") {
     lines.push(`⚪ The ${i.action} of \`${mdCell(i.environment)}\` to ${i.commit.slice(0, 12)} was cancelled after ${formatDuration(i.durationSeconds)}.`);
+  } else if (i.stoppedBefore) {
+    lines.push(`❌ The ${i.action} of \`${mdCell(i.environment)}\` to ${i.commit.slice(0, 12)} stopped before \`pulumi up\`; nothing was deployed.`, "", mdCell(i.stoppedBefore));
   } else {
     const c = i.classification;
     lines.push(`❌ The ${i.action} of \`${mdCell(i.environment)}\` to ${i.commit.slice(0, 12)} failed after ${i.attempts} attempt(s) in ${formatDuration(i.durationSeconds)}.`);

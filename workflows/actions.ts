@@ -4,8 +4,9 @@
  * `git ls-remote https://github.com/OWNER/REPO refs/tags/vX.Y.Z`, or the release page), then
  * run the tests and review the snapshot diff.
  *
- * Each SHA below is the commit the version tag points to (annotated tags dereferenced), read
- * from the repositories' tags.
+ * Each SHA below is the commit the version tag points to (annotated tags dereferenced: azure/login's
+ * v3.0.1 is an annotated tag), read from the repositories' tags. Every one runs on Node.js 24
+ * (`runs.using: node24`), the runtime GitHub moves JavaScript actions to.
  */
 export interface PinnedAction {
   /** `owner/repo` (or `owner/repo/path`). */
@@ -17,13 +18,14 @@ export interface PinnedAction {
 }
 
 export const ACTIONS = {
-  checkout: { name: "actions/checkout", sha: "11d5960a326750d5838078e36cf38b85af677262", version: "v4.4.0" },
-  setupNode: { name: "actions/setup-node", sha: "49933ea5288caeca8642d1e84afbd3f7d6820020", version: "v4.4.0" },
-  azureLogin: { name: "azure/login", sha: "7184910d9eb2b1c5e48f7073824a90609bb9b6d6", version: "v2.3.1" },
-  awsCredentials: { name: "aws-actions/configure-aws-credentials", sha: "7474bc4690e29a8392af63c5b98e7449536d5c3a", version: "v4.3.1" },
-  uploadArtifact: { name: "actions/upload-artifact", sha: "ea165f8d65b6e75b540449e92b4886f43607fa02", version: "v4.6.2" },
-  // The v2 line (node20, `app-id`) like the other pins; v3 moved to node24 and `client-id`.
-  createGithubAppToken: { name: "actions/create-github-app-token", sha: "fee1f7d63c2ff003460e3d139729b119787bc349", version: "v2.2.2" },
+  checkout: { name: "actions/checkout", sha: "3d3c42e5aac5ba805825da76410c181273ba90b1", version: "v7.0.1" },
+  setupNode: { name: "actions/setup-node", sha: "820762786026740c76f36085b0efc47a31fe5020", version: "v7.0.0" },
+  azureLogin: { name: "azure/login", sha: "f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca", version: "v3.0.1" },
+  awsCredentials: { name: "aws-actions/configure-aws-credentials", sha: "e6de054238d6b7531b4efff3b6587d9aade6a06c", version: "v6.2.3" },
+  uploadArtifact: { name: "actions/upload-artifact", sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", version: "v7.0.0" },
+  // `app-id` is deprecated in v3 in favour of `client-id`, and still accepted; the repository
+  // variable stays PROMOTION_APP_ID (docs/promotion.md).
+  createGithubAppToken: { name: "actions/create-github-app-token", sha: "1b10c78c7865c340bc4f6099eb2f838309f1e8c3", version: "v3.1.1" },
 } as const satisfies Record<string, PinnedAction>;
 
 /** `owner/repo@sha`; the renderer adds `# version` after it. */

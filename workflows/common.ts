@@ -10,8 +10,8 @@ import { ACTIONS } from "./actions";
 import type { Job, Permissions, Step, UsesStep } from "./model";
 
 export const RUNNER = "ubuntu-latest";
-/** Node.js major the jobs run (package.json engines: >=20.19). */
-export const NODE_VERSION = "20";
+/** The file in the repository that names the Node.js major every job runs (and `.ci/run`, scripts/install-node.sh). */
+export const NODE_VERSION_FILE = ".node-version";
 
 /** Where the Bicep provider writes audit records in CI; the deploy job uploads this directory. */
 export const AUDIT_DIR = "${{ runner.temp }}/delivery-audit";
@@ -150,19 +150,30 @@ export function checkout(options: { ref?: string; fetchDepth?: number } = {}): U
   };
 }
 
+/** What a job installs: the `delivery` command alone, or the Pulumi program it runs (optionally with the policy pack). */
+export type NodeSetup = { readonly program?: false } | { readonly program: true; readonly policies: boolean };
+
 /**
- * Node.js, the locked runtime dependencies (which build `delivery` into dist/; the test tooling is
- * left out, no job runs it), and optionally the policy pack's. The deployed commit's own install
- * stays a full `npm ci`: an older commit (a rollback) may need what it listed as dev dependencies.
+ * Node.js and the locked runtime dependencies (the install builds `delivery` into dist/; the test
+ * tooling is left out, no job runs it). A job that only runs `delivery` installs the `cli`
+ * workspace alone: the command's dependencies without the Pulumi SDKs and providers, a fifth of
+ * the install. A job that runs the program (`pulumi preview` of its checkout) installs it all, and
+ * optionally the policy pack's. The deployed commit's own install stays a full `npm ci`: an older
+ * commit (a rollback) may need what it listed as dev dependencies.
  */
-export function nodeSetup(options: { policies?: boolean } = {}): Step[] {
+export function nodeSetup(options: NodeSetup = {}): Step[] {
   const steps: Step[] = [
-    { name: "Set up Node.js", uses: ACTIONS.setupNode, with: { "node-version": NODE_VERSION, cache: "npm" } },
-    { name: "Install dependencies", run: "npm ci --omit=dev" },
+    { name: "Set up Node.js", uses: ACTIONS.setupNode, with: { "node-version-file": NODE_VERSION_FILE, cache: "npm" } },
+    options.program
+      ? { name: "Install dependencies", run: "npm ci --omit=dev" }
+      : { name: "Install the delivery command's dependencies", run: `npm ci --omit=dev --workspace ${CLI_WORKSPACE}` },
   ];
-  if (options.policies) steps.push({ name: "Install the policy pack's dependencies", run: "npm ci --prefix policies" });
+  if (options.program && options.policies) steps.push({ name: "Install the policy pack's dependencies", run: "npm ci --prefix policies" });
   return steps;
 }
+
+/** The npm workspace (cli/package.json) that holds what `delivery` needs at run time. */
+export const CLI_WORKSPACE = "cli";
 
 export function azureLogin(clientId: string, tenantId: string, subscriptionId: string, condition?: string): UsesStep {
   return {

@@ -25,7 +25,7 @@
 import type { EnvironmentConfig, StackConfig } from "../core/config";
 import { ACTIONS } from "./actions";
 import { AUDIT_DIR, awsLogin, checkout, DELIVERY, deployGithubToken, deployIdentityLogin, expr, type Jobs, nodeSetup, previewClientIdVariable, previewJobEnvironment, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, stateBackendEnv, TRUSTED_REF } from "./common";
-import type { Job, Permissions, Step, Workflow } from "./model";
+import type { Job, Permissions, RunStep, Step, Workflow } from "./model";
 import { previewSteps } from "./preview";
 
 export const DEPLOY_WORKFLOW_FILE = "deploy.yml";
@@ -129,23 +129,25 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
         DELIVERY + ' pr-comment deploy-start --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER"',
       ]),
     },
-    { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
-    { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script(["npm ci", "npm ci --prefix policies"]) },
-    deployIdentityLogin(),
-    ...(managesRepository ? [awsLogin(cfg)] : []),
     ...(env === cfg.environments[0]
       ? []
       : [
           {
             // The promise of promotion: what reaches this environment is exactly the tree validated in
             // the one before (a squash or rebase merge makes a new commit; its tree must not change).
+            // Checked before anything of the commit is installed and before any cloud login.
             name: "Verify the validated tree",
             id: "tree",
             if: "env.ACTION == 'deploy'",
             env: { GITHUB_TOKEN: expr("github.token") },
-            run: script([DELIVERY + ' promote verify-tree --environment "$STACK" --commit "$COMMIT" --github-output "$GITHUB_OUTPUT"']),
+            // The verdict is kept for the result comment, which says why when the commit is refused.
+            run: script([DELIVERY + ' promote verify-tree --environment "$STACK" --commit "$COMMIT" --github-output "$GITHUB_OUTPUT" | tee tree.json']),
           },
         ]),
+    { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
+    { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script(["npm ci", "npm ci --prefix policies"]) },
+    deployIdentityLogin(),
+    ...(managesRepository ? [awsLogin(cfg)] : []),
     {
       // The deployment the promotion machine trusts: of the commit really deployed (GitHub's own
       // deployment for `environment:` carries the run's GITHUB_SHA, the default branch's head).
@@ -229,7 +231,7 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       env: { GITHUB_TOKEN: expr("github.token"), RESULT: "${{ steps.up.outputs.result || job.status }}", DURATION: "${{ steps.up.outputs.duration || 0 }}" },
       run: script([
         DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
-        '  --result "$RESULT" --duration "$DURATION" --log up.log --classify classify.json --summary "$GITHUB_STEP_SUMMARY"',
+        '  --result "$RESULT" --duration "$DURATION" --log up.log --classify classify.json --tree-verdict tree.json --summary "$GITHUB_STEP_SUMMARY"',
       ]),
     },
     {
@@ -278,6 +280,24 @@ function commandPreviewJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     concurrency: { group: `preview-${env.name}-${out("pr")}`, "cancel-in-progress": true },
     "timeout-minutes": 30,
     steps: previewSteps(cfg, env.name, out("pr"), `vars.${previewClientIdVariable(env.name)}`, { ref: out("commit"), commit: out("commit") }),
+  };
+}
+
+/**
+ * Posts reply.md (written by the job's earlier steps) on the pull request the command came from,
+ * or the `fallback` (a printf, so the command's values stay data) when a step failed before writing
+ * it; `delivery pr-comment reply` adds the link to the run.
+ */
+function replyStep(token: string, fallback: string): RunStep {
+  return {
+    name: "Reply on the pull request",
+    if: "always()",
+    env: { GITHUB_TOKEN: token },
+    run: script([
+      MARKDOWN_TICKS,
+      `fallback="$(${fallback})"`,
+      DELIVERY + ' pr-comment reply --pr "$PR_NUMBER" --body-file reply.md --fallback "$fallback" --run-url "$RUN_URL"',
+    ]),
   };
 }
 
@@ -334,17 +354,7 @@ function commandPromoteJob(): Job {
           "jq -r '.results[] | select(.action.kind == \"open-pr\") | \"✅ `/promote \\(.action.from) \\(.action.to)`: \\(.detail), from `\\(.action.head)`, carrying exactly `\\(.action.sha)`.\"' act.json > reply.md",
         ]),
       },
-      {
-        name: "Reply on the pull request",
-        if: "always()",
-        env: { GH_TOKEN: token },
-        run: script([
-          MARKDOWN_TICKS,
-          "[ -s reply.md ] || printf '❌ `/promote %s %s` failed; see the workflow run.\\n' \"$FROM\" \"$TO\" > reply.md",
-          "printf '\\n<sub>[workflow run](%s)</sub>\\n' \"$RUN_URL\" >> reply.md",
-          'gh api "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" -F body=@reply.md > /dev/null',
-        ]),
-      },
+      replyStep(token, "printf '❌ `/promote %s %s` failed; see the workflow run.' \"$FROM\" \"$TO\""),
     ],
   };
 }
@@ -399,17 +409,7 @@ function commandUnlockJob(): Job {
           'exit "$code"',
         ]),
       },
-      {
-        name: "Reply on the pull request",
-        if: "always()",
-        env: { GH_TOKEN: expr("github.token") },
-        run: script([
-          MARKDOWN_TICKS,
-          "[ -s reply.md ] || printf '❌ `/unlock %s` failed; see the workflow run.\\n' \"$STACK\" > reply.md",
-          "printf '\\n<sub>[workflow run](%s)</sub>\\n' \"$RUN_URL\" >> reply.md",
-          'gh api "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" -F body=@reply.md > /dev/null',
-        ]),
-      },
+      replyStep(expr("github.token"), "printf '❌ `/unlock %s` failed; see the workflow run.' \"$STACK\""),
     ],
   };
 }

@@ -82,7 +82,7 @@ export function previewSteps(cfg: StackConfig, stack: string, pr: string, client
   };
   return [
     checkout(source.ref ? { ref: source.ref } : {}),
-    ...nodeSetup({ policies: true }),
+    ...nodeSetup({ program: true, policies: true }),
     azureLogin(expr(clientId), cfg.azure.tenantId, cfg.azure.subscriptionId, `${clientId} != ''`),
     // The stack that manages the repository also holds AWS resources; the AWS provider does not
     // configure without credentials, so its preview reads them with the read-only preview role.

@@ -152,6 +152,17 @@ export function registerPrComment(program: Command, io: CliIo, clientFactory: Cl
     return { action: opts.action, environment: stackName(opts.stack), commit: sha(opts.commit), requestedBy: opts.requestedBy, runUrl: opts.runUrl } as const;
   };
 
+  // A job's reply to a command (`/promote`, `/unlock`): the text a step wrote, a default when the
+  // step died before writing it, and the link to the run.
+  common(cmd.command("reply").description("reply to an IssueOps command with the text a step wrote (or --fallback when it wrote none), linking the run"))
+    .requiredOption("--body-file <file>", "the reply, in Markdown (missing or empty: --fallback)")
+    .requiredOption("--fallback <text>", "the reply when the body file is missing or empty (the step that writes it failed first)")
+    .action(async (opts: Common & { bodyFile: string; fallback: string }) => {
+      const text = readIfExists(io, opts.bodyFile).trim() || opts.fallback.trim();
+      if (!text) throw new CliError("--fallback must not be empty: it is the reply when the step that writes --body-file failed first");
+      await deliver(opts, opts.runUrl ? `${text}\n\n<sub>[workflow run](${opts.runUrl})</sub>\n` : `${text}\n`, null);
+    });
+
   deployOptions(cmd.command("deploy-start").description("the comment posted when a deployment starts")).action(
     async (opts: Common & { action: string; stack: string; commit: string; requestedBy: string }) => {
       await deliver(opts, deployStartBody(deployInput(opts)), null);
@@ -164,7 +175,8 @@ export function registerPrComment(program: Command, io: CliIo, clientFactory: Cl
     .option("--duration <seconds>", "seconds the deployment took", "0")
     .option("--log <file>", "output of the last pulumi up")
     .option("--classify <file>", "`delivery classify` output for the last failure")
-    .action(async (opts: Common & { action: string; stack: string; commit: string; requestedBy: string; result: string; attempts: string; duration: string; log?: string; classify?: string }) => {
+    .option("--tree-verdict <file>", "`delivery promote verify-tree` output: when it refused the commit, the deployment stopped before `pulumi up` and the comment says why")
+    .action(async (opts: Common & { action: string; stack: string; commit: string; requestedBy: string; result: string; attempts: string; duration: string; log?: string; classify?: string; treeVerdict?: string }) => {
       const result: DeployEndInput["result"] = opts.result === "success" ? "success" : opts.result === "cancelled" ? "cancelled" : "failure";
       const log = readIfExists(io, opts.log);
       let classification: DeployEndInput["classification"] = null;
@@ -174,8 +186,16 @@ export function registerPrComment(program: Command, io: CliIo, clientFactory: Cl
       } catch {
         classification = null;
       }
+      let stoppedBefore: string | null = null;
+      try {
+        const verdict = JSON.parse(readIfExists(io, opts.treeVerdict) || "null") as { ok?: unknown; reason?: unknown } | null;
+        if (result === "failure" && verdict?.ok === false && typeof verdict.reason === "string") stoppedBefore = verdict.reason;
+      } catch {
+        stoppedBefore = null;
+      }
       const body = deployEndBody({
         ...deployInput(opts),
+        stoppedBefore,
         result,
         attempts: Math.max(1, Number.parseInt(opts.attempts, 10) || 1),
         durationSeconds: Number.parseInt(opts.duration, 10) || 0,

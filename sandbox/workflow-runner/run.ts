@@ -92,6 +92,8 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
   fs.writeFileSync(workflowFile, forAct(execFileSync("git", ["--git-dir", world.remote, "show", `${options.workflowFrom}:.github/workflows/${options.workflow}`], { encoding: "utf8" })));
   const eventFile = path.join(runDir, "event.json");
   fs.writeFileSync(eventFile, JSON.stringify(options.event, null, 2));
+  const stepOutputsFile = path.join(runDir, "step-outputs.json");
+  fs.writeFileSync(stepOutputsFile, "{}");
   const summaries = path.join(runDir, "summaries");
   fs.mkdirSync(summaries, { recursive: true });
 
@@ -153,12 +155,16 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
     DELIVERY_RUNNER_STANDINS: path.join(projectRoot, "sandbox", "actions"),
     DELIVERY_RUNNER_GIT_REMOTE: world.remote,
     DELIVERY_RUNNER_ARTIFACTS_DIR: path.join(world.artifacts, String(run)),
+    // The steps' outputs so far, by job and step id: the stand-ins evaluate an `environment:` such
+    // as `${{ needs.intent.outputs.environment }}` from them, as GitHub does before starting a job.
+    DELIVERY_RUNNER_STEP_OUTPUTS: stepOutputsFile,
     // act's own home (its config and caches), never the user's.
     XDG_CACHE_HOME: path.join(world.root, "xdg-cache"),
     XDG_CONFIG_HOME: path.join(world.root, "xdg-config"),
   };
   const started = Date.now();
   const lines: string[] = [];
+  const stepOutputs: Record<string, Record<string, Record<string, string>>> = {};
   const jobs: JobResult[] = [];
   let summary = "";
   // Written as it runs, so a run can be watched: tail -f <world>/runs/<n>-<workflow>-<event>/act.log
@@ -175,9 +181,14 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
         pending = pending.slice(nl + 1);
         let line = raw;
         try {
-          const entry = JSON.parse(raw) as { msg?: string; job?: string; jobID?: string; jobResult?: string; raw_output?: boolean; level?: string };
+          const entry = JSON.parse(raw) as { msg?: string; job?: string; jobID?: string; jobResult?: string; raw_output?: boolean; level?: string; command?: string; name?: string; arg?: string; stepID?: string[] };
           line = `[${entry.job ?? "act"}] ${(entry.msg ?? "").replace(/\n$/, "")}`;
           // act names a job "<workflow name>/<job name>".
+          // act logs every output a step sets (`GITHUB_OUTPUT` or `::set-output::`) with its job and step id.
+          if (entry.command === "set-output" && entry.jobID && entry.stepID?.[0] && entry.name) {
+            ((stepOutputs[entry.jobID] ??= {})[entry.stepID[0]] ??= {})[entry.name] = entry.arg ?? "";
+            fs.writeFileSync(stepOutputsFile, JSON.stringify(stepOutputs));
+          }
           if (entry.jobResult && entry.job) jobs.push({ job: entry.job.slice(entry.job.indexOf("/") + 1).trim(), jobId: entry.jobID ?? "", result: entry.jobResult });
         } catch {
           // not JSON (act's own start-up output)

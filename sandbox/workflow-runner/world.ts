@@ -50,6 +50,8 @@ export interface World {
   /** `refs/pull/N/head` and `refs/pull/N/merge` for a pull request, as GitHub keeps them. */
   publishPullRequestRefs(number: number, head: string, base: string): { head: string; merge: string };
   sha(ref: string): string;
+  /** Every call the jobs made to the fake `az` so far, in order (its log, sandbox/fake-az.ts). */
+  azCalls(): Array<{ command: string; args: string[] }>;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,15 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     git: (args, cwd = clone) => gitIn(cwd, args),
     remoteGit: (args) => execFileSync("git", ["--git-dir", remote, ...args], { encoding: "utf8" }).trim(),
     sha: (ref) => execFileSync("git", ["--git-dir", remote, "rev-parse", `${ref}^{commit}`], { encoding: "utf8" }).trim(),
+    azCalls: () => {
+      const file = path.join(sandboxDir, "az", "calls.jsonl");
+      if (!fs.existsSync(file)) return [];
+      return fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as { command: string; args: string[] });
+    },
     commit(branch, files, message, opts = {}) {
       const env = opts.author ? { GIT_AUTHOR_NAME: opts.author, GIT_AUTHOR_EMAIL: `${opts.author}@example.com`, GIT_COMMITTER_NAME: opts.author, GIT_COMMITTER_EMAIL: `${opts.author}@example.com` } : {};
       gitIn(clone, ["fetch", "--quiet", "origin"]);

@@ -82,6 +82,33 @@ describe("delivery pr-comment", () => {
     expect(body).toContain("Next step: The deploy identity lacks a role; check its role assignments.");
   });
 
+  it("says the deployment stopped before pulumi up, and why, when verify-tree refused the commit", async () => {
+    const reason = "fc3afc6a1f30 is not a commit validated in staging, and no merged pull request into main has it as its merge commit: only a tree validated in staging may be deployed to prod.";
+    fs.writeFileSync(path.join(dir, "tree.json"), JSON.stringify({ environment: "prod", commit: SHA, ok: false, reason }));
+    const routes = { [`POST ${R}/issues/2/comments`]: { status: 201, body: { id: 6 } } };
+    const args = ["pr-comment", "deploy-end", "--pr", "2", "--action", "deploy", "--stack", "prod", "--commit", SHA, "--requested-by", "octocat", "--result", "failure", "--log", "up.log", "--tree-verdict", "tree.json"];
+    const { gh } = await cli(args, routes);
+    const body = (gh.calls[0].body as { body: string }).body;
+    expect(body.split("\n").slice(0, 3)).toEqual([`❌ The deploy of \`prod\` to ${SHA.slice(0, 12)} stopped before \`pulumi up\`; nothing was deployed.`, "", reason]);
+    expect(body).not.toContain("attempt");
+    // A verdict that passed says nothing about a later failure: the failure is reported as usual.
+    fs.writeFileSync(path.join(dir, "tree.json"), JSON.stringify({ ok: true, reason: "itself a commit validated in staging" }));
+    const later = await cli(args, routes);
+    expect((later.gh.calls[0].body as { body: string }).body).toContain("failed after 1 attempt(s)");
+  });
+
+  it("replies to a command with the text its job wrote, or the fallback when the job died first, linking the run", async () => {
+    const routes = { [`POST ${R}/issues/7/comments`]: { status: 201, body: { id: 8 } } };
+    fs.writeFileSync(path.join(dir, "reply.md"), "✅ `/unlock dev`: cleared: the run that held it ended.\n");
+    const written = await cli(["pr-comment", "reply", "--pr", "7", "--body-file", "reply.md", "--fallback", "❌ `/unlock dev` failed; see the workflow run.", "--run-url", "https://x/run/1"], routes);
+    expect(written.code).toBe(0);
+    expect((written.gh.calls[0].body as { body: string }).body).toBe("✅ `/unlock dev`: cleared: the run that held it ended.\n\n<sub>[workflow run](https://x/run/1)</sub>\n");
+    const died = await cli(["pr-comment", "reply", "--pr", "7", "--body-file", "missing.md", "--fallback", "❌ `/unlock dev` failed; see the workflow run.", "--run-url", "https://x/run/2"], routes);
+    expect(died.gh.calls.map((c) => [c.route, (c.body as { body: string }).body])).toEqual([[`POST ${R}/issues/7/comments`, "❌ `/unlock dev` failed; see the workflow run.\n\n<sub>[workflow run](https://x/run/2)</sub>\n"]]);
+    const empty = await cli(["pr-comment", "reply", "--pr", "7", "--body-file", "missing.md", "--fallback", " "], routes);
+    expect([empty.code, empty.gh.calls]).toEqual([2, []]);
+  });
+
   it("refuses values that are not what they claim to be", async () => {
     const stack = await cli(["pr-comment", "deploy-start", "--action", "deploy", "--stack", "dev; rm", "--commit", SHA, "--requested-by", "octocat"]);
     expect([stack.code, stack.stderr()]).toEqual([2, 'delivery: --stack must be an environment name, not "dev; rm"\n']);

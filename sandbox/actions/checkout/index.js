@@ -48,9 +48,38 @@ else if (ref.startsWith("refs/pull/")) commit = tryRev(`refs/remotes/pull/${ref.
 else if (ref.startsWith("refs/tags/")) commit = tryRev(ref);
 else commit = tryRev(`refs/remotes/origin/${ref}`) || tryRev(`refs/tags/${ref}`);
 if (!commit) fail(`A branch or tag with the name '${ref}' could not be found`);
+// actions/checkout v7 (src/unsafe-pr-checkout-helper.ts): a `pull_request_target` or `workflow_run`
+// (of a pull request) run refuses a fork pull request's code unless `allow-unsafe-pr-checkout`.
+refuseForkPrCheckout(ref, commit);
 const branch = ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : /^[0-9a-f]{40}$/.test(ref) || ref.startsWith("refs/") ? "" : ref;
 if (branch) git(["checkout", "--quiet", "-B", branch, commit]);
 else git(["checkout", "--quiet", "--detach", commit]);
 if (!persist) git(["remote", "set-url", "--push", "origin", "https://github.com/credentials-not-persisted.invalid/"]);
 git(["config", "--local", "user.name", "stand-in runner"]);
 info(`Checked out ${ref} at ${commit} into ${target}${persist ? " (push credentials kept)" : ""}`);
+
+function refuseForkPrCheckout(ref, commit) {
+  if (input("allow-unsafe-pr-checkout").toLowerCase() === "true") return;
+  const eventName = process.env.GITHUB_EVENT_NAME;
+  if (eventName !== "pull_request_target" && eventName !== "workflow_run") return;
+  const payload = JSON.parse(fs.readFileSync(process.env.GITHUB_EVENT_PATH, "utf8"));
+  const baseRepoId = payload.repository?.id;
+  if (typeof baseRepoId !== "number") return;
+  let headRepo;
+  const shas = [];
+  if (eventName === "pull_request_target") {
+    headRepo = payload.pull_request?.head?.repo;
+    shas.push(payload.pull_request?.head?.sha, payload.pull_request?.merge_commit_sha);
+  } else {
+    const wrEvent = payload.workflow_run?.event;
+    if (typeof wrEvent !== "string" || !wrEvent.startsWith("pull_request")) return;
+    headRepo = payload.workflow_run?.head_repository;
+    shas.push(payload.workflow_run?.head_commit?.id);
+    if (wrEvent !== "pull_request_target") shas.push(payload.workflow_run?.head_sha);
+  }
+  if (typeof headRepo?.id !== "number" || headRepo.id === baseRepoId) return;
+  const known = shas.filter((v) => typeof v === "string" && v).map((v) => v.toLowerCase());
+  const repositoryIsHead = typeof headRepo.full_name === "string" && repository.toLowerCase() === headRepo.full_name.toLowerCase();
+  if (!repositoryIsHead && !/^refs\/pull\/[0-9]+\/(?:head|merge)$/.test(ref) && !known.includes(commit.toLowerCase())) return;
+  fail(`Refusing to check out fork pull request code from a '${eventName}' workflow. This workflow runs with the base repository's GITHUB_TOKEN, secrets, default-branch cache scope, and runner access. Fetching and executing a fork's code in that trusted context commonly leads to "pwn request" vulnerabilities. To opt in, review the risks at https://gh.io/securely-using-pull_request_target and set 'allow-unsafe-pr-checkout: true' on the actions/checkout step.`);
+}

@@ -69,6 +69,32 @@ function permission(scope) {
 }
 
 /**
+ * The name of the running job's environment, as GitHub evaluates `environment:` before it starts
+ * the job. Besides a literal name, the one expression the workflows use is evaluated:
+ * `${{ needs.JOB.outputs.KEY }}` where JOB's output KEY is `${{ steps.STEP.outputs.NAME }}`, read
+ * from the step outputs the harness records as act reports them (DELIVERY_RUNNER_STEP_OUTPUTS).
+ * Anything else fails loudly rather than being taken for "no environment".
+ */
+function jobEnvironment() {
+  const { workflow, job } = currentJob();
+  const raw = typeof job.environment === "object" && job.environment !== null ? job.environment.name : job.environment;
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  if (!text.includes("${{")) return text;
+  const needs = /^\$\{\{\s*needs\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(text);
+  if (!needs) fail(`the stand-in evaluates a job's environment only as \${{ needs.JOB.outputs.KEY }}, not ${text}`);
+  const [, needed, key] = needs;
+  const output = String(workflow.jobs?.[needed]?.outputs?.[key] ?? "");
+  const step = /^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(output);
+  if (!step) fail(`the stand-in evaluates job ${needed}'s output ${key} only as \${{ steps.STEP.outputs.NAME }}, not "${output}"`);
+  const file = process.env.DELIVERY_RUNNER_STEP_OUTPUTS;
+  if (!file) fail("DELIVERY_RUNNER_STEP_OUTPUTS is not set: run workflows through the project's runner (sandbox/workflow-runner)");
+  const value = JSON.parse(fs.readFileSync(file, "utf8"))[needed]?.[step[1]]?.[step[2]];
+  if (!value) fail(`the job's environment ${text} is empty: step ${step[1]} of job ${needed} set no output ${step[2]}`);
+  return value;
+}
+
+/**
  * `sub` of the OIDC token GitHub would issue to this job (docs: "Example subject claims"):
  * `repo:OWNER/REPO:environment:NAME` for a job with an environment, `repo:OWNER/REPO:pull_request`
  * for pull_request events, otherwise `repo:OWNER/REPO:ref:<GITHUB_REF>`.
@@ -77,13 +103,9 @@ function oidcSubject() {
   if (permission("id-token") !== "write") {
     fail("Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable: the job has no `id-token: write` permission, so GitHub issues it no OIDC token.");
   }
-  const { job } = currentJob();
   const repository = process.env.GITHUB_REPOSITORY;
-  const environment = typeof job.environment === "object" && job.environment !== null ? job.environment.name : job.environment;
-  if (environment !== undefined) {
-    if (String(environment).includes("${{")) fail(`the stand-in token service cannot evaluate the environment expression ${environment}`);
-    return `repo:${repository}:environment:${environment}`;
-  }
+  const environment = jobEnvironment();
+  if (environment !== undefined) return `repo:${repository}:environment:${environment}`;
   if (process.env.GITHUB_EVENT_NAME === "pull_request") return `repo:${repository}:pull_request`;
   return `repo:${repository}:ref:${process.env.GITHUB_REF}`;
 }
@@ -104,8 +126,7 @@ function cloud(provider) {
  * policies the platform created in the stand-in GitHub.
  */
 function enforceEnvironmentBranchPolicy() {
-  const { job } = currentJob();
-  const environment = typeof job.environment === "object" && job.environment !== null ? job.environment.name : job.environment;
+  const environment = jobEnvironment();
   if (environment === undefined) return;
   const policies = cloud("github").filter((r) => r.type === "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy" && r.inputs.environment === environment);
   const environments = cloud("github").filter((r) => r.type === "github:index/repositoryEnvironment:RepositoryEnvironment" && r.inputs.environment === environment);
@@ -118,4 +139,4 @@ function enforceEnvironmentBranchPolicy() {
   if (!allowed) fail(`Branch "${branch ?? ref}" is not allowed to deploy to ${environment} due to environment protection rules.`);
 }
 
-module.exports = { enforceEnvironmentBranchPolicy, input, setOutput, exportVariable, setSecret, fail, info, oidcSubject, permission, currentJob, cloud };
+module.exports = { enforceEnvironmentBranchPolicy, jobEnvironment, input, setOutput, exportVariable, setSecret, fail, info, oidcSubject, permission, currentJob, cloud };

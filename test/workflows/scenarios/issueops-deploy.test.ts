@@ -15,15 +15,10 @@ let world: World;
 const REQUIRED = ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"];
 const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 
-/** Deployments of the dev resource group the fake az performed. */
+/** The resource groups of the deployments the fake az performed. */
 function azCreates(): string[] {
-  const file = path.join(world.sandbox.dir, "az", "calls.jsonl");
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as { command: string; args: string[] })
+  return world
+    .azCalls()
     .filter((c) => c.command === "deployment group create")
     .map((c) => c.args[c.args.indexOf("--resource-group") + 1]);
 }
@@ -131,4 +126,53 @@ it("the promotion machine's rollback, dispatched by its bot for the person who d
   const rollback = world.github.deployments.filter((d) => d.environment === "dev" && d.sha === target).pop();
   expect(rollback?.task).toBe("deploy:rollback");
   expect(world.github.deploymentStatuses.filter((s) => s.deployment_id === rollback!.id).map((s) => s.state)).toEqual(["in_progress", "success"]);
+});
+
+it("/unlock dev: a reader is refused; a writer's clears the lock a lost runner left, logged in as dev's deploy identity", async () => {
+  // A deploy run whose runner was lost mid-update: its record (written before `pulumi up`) and the
+  // lock Pulumi took, in Pulumi's own layout and format; GitHub reports the run as ended.
+  const lostRun = 4242;
+  const startedAt = new Date(Date.now() - 10 * 60_000);
+  const backend = world.sandbox.backend;
+  const lockFile = path.join(backend, ".pulumi", "locks", "organization", "delivery-platform", "dev", "0f6c1a52-4b7e-4d0e-9c55-6f3c0d2b7a11.json");
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  fs.writeFileSync(lockFile, JSON.stringify({ pid: 7781, username: "runner", hostname: "runner-lost-7", timestamp: new Date(startedAt.getTime() + 30_000).toISOString() }));
+  const record = path.join(backend, ".pulumi", "delivery", "runs", "organization", "delivery-platform", "dev.json");
+  fs.mkdirSync(path.dirname(record), { recursive: true });
+  fs.writeFileSync(record, `${JSON.stringify({ runId: lostRun, runUrl: `https://github.com/contoso/payments-service/actions/runs/${lostRun}`, hostname: "runner-lost-7", startedAt: startedAt.toISOString() })}\n`);
+  world.github.workflowRuns.push({
+    id: lostRun,
+    workflow_id: "deploy.yml",
+    name: "Deploy",
+    event: "issue_comment",
+    status: "completed",
+    conclusion: "cancelled",
+    head_sha: world.sha("refs/heads/main"),
+    head_branch: "main",
+    html_url: `https://github.com/contoso/payments-service/actions/runs/${lostRun}`,
+    created_at: startedAt.toISOString(),
+    actor: world.github.user("alice"),
+    artifacts: [],
+  });
+  const pr = openGreenPullRequest("feature/unlock", { "NOTES.txt": "unlock\n" }, "alice");
+
+  const byReader = await comment(pr, "/unlock dev", "rita");
+  expect(byReader.results("issueops unlock")).toEqual([]);
+  expect(fs.existsSync(lockFile)).toBe(true);
+  expect(world.github.commentsOn(pr.number).map((c) => c.body).join("\n")).toMatch(/rita.*read.*unlock needs write/s);
+
+  const byWriter = await comment(pr, "/unlock dev", "alice");
+  expect(byWriter.results("issueops unlock")).toEqual(["success"]);
+  // The job runs in dev's environment (no deployment record) and logs in as dev's deploy identity,
+  // which trusts exactly that subject.
+  expect(byWriter.log).toContain("subject claim - repo:contoso/payments-service:environment:dev");
+  expect(byWriter.log).toMatch(/Login successful as id-\S*dev\S* /);
+  expect(world.github.deployments.filter((d) => d.environment === "dev" && d.task === "deploy:unlock")).toEqual([]);
+  // `pulumi cancel` removed the lock; the record of the lost run stays for the next deploy to replace.
+  expect(fs.existsSync(lockFile)).toBe(false);
+  const reply = world.github.commentsOn(pr.number).filter((c) => c.user.login === "github-actions[bot]").pop()!.body;
+  expect(reply).toContain("✅ `/unlock dev`: cleared");
+  expect(reply).toContain(`taken by run ${lostRun}`);
+  expect(reply).toContain("which has ended");
+  expect(reply).toMatch(/<sub>\[workflow run\]\(.*\/actions\/runs\/\d+\)<\/sub>/);
 });

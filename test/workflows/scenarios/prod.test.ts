@@ -2,11 +2,13 @@
  * Production on a real runner. The PR preview of the stack that also holds the AWS resources (prod)
  * logs in to Azure with its read-only preview identity and to AWS with the read-only preview role,
  * previews with the policy pack, and posts one comment for the stack; a push to the pull request
- * edits that comment instead of adding another.
+ * edits that comment instead of adding another. `/deploy prod` of a commit that staging never
+ * validated, approved on the exact head by a third person, passes the gates and is stopped by the
+ * promise of promotion before anything of it is installed or any cloud login, saying why on the PR.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { pullRequestEvent } from "../../../sandbox/workflow-runner/events";
+import { prCommentEvent, pullRequestEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow } from "../../../sandbox/workflow-runner/run";
 import { actionsVariables, bootstrap, createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
 
@@ -16,6 +18,8 @@ const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.
 beforeAll(async () => {
   world = await createWorld();
   world.github.addCollaborator("alice", "write");
+  world.github.addCollaborator("bob", "write");
+  world.github.addCollaborator("carol", "maintain");
   await bootstrap(world, ["prod"]);
 }, 15 * 60 * 1000);
 
@@ -47,3 +51,31 @@ it("previews prod with read-only Azure and AWS credentials, and edits its one co
   expect(world.api.calls.filter((c) => c.route === "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}")).toHaveLength(1);
 });
 
+
+it("/deploy prod of a commit never validated in staging is refused before anything is installed or logged in, even approved by a third person", async () => {
+  const params = "bicep/parameters/prod.bicepparam";
+  const original = fs.readFileSync(path.join(world.clone, params), "utf8");
+  const head = world.commit("release/retention", { [params]: original.replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 35") }, "Keep deleted blobs 35 days in prod", { author: "alice" });
+  const pr = world.github.openPullRequest({ author: "alice", head: "release/retention", headSha: head, base: "main", baseSha: world.sha("refs/heads/main") });
+  for (const name of ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"]) world.github.addCheckRun(head, name, "success");
+  world.github.addReview(pr.number, "carol", "APPROVED", head);
+  const before = world.azCalls().length;
+
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: actionsVariables(world, "prod"), secrets: workflowSecrets(world, ["prod"]), onLine: log });
+  // The gates pass: the approval is a third person's, on the exact head; the checks are green.
+  expect(run.results("read the command")).toEqual(["success"]);
+  expect(run.log).toContain("Re-check the gates");
+  // The promise of promotion stops it: only a tree validated in staging reaches prod.
+  expect(run.results("deploy (prod)")).toEqual(["failure"]);
+  expect(run.log).toContain(`${head.slice(0, 12)} is not a commit validated in staging`);
+  // Before the commit's own install and before any login: no OIDC token was asked for, no az call made.
+  expect(run.log).toContain("Run Main Verify the validated tree");
+  expect(run.log).not.toContain("Run Main Install the deployed commit's dependencies");
+  expect(run.log).not.toContain("Run Main Log in to Azure");
+  expect(run.log).not.toContain("subject claim");
+  expect(world.azCalls().length).toBe(before);
+  expect(world.github.deployments.filter((d) => d.environment === "prod" && d.sha === head)).toEqual([]);
+  const result = world.github.commentsOn(pr.number).filter((c) => c.user.login === "github-actions[bot]").pop()!.body;
+  expect(result).toContain(`❌ The deploy of \`prod\` to ${head.slice(0, 12)} stopped before \`pulumi up\`; nothing was deployed.`);
+  expect(result).toContain("only a tree validated in staging may be deployed to prod");
+});
