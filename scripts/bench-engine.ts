@@ -89,7 +89,8 @@ function benchProject(ws: Workspace, n: number): void {
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "bench-bicep", main: "index.js" }));
   fs.writeFileSync(
     path.join(dir, "index.js"),
-    `const { BicepDeploymentResource } = require("./dist/providers/bicep/index.js");
+    `const pulumi = require("@pulumi/pulumi");
+const { BicepDeploymentResource } = require("./dist/providers/bicep/index.js");
 const n = ${n};
 for (let i = 0; i < n; i++) {
   new BicepDeploymentResource("bench-" + i, {
@@ -97,6 +98,8 @@ for (let i = 0; i < n; i++) {
     resourceGroupName: "rg-bench-" + i, subscriptionId: "${SUBSCRIPTION}", mode: "Incremental", overrides: {},
     verifyHealth: false, healthEndpoints: [], auditDir: ${JSON.stringify(path.join(ws.paths.dir, "audit"))},
     retry: {}, timeouts: {}, deletePolicy: "keep", stack: "bench",
+    // As the BicepDeployment component sets it: only a preview's check runs the what-if.
+    preview: pulumi.runtime.isDryRun(),
   });
 }
 `,
@@ -142,6 +145,7 @@ async function bicepDeployments(o: Options): Promise<void> {
         const counts: Record<string, number> = {};
         for (const c of ws.azCalls()) counts[c.command] = (counts[c.command] ?? 0) + 1;
         if (unchanged.code !== 0 || changed.code !== 0) throw new Error(`bench preview failed:\n${unchanged.output}\n${changed.output}`);
+        if ((counts["deployment group what-if"] ?? 0) !== n) throw new Error(`the changed preview ran ${counts["deployment group what-if"] ?? 0} what-ifs for ${n} changed deployments: it measured nothing\n${changed.output.slice(-2000)}`);
         const ideal = o.latency;
         console.log(
           `  PULUMI_PARALLEL_DIFF=${parallelDiff} N=${n}: unchanged ${unchanged.seconds.toFixed(2)} s (${unchangedCalls} az calls) | changed ${changed.seconds.toFixed(2)} s (what-if ${counts["deployment group what-if"] ?? 0}, account ${counts["account show"] ?? 0}, build ${counts["bicep build"] ?? 0}); changed - unchanged = ${(changed.seconds - unchanged.seconds).toFixed(2)} s vs L = ${ideal} s, N x L = ${n * ideal} s`,

@@ -154,18 +154,24 @@ export function checkout(options: { ref?: string; fetchDepth?: number } = {}): U
 export type NodeSetup = { readonly program?: false } | { readonly program: true; readonly policies: boolean };
 
 /**
- * Node.js and the locked runtime dependencies (the install builds `delivery` into dist/; the test
- * tooling is left out, no job runs it). A job that only runs `delivery` installs the `cli`
+ * How a job installs the Pulumi program: the locked runtime dependencies (the install builds
+ * dist/), without the test tooling. A deploy installs the deployed commit exactly as its PR
+ * preview installed it, so what was previewed is what deploys. (Validation installs the commit in
+ * full: its checks are the commit's own npm scripts, which may run its test tooling.)
+ */
+export const PROGRAM_INSTALL = "npm ci --omit=dev";
+
+/**
+ * Node.js and the locked runtime dependencies. A job that only runs `delivery` installs the `cli`
  * workspace alone: the command's dependencies without the Pulumi SDKs and providers, a fifth of
  * the install. A job that runs the program (`pulumi preview` of its checkout) installs it all, and
- * optionally the policy pack's. The deployed commit's own install stays a full `npm ci`: an older
- * commit (a rollback) may need what it listed as dev dependencies.
+ * optionally the policy pack's.
  */
 export function nodeSetup(options: NodeSetup = {}): Step[] {
   const steps: Step[] = [
     { name: "Set up Node.js", uses: ACTIONS.setupNode, with: { "node-version-file": NODE_VERSION_FILE, cache: "npm" } },
     options.program
-      ? { name: "Install dependencies", run: "npm ci --omit=dev" }
+      ? { name: "Install dependencies", run: PROGRAM_INSTALL }
       : { name: "Install the delivery command's dependencies", run: `npm ci --omit=dev --workspace ${CLI_WORKSPACE}` },
   ];
   if (options.program && options.policies) steps.push({ name: "Install the policy pack's dependencies", run: "npm ci --prefix policies" });

@@ -24,7 +24,7 @@
  */
 import type { EnvironmentConfig, StackConfig } from "../core/config";
 import { ACTIONS } from "./actions";
-import { AUDIT_DIR, awsLogin, checkout, DELIVERY, deployGithubToken, deployIdentityLogin, expr, type Jobs, nodeSetup, previewClientIdVariable, previewJobEnvironment, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, stateBackendEnv, TRUSTED_REF } from "./common";
+import { AUDIT_DIR, awsLogin, checkout, DELIVERY, deployGithubToken, deployIdentityLogin, expr, type Jobs, nodeSetup, previewClientIdVariable, PROGRAM_INSTALL, previewJobEnvironment, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, stateBackendEnv, TRUSTED_REF } from "./common";
 import type { Job, Permissions, RunStep, Step, Workflow } from "./model";
 import { previewSteps } from "./preview";
 
@@ -145,7 +145,7 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
           },
         ]),
     { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
-    { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script(["npm ci", "npm ci --prefix policies"]) },
+    { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script([PROGRAM_INSTALL, "npm ci --prefix policies"]) },
     deployIdentityLogin(),
     ...(managesRepository ? [awsLogin(cfg)] : []),
     {

@@ -131,6 +131,7 @@ function validateJob(cfg: StackConfig): Job {
       checkout({ ref: TRUSTED_REF }),
       ...nodeSetup(),
       { name: "Check out the deployed commit", uses: ACTIONS.checkout, with: { ref: expr("matrix.sha"), path: TARGET_DIR, "persist-credentials": false } },
+      // In full: the checks are the commit's own npm scripts, which may run its test tooling.
       { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script(["npm ci"]) },
       // Production's read-only identity trusts this branch (repo:OWNER/REPO:ref:refs/heads/<prod branch>).
       azureLogin(expr(`vars.${previewClientIdVariable(production)}`), cfg.azure.tenantId, cfg.azure.subscriptionId, `matrix.environment == '${production}'`),

@@ -15,7 +15,7 @@ import { backoffDelay, errorText, RetryError, withRetry, type AttemptRecord } fr
 import { digest, parseResourceId, parseWhatIf, summarizeWhatIf, summaryLines, WhatIfParseError, type WhatIfDigest, type WhatIfResult, type WhatIfSummary } from "../whatif";
 import { checkEndpoints } from "../validate";
 import { AzCommandError, azCommands, parseAzJson, type AzRunner } from "./az";
-import { contentHash, type ContentHash } from "./files";
+import { contentHash, referencedFilesDigest, type ContentHash } from "./files";
 import { BicepLintError, formatDiagnostic, parseBicepDiagnostics, type BicepDiagnostic } from "./lint";
 import { auditDirectory, deploymentName, type BicepDeploymentSpec } from "./spec";
 
@@ -36,6 +36,17 @@ export interface DeployContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Git SHA of the working tree when GITHUB_SHA is unset. */
   readonly gitSha: () => string | undefined;
+  /**
+   * Shares one answer between the deployments of a run: the provider process gives each key's
+   * first call's promise to every later call (a failure is not kept, so a later call runs again).
+   * Without it every call runs.
+   */
+  readonly once?: <T>(key: string, run: () => Promise<T>) => Promise<T>;
+}
+
+/** ctx.once when the context has one, else the call itself. */
+function shared<T>(ctx: DeployContext, key: readonly unknown[], run: () => Promise<T>): Promise<T> {
+  return ctx.once ? ctx.once(JSON.stringify(key), run) : run();
 }
 
 /** A failure the user must act on, already explained; not a transient fault. */
@@ -64,12 +75,15 @@ function prefix(spec: Pick<BicepDeploymentSpec, "name">): string {
   return `[bicep ${spec.name}]`;
 }
 
-/** `az account show` for the target subscription, with the failure turned into what to run. */
+/**
+ * `az account show` for the target subscription, with the failure turned into what to run. Once
+ * per subscription and run: the login does not change between the deployments of one run.
+ */
 export async function preflight(spec: BicepDeploymentSpec, ctx: DeployContext): Promise<{ user?: string; tenantId?: string }> {
   const args = azCommands.account(spec.subscriptionId);
   let stdout: string;
   try {
-    ({ stdout } = await ctx.az.run(args, { timeoutMs: spec.timeouts.account * 1000 }));
+    ({ stdout } = await shared(ctx, args, () => ctx.az.run(args, { timeoutMs: spec.timeouts.account * 1000 })));
   } catch (err) {
     if (err instanceof AzCommandError && err.failure === "not-found") throw new DeploymentError(err.message, "preflight", classify(err.message));
     const text = err instanceof AzCommandError ? `${err.message}\n${err.stderr}` : errorText(err);
@@ -101,12 +115,16 @@ export async function preflight(spec: BicepDeploymentSpec, ctx: DeployContext): 
   return { user: account.user?.name, tenantId: account.tenantId };
 }
 
-/** `az bicep build`: errors throw BicepLintError (file:line and code), warnings are returned and logged. */
+/**
+ * `az bicep build`: errors throw BicepLintError (file:line and code), warnings are returned and
+ * logged. Once per run for the same template files (deployments of one template share it).
+ */
 export async function lint(spec: BicepDeploymentSpec, ctx: DeployContext): Promise<BicepDiagnostic[]> {
   const args = azCommands.lint(spec.template);
   let stderr: string;
   try {
-    ({ stderr } = await ctx.az.run(args, { timeoutMs: spec.timeouts.lint * 1000 }));
+    const key = [spec.root, ...args, referencedFilesDigest(spec.root, spec.template)];
+    ({ stderr } = await shared(ctx, key, () => ctx.az.run(args, { timeoutMs: spec.timeouts.lint * 1000 })));
   } catch (err) {
     if (err instanceof AzCommandError && err.failure === "exit") {
       const diagnostics = parseBicepDiagnostics(err.stderr, spec.root);
@@ -219,7 +237,9 @@ export async function firstDeploymentWhatIf(
   name: string,
 ): Promise<{ summary: WhatIfSummary; attempts: readonly AttemptRecord[]; raw: string }> {
   const buildArgs = azCommands.buildParams(spec.parameters);
-  const built = parseAzJson<Partial<BuiltParameters>>(buildArgs, (await ctx.az.run(buildArgs, { timeoutMs: spec.timeouts.lint * 1000 })).stdout);
+  // build-params reads the parameters file and the template it is `using`.
+  const key = [spec.root, ...buildArgs, referencedFilesDigest(spec.root, spec.parameters), referencedFilesDigest(spec.root, spec.template)];
+  const built = parseAzJson<Partial<BuiltParameters>>(buildArgs, (await shared(ctx, key, () => ctx.az.run(buildArgs, { timeoutMs: spec.timeouts.lint * 1000 }))).stdout);
   if (typeof built.parametersJson !== "string" || typeof built.templateJson !== "string") {
     throw new Error(`az bicep build-params printed no parametersJson/templateJson for ${spec.parameters}; it needs Azure CLI 2.53 or later (\`az upgrade\`).`);
   }

@@ -200,6 +200,18 @@ export interface ContentHash {
 }
 
 /** Hashes everything the deployment depends on. Throws MissingReferenceError for a missing module. */
+/**
+ * sha256 over a Bicep file and every local file it references (what `az bicep build` of it or
+ * `az bicep build-params` of it reads): two calls answer the same when this is the same.
+ */
+export function referencedFilesDigest(root: string, file: string): string {
+  const { files, external } = collectTemplateFiles(root, file);
+  const h = createHash("sha256");
+  for (const rel of files) h.update(`file ${rel} ${sha256(fs.readFileSync(path.resolve(root, rel)))}\n`);
+  for (const ext of external) h.update(`external ${ext}\n`);
+  return h.digest("hex");
+}
+
 export function contentHash(input: ContentHashInput): ContentHash {
   const t = collectTemplateFiles(input.root, input.template);
   // The parameters file can import types and variables from .bicep files too.

@@ -153,8 +153,27 @@ function pulumiLogger(): Logger {
   return { info: (m) => void pulumi.log.info(m), warn: (m) => void pulumi.log.warn(m) };
 }
 
-function context(spec: BicepDeploymentSpec, deps: ProviderDeps): DeployContext {
+/** A DeployContext's `once`: the first call's promise per key, dropped again if it fails. */
+function sharedAnswers(cache: Map<string, Promise<unknown>>): NonNullable<DeployContext["once"]> {
+  return <T>(key: string, run: () => Promise<T>): Promise<T> => {
+    const known = cache.get(key) as Promise<T> | undefined;
+    if (known) return known;
+    const answer = run();
+    cache.set(key, answer);
+    answer.catch(() => cache.get(key) === answer && cache.delete(key));
+    return answer;
+  };
+}
+
+/**
+ * The answers of `az account show` and `az bicep build` this process got (module-level, like
+ * `previews` below): N deployments of one run make one account lookup, and one build per template.
+ */
+const processAnswers = new Map<string, Promise<unknown>>();
+
+function context(spec: BicepDeploymentSpec, deps: ProviderDeps, answers: Map<string, Promise<unknown>>): DeployContext {
   return {
+    once: sharedAnswers(answers),
     az: deps.az ? deps.az(spec.root) : execaAzRunner({ cwd: spec.root }),
     log: deps.log ?? pulumiLogger(),
     sleep: deps.sleep ?? realSleep,
@@ -212,11 +231,14 @@ const INPUT_FIELDS = [...REQUIRED_PROPS, "location", "allowDestructiveChanges", 
 
 export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.ResourceProvider<BicepDeploymentProps, BicepDeploymentOutputs> {
   const log = (): Logger => deps.log ?? pulumiLogger();
+  // The process's answers; a provider built with injected dependencies (tests) keeps its own.
+  const answers = Object.keys(deps).length > 0 ? new Map<string, Promise<unknown>>() : processAnswers;
+  const ctx = (spec: BicepDeploymentSpec) => context(spec, deps, answers);
 
   async function runDeploy(props: BicepDeploymentProps): Promise<BicepDeploymentOutputs> {
     const spec = toSpec(props);
     try {
-      return outputsOf(props, await deploy(spec, context(spec, deps)));
+      return outputsOf(props, await deploy(spec, ctx(spec)));
     } catch (err) {
       if (err instanceof DeploymentError && err.phase === "health") {
         // The resources exist: tell Pulumi so (a resource-init failure keeps the id and outputs, and the next `up` updates it).
@@ -293,7 +315,7 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
         throw new Error(`Importing a Bicep deployment (${id}) is not supported: declare it with the BicepDeployment component and run \`pulumi up\`.`);
       }
       const spec = toSpec(props);
-      const drift = await detectDrift(spec, context(spec, deps));
+      const drift = await detectDrift(spec, ctx(spec));
       if (!drift.drifted) return { id, props: { ...(props as BicepDeploymentOutputs), drift } };
       // Drift changes the recorded hash, in the outputs and in the inputs the next check compares
       // with, so `pulumi preview --refresh` shows the drift's what-if as an update (and fails
@@ -312,10 +334,10 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
         );
         return;
       }
-      const ctx = context(spec, deps);
-      await preflight(spec, ctx);
+      const deleting = ctx(spec);
+      await preflight(spec, deleting);
       log().warn(`[bicep ${spec.name}] deletePolicy "deleteResources": deleting ${ids.length} resource(s) this deployment created or updated`);
-      await deleteResources(spec, ctx, ids);
+      await deleteResources(spec, deleting, ids);
     },
   };
 
@@ -327,7 +349,7 @@ export function createBicepProvider(deps: ProviderDeps = {}): pulumi.dynamic.Res
    */
   async function previewWhatIf(spec: BicepDeploymentSpec, hash: ReturnType<typeof hashSpec>, first: boolean): Promise<WhatIfPreview | undefined> {
     try {
-      return previewOf((await plan(spec, context(spec, deps), hash)).whatIf);
+      return previewOf((await plan(spec, ctx(spec), hash)).whatIf);
     } catch (err) {
       if (err instanceof BicepLintError || !first) throw err;
       const c = err instanceof DeploymentError ? err.classification : undefined;

@@ -168,6 +168,7 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
   const jobs: JobResult[] = [];
   let summary = "";
   // Written as it runs, so a run can be watched: tail -f <world>/runs/<n>-<workflow>-<event>/act.log
+  // (each line prefixed with the seconds since the run started, to see where a run spends its time).
   const logFile = fs.openSync(path.join(runDir, "act.log"), "w");
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(act, args, { cwd: runDir, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -194,7 +195,7 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
           // not JSON (act's own start-up output)
         }
         lines.push(line);
-        fs.writeSync(logFile, `${line}\n`);
+        fs.writeSync(logFile, `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} ${line}\n`);
         options.onLine?.(line);
       }
     };

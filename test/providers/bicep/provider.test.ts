@@ -253,6 +253,38 @@ describe("diff", () => {
     expect(commands().filter((c) => c === "deployment group what-if")).toHaveLength(3);
   }, 20_000);
 
+
+  it("looks the account up once per run and builds each template once, whatever the number of deployments", async () => {
+    const root = makeRepo();
+    const p = provider();
+    const groups = ["rg-payments-dev", "rg-payments-dev2", "rg-payments-dev3"];
+    for (const [i, group] of groups.entries()) {
+      const { inputs } = await p.check({}, previewProps(root, { name: `app${i}`, resourceGroupName: group }));
+      expect(inputs!.plannedWhatIf).toBeDefined();
+    }
+    expect(commands()).toEqual(["account show", "bicep build", "deployment group what-if", "deployment group what-if", "deployment group what-if"]);
+    // A changed template is another build; the account answer still holds.
+    fs.appendFileSync(path.join(root, "bicep/modules/storage.bicep"), "// tweak\n");
+    az.reset();
+    await p.check({}, previewProps(root, { name: "app3", resourceGroupName: "rg-payments-dev4" }));
+    expect(commands()).toEqual(["bicep build", "deployment group what-if"]);
+    // Another provider built with its own dependencies asks again.
+    az.reset();
+    await provider().check({}, previewProps(root, { name: "app4", resourceGroupName: "rg-payments-dev5" }));
+    expect(commands()).toEqual(["account show", "bicep build", "deployment group what-if"]);
+  }, 20_000);
+
+  it("does not keep a failed account lookup: the next deployment asks again", async () => {
+    az.use("not-logged-in");
+    const root = makeRepo();
+    const p = provider();
+    expect((await p.check({}, previewProps(root))).inputs!.plannedWhatIf).toBeUndefined();
+    az.use("success", "create-only");
+    az.reset();
+    const { inputs } = await p.check({}, previewProps(root, { name: "app2" }));
+    expect(inputs!.plannedWhatIf).toBeDefined();
+    expect(commands()).toEqual(["account show", "bicep build", "deployment group what-if"]);
+  }, 20_000);
   it("keeps the raw what-if in DELIVERY_WHATIF_DIR for the PR comment", async () => {
     const root = makeRepo();
     const { outs } = await deployed(root);
