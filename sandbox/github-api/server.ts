@@ -211,6 +211,11 @@ export class GitHubWorld {
     return new Date(this.clock).toISOString();
   }
 
+  /** Lets time pass in this GitHub (a soak, a wait), for what happens next. */
+  advance(minutes: number): void {
+    this.clock += minutes * 60_000;
+  }
+
   user(login: string): Actor {
     return (this.users[login] ??= { login, type: login.endsWith("[bot]") ? "Bot" : "User", id: 10_000 + Object.keys(this.users).length });
   }

@@ -8,16 +8,19 @@
  * stack, committing the stack files' encryption salt, and the first `pulumi up` of each stack with
  * a person's credentials, which creates the identities the workflows then log in as.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { parseStackConfig, type StackConfig } from "../../core/config";
 import { readStackFile } from "../../core/stack-file";
 import { renderWorkflows } from "../../workflows";
 import { ADMIN_TOKEN_SECRET, environmentSecrets, PASSPHRASE_SECRET, PROMOTION_APP_KEY_SECRET } from "../../workflows/common";
 import { GitHubWorld, startGitHubApi, type GitHubApiServer } from "../github-api/server";
 import { ensureSandbox, sandboxEnv, sandboxPaths, type SandboxPaths } from "../../scripts/sandbox";
+
+const execFileAsync = promisify(execFile);
 
 /** The passphrase of the scenario stacks' secrets (nothing real is encrypted with it). */
 export const WORLD_PASSPHRASE = "delivery-platform-workflow-runner";
@@ -50,6 +53,12 @@ export interface World {
   /** `refs/pull/N/head` and `refs/pull/N/merge` for a pull request, as GitHub keeps them. */
   publishPullRequestRefs(number: number, head: string, base: string): { head: string; merge: string };
   sha(ref: string): string;
+  /**
+   * Runs this project's `delivery` command in the test's clone against this GitHub, as a person
+   * (their token) or a job (JOB_TOKEN) would; resolves to its output, rejects with it on failure.
+   * Asynchronous: the stand-in API answers from this process.
+   */
+  delivery(args: readonly string[], options?: { token?: string }): Promise<string>;
   /** Every call the jobs made to the fake `az` so far, in order (its log, sandbox/fake-az.ts). */
   azCalls(): Array<{ command: string; args: string[] }>;
   close(): Promise<void>;
@@ -142,6 +151,15 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     git: (args, cwd = clone) => gitIn(cwd, args),
     remoteGit: (args) => execFileSync("git", ["--git-dir", remote, ...args], { encoding: "utf8" }).trim(),
     sha: (ref) => execFileSync("git", ["--git-dir", remote, "rev-parse", `${ref}^{commit}`], { encoding: "utf8" }).trim(),
+    delivery: async (args, opts = {}) => {
+      const env = { ...process.env, GITHUB_API_URL: api.url, GITHUB_REPOSITORY: github.fullName, GITHUB_TOKEN: opts.token ?? JOB_TOKEN };
+      try {
+        return (await execFileAsync(process.execPath, [path.join(projectRoot, "bin", "delivery.js"), ...args], { cwd: clone, env, encoding: "utf8", timeout: 120_000 })).stdout;
+      } catch (err) {
+        const e = err as { stdout?: string; stderr?: string; message: string };
+        throw new Error(`delivery ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+      }
+    },
     azCalls: () => {
       const file = path.join(sandboxDir, "az", "calls.jsonl");
       if (!fs.existsSync(file)) return [];

@@ -5,6 +5,8 @@
  * edits that comment instead of adding another. `/deploy prod` of a commit that staging never
  * validated, approved on the exact head by a third person, passes the gates and is stopped by the
  * promise of promotion before anything of it is installed or any cloud login, saying why on the PR.
+ * `/deploy prod` of the commit staging validated (deployed, soaked, checked and signed off, as the
+ * platform's own commands record it) deploys it as prod's deploy identity and records the deployment.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -78,4 +80,48 @@ it("/deploy prod of a commit never validated in staging is refused before anythi
   const result = world.github.commentsOn(pr.number).filter((c) => c.user.login === "github-actions[bot]").pop()!.body;
   expect(result).toContain(`❌ The deploy of \`prod\` to ${head.slice(0, 12)} stopped before \`pulumi up\`; nothing was deployed.`);
   expect(result).toContain("only a tree validated in staging may be deployed to prod");
+});
+
+/**
+ * Staging's history, recorded by the platform's own commands as its jobs and its QA reviewer do:
+ * the deploy job's deployment of `sha`, the soak, the validation job's checks and the sign-off.
+ */
+async function stagingValidated(sha: string, qaReviewer: string): Promise<void> {
+  const runUrl = (id: number) => `https://github.com/${world.github.fullName}/actions/runs/${id}`;
+  const { deploymentId } = JSON.parse(await world.delivery(["promote", "record", "start", "--environment", "staging", "--commit", sha, "--run-url", runUrl(4001), "--requested-by", "carol"])) as { deploymentId: number };
+  await world.delivery(["promote", "record", "finish", "--deployment-id", String(deploymentId), "--result", "success", "--run-url", runUrl(4001)]);
+  world.github.advance(61); // staging's soak is 60 minutes
+  for (const name of ["health (staging)", "smoke (staging)"]) await world.delivery(["promote", "check", "--commit", sha, "--name", name, "--state", "success", "--run-url", runUrl(4002)]);
+  const token = `ghp_standin_${qaReviewer}`;
+  world.github.tokens[token] = qaReviewer;
+  await world.delivery(["promote", "sign-off", "--environment", "staging", "--commit", sha], { token });
+}
+
+it("/deploy prod of the commit staging validated, approved by a third person, deploys it as prod's deploy identity", async () => {
+  world.github.teams["qa-leads"] = ["quinn"];
+  world.github.addCollaborator("quinn", "write");
+  const release = world.commit("test", { "notes/release.txt": "the release staging validated\n" }, "Release notes", { author: "alice" });
+  await stagingValidated(release, "quinn");
+  expect(JSON.parse(await world.delivery(["promote", "verify-tree", "--environment", "prod", "--commit", release]))).toMatchObject({ ok: true, method: "fast-forward", validatedIn: "staging" });
+
+  // The promotion pull request carries exactly the validated commit into main.
+  const branch = `promote/staging-to-prod/${release.slice(0, 12)}`;
+  world.remoteGit(["update-ref", `refs/heads/${branch}`, release]);
+  const pr = world.github.openPullRequest({ author: "delivery-promotion[bot]", head: branch, headSha: release, base: "main", baseSha: world.sha("refs/heads/main") });
+  for (const name of ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"]) world.github.addCheckRun(release, name, "success");
+  world.github.addReview(pr.number, "carol", "APPROVED", release);
+
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: actionsVariables(world, "prod"), secrets: workflowSecrets(world, ["prod"]), onLine: log });
+  expect(run.results("read the command")).toEqual(["success"]);
+  expect(run.results("deploy (prod)")).toEqual(["success"]);
+  expect(run.log).toContain(`${release.slice(0, 12)} is itself a commit validated in staging`);
+  // Logged in as prod's deploy identity: its federated credential trusts the prod environment's subject.
+  expect(run.log).toContain("subject claim - repo:contoso/payments-service:environment:prod");
+  expect(run.log).toMatch(/Policy Packs run:\s*\n.*delivery-platform\|local\|policies/);
+  expect(run.log).toMatch(/pulumi up[\s\S]*Resources:/);
+  const deployment = world.github.deployments.filter((d) => d.environment === "prod" && d.sha === release);
+  expect(deployment).toHaveLength(1);
+  expect(world.github.deploymentStatuses.filter((s) => s.deployment_id === deployment[0].id).map((s) => s.state)).toEqual(["in_progress", "success"]);
+  const result = world.github.commentsOn(pr.number).filter((c) => c.user.login === "github-actions[bot]").pop()!.body;
+  expect(result).toContain(`Deployed \`prod\` to ${release.slice(0, 12)}`);
 });
