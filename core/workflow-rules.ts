@@ -83,7 +83,7 @@ export function permissionProblems(doc: WorkflowDocument): string[] {
 }
 
 /**
- * `pull_request_target` runs the base branch's workflow with the repository's token and secrets.
+ * `pull_request_target` runs the default branch's workflow with the repository's token and secrets.
  * It is allowed for one purpose: reacting to a label (`types: [labeled]`), where a collaborator's
  * action, not PR content, triggers the run, and only when no step checks out the pull request's ref
  * (its code reaches a job only as a commit the deploy gate verified and passed on as a job output).

@@ -426,7 +426,7 @@ export function deployWorkflow(cfg: StackConfig): Workflow {
     header: "IssueOps: /deploy, /preview, /rollback, /promote, /unlock, /help on pull requests, deploy:<env> labels, manual dispatch, and deploy on merge.",
     on: {
       issue_comment: { types: ["created"] },
-      // The base branch's workflow and ref (see core/intent/decide.ts); never PR content.
+      // The default branch's workflow and ref (see core/intent/decide.ts); never PR content.
       pull_request_target: { types: ["labeled"] },
       // A merge into an environment branch deploys it (R1 of the promotion machine); the gates
       // take the required checks and the prod approval from the merged pull request.

@@ -8,7 +8,7 @@
  *   passing, so a label could turn a red check green.
  * - `docs-generate.yml` regenerates stale documents inside the `docs` GitHub environment, the only
  *   subject the AWS docs role trusts, which admits runs of the production branch only. The
- *   `docs:generate` label on a pull request (`pull_request_target`: the base branch's workflow, no
+ *   `docs:generate` label on a pull request (`pull_request_target`: the default branch's workflow, no
  *   credentials) checks who applied it and dispatches this workflow on the default branch for the
  *   pull request (`delivery docs request`); that run checks out the trusted tooling from the default
  *   branch and the pull request's branch beside it as data, regenerates with the stack's Graft
@@ -92,7 +92,7 @@ export function docsGenerateWorkflow(cfg: StackConfig): Workflow {
     name: "Docs generate",
     header: `Regenerates stale Graft documents: the '${DOCS_GENERATE_LABEL.name}' label asks for it, a run of the default branch in the docs environment does it and commits to the pull request's branch.`,
     on: {
-      // The base branch's workflow (see core/workflow-rules.ts): checks the labeller, dispatches.
+      // The default branch's workflow (see core/workflow-rules.ts): checks the labeller, dispatches.
       pull_request_target: { types: ["labeled"] },
       workflow_dispatch: { inputs: { pr: { description: "Pull request whose documents to regenerate (empty: the default branch)", required: false, type: "string", default: "" } } },
     },

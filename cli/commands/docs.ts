@@ -5,7 +5,7 @@
  * The `docs` environment (the only subject the Bedrock role trusts) admits runs of the production
  * branch only, so a `docs:generate` label cannot generate in the pull request's own run. Instead:
  *
- * 1. `docs request` (the label's run: `pull_request_target`, the base branch's workflow, no cloud
+ * 1. `docs request` (the label's run: `pull_request_target`, the default branch's workflow, no cloud
  *    credentials) checks that the person who applied the label may write, that the pull request is
  *    open and not from a fork, and dispatches the docs workflow on the default branch for it.
  * 2. `docs branch` (the dispatched run, in the `docs` environment) re-reads the pull request and

@@ -155,6 +155,16 @@ export async function whatIf(
   return runWhatIf(spec, ctx, azCommands.whatIf(spec, name), identity, onAttempt);
 }
 
+/**
+ * The what-if a preview shows and a drift check reads: one per deployment content in a run, so
+ * `pulumi preview --refresh` (the drift check's read, then the preview's check) asks Azure once.
+ * The deployment's own what-if, its guard before deploying, is always asked afresh.
+ */
+function sharedWhatIf(spec: BicepDeploymentSpec, ctx: DeployContext, hash: ContentHash): Promise<{ summary: WhatIfSummary; attempts: readonly AttemptRecord[]; raw: string }> {
+  const name = deploymentName(spec.name, hash.hash);
+  return shared(ctx, [spec.root, hash.hash, ...azCommands.whatIf(spec, name)], () => whatIf(spec, ctx, name));
+}
+
 /** Runs one what-if command with retries; `keep` narrows the result before it is summarised and saved. */
 async function runWhatIf(
   spec: BicepDeploymentSpec,
@@ -300,7 +310,7 @@ export async function plan(spec: BicepDeploymentSpec, ctx: DeployContext, hash: 
   const diagnostics = await lint(spec, ctx);
   let result: { summary: WhatIfSummary; attempts: readonly AttemptRecord[]; raw: string };
   try {
-    result = await whatIf(spec, ctx, name);
+    result = await sharedWhatIf(spec, ctx, hash);
   } catch (err) {
     // A first deployment into a group that does not exist yet: preview the whole thing at subscription scope.
     if (!(err instanceof RetryError && err.classification.kind === "resource-group-not-found" && spec.location)) throw explain(err, "what-if");
@@ -560,7 +570,7 @@ export async function detectDrift(spec: BicepDeploymentSpec, ctx: DeployContext)
   await preflight(spec, ctx);
   let summary: WhatIfSummary;
   try {
-    summary = (await whatIf(spec, ctx, deploymentName(spec.name, hash.hash))).summary;
+    summary = (await sharedWhatIf(spec, ctx, hash)).summary;
   } catch (err) {
     throw explain(err, "what-if");
   }

@@ -130,9 +130,10 @@ export function decideIntent(eventName: string, payload: unknown, cfg: IntentCon
     switch (eventName) {
       case "issue_comment":
         return fromComment(payload, cfg);
-      // Deploy labels arrive as pull_request_target: GitHub runs that event with the base branch's
-      // workflow file and ref, which the environments' branch policies admit. A `pull_request`
-      // labeled run is the PR's own workflow at refs/pull/N/merge, which no environment admits.
+      // Deploy labels arrive as pull_request_target: GitHub runs that event with the default
+      // branch's workflow file and ref, which the environments' branch policies admit. A
+      // `pull_request` labeled run is the PR's own workflow at refs/pull/N/merge, which no
+      // environment admits.
       case "pull_request_target":
         return fromLabel(payload, cfg);
       case "workflow_dispatch":

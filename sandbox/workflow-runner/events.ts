@@ -119,8 +119,10 @@ export function dispatchEvent(world: World, branch: string, inputs: Record<strin
 }
 
 /**
- * `pull_request_target` labeled: GitHub runs the base branch's workflow file at the base branch's
- * head (GITHUB_REF is the base branch), with the pull request in the payload.
+ * `pull_request_target` labeled: GitHub runs the default branch's workflow file at the default
+ * branch's head (GITHUB_REF is the default branch, whatever the pull request's base; environment
+ * branch policies are evaluated against it), with the pull request in the payload. GitHub's
+ * behaviour since 8 December 2025; before, it was the base branch's workflow and ref.
  */
 export function labeledTargetEvent(world: World, pr: PullRequest, label: string, labeller: string): WorkflowEvent {
   world.github.addLabel(pr.number, label, labeller);
@@ -131,6 +133,6 @@ export function labeledTargetEvent(world: World, pr: PullRequest, label: string,
   e.label = { name: label };
   repository(world, e);
   e.sender = user(world, labeller);
-  const base = `refs/heads/${pr.base.ref}`;
-  return { eventName: "pull_request_target", event: e, ref: base, sha: world.sha(base), workflowFrom: base, actor: labeller };
+  const main = `refs/heads/${world.github.defaultBranch}`;
+  return { eventName: "pull_request_target", event: e, ref: main, sha: world.sha(main), workflowFrom: main, actor: labeller };
 }

@@ -569,6 +569,22 @@ describe("read (refresh) detects drift", () => {
     expect((await provider().diff("id", refreshed!, inputs!)).changes).toBe(true);
   });
 
+  it("asks Azure once for `preview --refresh` in one process: the drift check's what-if is the preview's", async () => {
+    const root = makeRepo();
+    const { outs } = await deployed(root);
+    az.use("success", "mixed");
+    const p = provider();
+    const { props: refreshed, inputs: refreshedInputs } = await p.read("id", outs);
+    const { inputs } = await p.check(refreshedInputs!, previewProps(root));
+    expect(inputs!.plannedWhatIf!.destructive).toEqual([LEGACY_QUEUE]);
+    expect(refreshed!.drift).toMatchObject({ drifted: true });
+    expect(commands()).toEqual(["account show", "deployment group what-if", "bicep build"]);
+    // The deployment's own what-if, its guard before deploying, is asked afresh (and refuses the deletion).
+    az.reset();
+    await expect(p.update("id", refreshed!, inputs!)).rejects.toThrow(/destructive changes are not allowed/);
+    expect(commands().filter((c) => c === "deployment group what-if")).toHaveLength(1);
+  });
+
   it("reports no drift when the what-if shows no changes", async () => {
     const root = makeRepo();
     const { outs } = await deployed(root);

@@ -67,8 +67,12 @@ it("opens one issue for a stack changed outside Pulumi, with the drift's what-if
   const original = fs.readFileSync(devGroupFile(), "utf8");
   setRetentionByHand(1);
 
+  const whatIfs = () => world.azCalls().filter((c) => c.command === "deployment group what-if").length;
+  const before = whatIfs();
   const first = await driftRun();
   expect(first.results(`drift (${STACK})`)).toEqual(["success"]);
+  // The refresh's drift check and the preview share one what-if (one provider process, one question).
+  expect(whatIfs() - before).toBe(1);
   // The read-only preview identity, through the stack's preview environment.
   expect(first.log).toContain(`subject claim - repo:contoso/payments-service:environment:${previewEnvironment(STACK)}`);
   expect(first.log).toMatch(/drift: the resource group differs from the template \(0 missing, 1 modified, 0 extra\)/);

@@ -106,8 +106,10 @@ extended("a pull request previews every stack, dev, staging and prod, with one c
   for (const stack of ["dev", "staging", "prod"]) expect(comments.filter((c) => c.body.includes(`\`${stack}\``) || c.body.includes(`(${stack})`))).not.toHaveLength(0);
 });
 
-it("a deploy:dev label from a writer deploys through the base branch's workflow, which dev's branch policy admits", async () => {
-  const pr = openGreenPullRequest("feature/label", { "NOTES.txt": "label\n" }, "alice");
+it("a deploy:dev label from a writer deploys through the default branch's workflow, which dev's branch policy admits", async () => {
+  // A change of its own, so the test deploys something whatever ran before it.
+  const params = fs.readFileSync(path.join(world.clone, "bicep/parameters/dev.bicepparam"), "utf8").replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 21");
+  const pr = openGreenPullRequest("feature/label", { "NOTES.txt": "label\n", "bicep/parameters/dev.bicepparam": params }, "alice");
   const before = azCreates().length;
   const run = await runWorkflow(world, { workflow: "deploy.yml", ...labeledTargetEvent(world, pr, "deploy:dev", "alice"), vars: actionsVariables(world, "dev"), secrets: workflowSecrets(), onLine: log });
   expect(run.results("deploy (dev)")).toEqual(["success"]);
