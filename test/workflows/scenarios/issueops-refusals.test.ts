@@ -1,8 +1,9 @@
 /**
  * IssueOps refusals on a real runner, tried as someone with write access would: a fork's pull
  * request, a head pushed between the gate and `pulumi up`, `/deploy prod` without the approval and
- * with an approval by the author or by the person deploying. Each is refused with a reply on the
- * pull request, and nothing is deployed (no deploy job runs, no deployment is recorded).
+ * with an approval by the author or by the person deploying, `/deploy dev` during a freeze. Each is
+ * refused with a reply on the pull request, and nothing is deployed (no deploy job runs, no
+ * deployment is recorded).
  */
 import { prCommentEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow, type RunResult } from "../../../sandbox/workflow-runner/run";
@@ -97,4 +98,17 @@ it("refuses /deploy prod approved by the author, or by the person deploying", as
   const replies = botReplies(pr);
   expect(replies).toMatch(/alice/);
   expect(replies).toMatch(/bob/);
+});
+
+it("refuses /deploy dev while a deployment failure is open (the freeze)", async () => {
+  const failure = world.github.openIssue({ title: "Deployment failure: staging at 0123456789ab", author: "delivery-promotion[bot]", labels: ["deployment-failure", "priority:high"] });
+  try {
+    const pr = greenPullRequest("feature/during-freeze", "dev", "alice");
+    const run = await comment(pr, "/deploy dev", "alice");
+    expect(run.results("read the command")).toEqual(["success"]);
+    expect(run.results("deploy (dev)")).toEqual([]);
+    expect(botReplies(pr)).toContain(`Every deploy is frozen while #${failure.number} is open`);
+  } finally {
+    failure.state = "closed";
+  }
 });

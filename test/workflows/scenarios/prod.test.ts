@@ -7,11 +7,13 @@
  * promise of promotion before anything of it is installed or any cloud login, saying why on the PR.
  * `/deploy prod` of the commit staging validated (deployed, soaked, checked and signed off, as the
  * platform's own commands record it) deploys it as prod's deploy identity and records the deployment.
+ * A promotion pull request squash-merged into main deploys on the push when the squash commit's tree
+ * is exactly the validated tree, and stops before anything is installed when it is not.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { prCommentEvent, pullRequestEvent } from "../../../sandbox/workflow-runner/events";
-import { runWorkflow } from "../../../sandbox/workflow-runner/run";
+import { prCommentEvent, pullRequestEvent, pushEvent } from "../../../sandbox/workflow-runner/events";
+import { runWorkflow, type RunResult } from "../../../sandbox/workflow-runner/run";
 import { actionsVariables, bootstrap, createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
 
 let world: World;
@@ -22,6 +24,9 @@ beforeAll(async () => {
   world.github.addCollaborator("alice", "write");
   world.github.addCollaborator("bob", "write");
   world.github.addCollaborator("carol", "maintain");
+  // Staging's manual-test sign-off comes from its reviewers' team.
+  world.github.addCollaborator("quinn", "write");
+  world.github.teams["qa-leads"] = ["quinn"];
   await bootstrap(world, ["prod"]);
 }, 15 * 60 * 1000);
 
@@ -98,8 +103,6 @@ async function stagingValidated(sha: string, qaReviewer: string): Promise<void> 
 }
 
 it("/deploy prod of the commit staging validated, approved by a third person, deploys it as prod's deploy identity", async () => {
-  world.github.teams["qa-leads"] = ["quinn"];
-  world.github.addCollaborator("quinn", "write");
   const release = world.commit("test", { "notes/release.txt": "the release staging validated\n" }, "Release notes", { author: "alice" });
   await stagingValidated(release, "quinn");
   expect(JSON.parse(await world.delivery(["promote", "verify-tree", "--environment", "prod", "--commit", release]))).toMatchObject({ ok: true, method: "fast-forward", validatedIn: "staging" });
@@ -124,4 +127,62 @@ it("/deploy prod of the commit staging validated, approved by a third person, de
   expect(world.github.deploymentStatuses.filter((s) => s.deployment_id === deployment[0].id).map((s) => s.state)).toEqual(["in_progress", "success"]);
   const result = world.github.commentsOn(pr.number).filter((c) => c.user.login === "github-actions[bot]").pop()!.body;
   expect(result).toContain(`Deployed \`prod\` to ${release.slice(0, 12)}`);
+});
+
+/**
+ * The promotion pull request of `validated` into main, approved by carol on its head, merged by
+ * squash as bob: a new commit on main whose tree is the validated one plus `extra` files.
+ */
+function squashMergedPromotion(validated: string, extra: Record<string, string> = {}): { pr: ReturnType<typeof world.github.openPullRequest>; squash: string; before: string } {
+  const branch = `promote/staging-to-prod/${validated.slice(0, 12)}`;
+  world.remoteGit(["update-ref", `refs/heads/${branch}`, validated]);
+  const before = world.sha("refs/heads/main");
+  const pr = world.github.openPullRequest({ author: "delivery-promotion[bot]", head: branch, headSha: validated, base: "main", baseSha: before });
+  for (const name of ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"]) world.github.addCheckRun(validated, name, "success");
+  world.github.addReview(pr.number, "carol", "APPROVED", validated);
+  // GitHub's squash: one new commit on main with the pull request's resulting tree.
+  world.git(["fetch", "--quiet", "origin"]);
+  world.git(["checkout", "--quiet", "--detach", validated]);
+  for (const [file, content] of Object.entries(extra)) {
+    fs.mkdirSync(path.dirname(path.join(world.clone, file)), { recursive: true });
+    fs.writeFileSync(path.join(world.clone, file), content);
+  }
+  world.git(["add", "-A"]);
+  const tree = world.git(["write-tree"]);
+  const squash = world.git(["commit-tree", tree, "-p", before, "-m", `Promote ${validated.slice(0, 12)} to prod (#${pr.number})`]);
+  world.git(["push", "--quiet", "origin", `${squash}:refs/heads/main`]);
+  world.git(["checkout", "--quiet", "--force", "main"]);
+  Object.assign(pr, { state: "closed", merged_at: world.github.now(), merge_commit_sha: squash });
+  return { pr, squash, before };
+}
+
+function pushToMain(before: string, squash: string): Promise<RunResult> {
+  return runWorkflow(world, { workflow: "deploy.yml", ...pushEvent(world, "main", before, squash, "bob"), vars: actionsVariables(world, "prod"), secrets: workflowSecrets(world, ["prod"]), onLine: log });
+}
+
+it("a squash-merged promotion whose tree is the validated tree deploys on the push, recording both commits", async () => {
+  const validated = world.commit("test", { "notes/squash.txt": "validated in staging\n" }, "Squash me", { author: "alice" });
+  await stagingValidated(validated, "quinn");
+  const { pr, squash, before } = squashMergedPromotion(validated);
+  const run = await pushToMain(before, squash);
+  expect(run.results("deploy (prod)")).toEqual(["success"]);
+  expect(run.log).toMatch(new RegExp(`${squash.slice(0, 12)} \\(merged by PR #${pr.number}\\) has tree [0-9a-f]{12}, exactly the tree of ${validated.slice(0, 12)} validated in staging`));
+  const deployments = world.github.deployments.filter((d) => d.environment === "prod" && d.sha === squash);
+  expect(deployments).toHaveLength(1);
+  expect(JSON.stringify(deployments[0].payload)).toContain(validated);
+  expect(world.github.deploymentStatuses.filter((s) => s.deployment_id === deployments[0].id).map((s) => s.state)).toEqual(["in_progress", "success"]);
+});
+
+it("a squash-merged promotion whose tree differs from the validated one stops before anything is installed or logged in", async () => {
+  const validated = world.commit("test", { "notes/squash-2.txt": "validated in staging\n" }, "Validated", { author: "alice" });
+  await stagingValidated(validated, "quinn");
+  const { squash, before } = squashMergedPromotion(validated, { "notes/sneaked-in.txt": "never validated\n" });
+  const azBefore = world.azCalls().length;
+  const run = await pushToMain(before, squash);
+  expect(run.results("deploy (prod)")).toEqual(["failure"]);
+  expect(run.log).toContain("the merge changed what was validated");
+  expect(run.log).not.toContain("Run Main Install the deployed commit's dependencies");
+  expect(run.log).not.toContain("Run Main Log in to Azure");
+  expect(world.azCalls().length).toBe(azBefore);
+  expect(world.github.deployments.filter((d) => d.environment === "prod" && d.sha === squash)).toEqual([]);
 });
