@@ -166,8 +166,9 @@ function sharedAnswers(cache: Map<string, Promise<unknown>>): NonNullable<Deploy
 }
 
 /**
- * The answers of `az account show` and `az bicep build` this process got (module-level, like
- * `previews` below): N deployments of one run make one account lookup, and one build per template.
+ * The `az` answers this process shares between calls (module-level, like `previews` below): N
+ * deployments of one run make one account lookup and one build per template, and a drift run's
+ * refresh and preview ask one what-if (core/bicep/deploy.ts says which answers are shared).
  */
 const processAnswers = new Map<string, Promise<unknown>>();
 
