@@ -199,7 +199,6 @@ export interface ContentHash {
   readonly external: readonly string[];
 }
 
-/** Hashes everything the deployment depends on. Throws MissingReferenceError for a missing module. */
 /**
  * sha256 over a Bicep file and every local file it references (what `az bicep build` of it or
  * `az bicep build-params` of it reads): two calls answer the same when this is the same.
@@ -212,6 +211,7 @@ export function referencedFilesDigest(root: string, file: string): string {
   return h.digest("hex");
 }
 
+/** Hashes everything the deployment depends on. Throws MissingReferenceError for a missing module. */
 export function contentHash(input: ContentHashInput): ContentHash {
   const t = collectTemplateFiles(input.root, input.template);
   // The parameters file can import types and variables from .bicep files too.

@@ -15,8 +15,13 @@ import * as path from "node:path";
 import { prCommentEvent, pullRequestEvent, pushEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow, type RunResult } from "../../../sandbox/workflow-runner/run";
 import { actionsVariables, bootstrap, createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
+import type { PullRequest } from "../../../sandbox/github-api/server";
 
 let world: World;
+/** The checks the rulesets require, green on every head a test deploys. */
+const REQUIRED = ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"];
+/** Staging's QA reviewer (a member of its reviewers' team), who signs off manual testing. */
+const QA_REVIEWER = "quinn";
 const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 
 beforeAll(async () => {
@@ -25,8 +30,8 @@ beforeAll(async () => {
   world.github.addCollaborator("bob", "write");
   world.github.addCollaborator("carol", "maintain");
   // Staging's manual-test sign-off comes from its reviewers' team.
-  world.github.addCollaborator("quinn", "write");
-  world.github.teams["qa-leads"] = ["quinn"];
+  world.github.addCollaborator(QA_REVIEWER, "write");
+  world.github.teams["qa-leads"] = [QA_REVIEWER];
   await bootstrap(world, ["prod"]);
 }, 15 * 60 * 1000);
 
@@ -64,7 +69,7 @@ it("/deploy prod of a commit never validated in staging is refused before anythi
   const original = fs.readFileSync(path.join(world.clone, params), "utf8");
   const head = world.commit("release/retention", { [params]: original.replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 35") }, "Keep deleted blobs 35 days in prod", { author: "alice" });
   const pr = world.github.openPullRequest({ author: "alice", head: "release/retention", headSha: head, base: "main", baseSha: world.sha("refs/heads/main") });
-  for (const name of ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"]) world.github.addCheckRun(head, name, "success");
+  for (const name of REQUIRED) world.github.addCheckRun(head, name, "success");
   world.github.addReview(pr.number, "carol", "APPROVED", head);
   const before = world.azCalls().length;
 
@@ -91,28 +96,33 @@ it("/deploy prod of a commit never validated in staging is refused before anythi
  * Staging's history, recorded by the platform's own commands as its jobs and its QA reviewer do:
  * the deploy job's deployment of `sha`, the soak, the validation job's checks and the sign-off.
  */
-async function stagingValidated(sha: string, qaReviewer: string): Promise<void> {
+async function stagingValidated(sha: string): Promise<void> {
   const runUrl = (id: number) => `https://github.com/${world.github.fullName}/actions/runs/${id}`;
   const { deploymentId } = JSON.parse(await world.delivery(["promote", "record", "start", "--environment", "staging", "--commit", sha, "--run-url", runUrl(4001), "--requested-by", "carol"])) as { deploymentId: number };
   await world.delivery(["promote", "record", "finish", "--deployment-id", String(deploymentId), "--result", "success", "--run-url", runUrl(4001)]);
   world.github.advance(61); // staging's soak is 60 minutes
   for (const name of ["health (staging)", "smoke (staging)"]) await world.delivery(["promote", "check", "--commit", sha, "--name", name, "--state", "success", "--run-url", runUrl(4002)]);
-  const token = `ghp_standin_${qaReviewer}`;
-  world.github.tokens[token] = qaReviewer;
+  const token = `ghp_standin_${QA_REVIEWER}`;
+  world.github.tokens[token] = QA_REVIEWER;
   await world.delivery(["promote", "sign-off", "--environment", "staging", "--commit", sha], { token });
+}
+
+/** The promotion pull request carrying exactly `validated` into main: green, and approved by carol on that head. */
+function promotionPullRequest(validated: string): PullRequest {
+  const branch = `promote/staging-to-prod/${validated.slice(0, 12)}`;
+  world.remoteGit(["update-ref", `refs/heads/${branch}`, validated]);
+  const pr = world.github.openPullRequest({ author: "delivery-promotion[bot]", head: branch, headSha: validated, base: "main", baseSha: world.sha("refs/heads/main") });
+  for (const name of REQUIRED) world.github.addCheckRun(validated, name, "success");
+  world.github.addReview(pr.number, "carol", "APPROVED", validated);
+  return pr;
 }
 
 it("/deploy prod of the commit staging validated, approved by a third person, deploys it as prod's deploy identity", async () => {
   const release = world.commit("test", { "notes/release.txt": "the release staging validated\n" }, "Release notes", { author: "alice" });
-  await stagingValidated(release, "quinn");
+  await stagingValidated(release);
   expect(JSON.parse(await world.delivery(["promote", "verify-tree", "--environment", "prod", "--commit", release]))).toMatchObject({ ok: true, method: "fast-forward", validatedIn: "staging" });
 
-  // The promotion pull request carries exactly the validated commit into main.
-  const branch = `promote/staging-to-prod/${release.slice(0, 12)}`;
-  world.remoteGit(["update-ref", `refs/heads/${branch}`, release]);
-  const pr = world.github.openPullRequest({ author: "delivery-promotion[bot]", head: branch, headSha: release, base: "main", baseSha: world.sha("refs/heads/main") });
-  for (const name of ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"]) world.github.addCheckRun(release, name, "success");
-  world.github.addReview(pr.number, "carol", "APPROVED", release);
+  const pr = promotionPullRequest(release);
 
   const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: actionsVariables(world, "prod"), secrets: workflowSecrets(world, ["prod"]), onLine: log });
   expect(run.results("read the command")).toEqual(["success"]);
@@ -130,16 +140,12 @@ it("/deploy prod of the commit staging validated, approved by a third person, de
 });
 
 /**
- * The promotion pull request of `validated` into main, approved by carol on its head, merged by
- * squash as bob: a new commit on main whose tree is the validated one plus `extra` files.
+ * The promotion pull request of `validated` into main, merged by squash as bob: a new commit on
+ * main whose tree is the validated one plus `extra` files.
  */
-function squashMergedPromotion(validated: string, extra: Record<string, string> = {}): { pr: ReturnType<typeof world.github.openPullRequest>; squash: string; before: string } {
-  const branch = `promote/staging-to-prod/${validated.slice(0, 12)}`;
-  world.remoteGit(["update-ref", `refs/heads/${branch}`, validated]);
+function squashMergedPromotion(validated: string, extra: Record<string, string> = {}): { pr: PullRequest; squash: string; before: string } {
   const before = world.sha("refs/heads/main");
-  const pr = world.github.openPullRequest({ author: "delivery-promotion[bot]", head: branch, headSha: validated, base: "main", baseSha: before });
-  for (const name of ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"]) world.github.addCheckRun(validated, name, "success");
-  world.github.addReview(pr.number, "carol", "APPROVED", validated);
+  const pr = promotionPullRequest(validated);
   // GitHub's squash: one new commit on main with the pull request's resulting tree.
   world.git(["fetch", "--quiet", "origin"]);
   world.git(["checkout", "--quiet", "--detach", validated]);
@@ -162,7 +168,7 @@ function pushToMain(before: string, squash: string): Promise<RunResult> {
 
 it("a squash-merged promotion whose tree is the validated tree deploys on the push, recording both commits", async () => {
   const validated = world.commit("test", { "notes/squash.txt": "validated in staging\n" }, "Squash me", { author: "alice" });
-  await stagingValidated(validated, "quinn");
+  await stagingValidated(validated);
   const { pr, squash, before } = squashMergedPromotion(validated);
   const run = await pushToMain(before, squash);
   expect(run.results("deploy (prod)")).toEqual(["success"]);
@@ -175,7 +181,7 @@ it("a squash-merged promotion whose tree is the validated tree deploys on the pu
 
 it("a squash-merged promotion whose tree differs from the validated one stops before anything is installed or logged in", async () => {
   const validated = world.commit("test", { "notes/squash-2.txt": "validated in staging\n" }, "Validated", { author: "alice" });
-  await stagingValidated(validated, "quinn");
+  await stagingValidated(validated);
   const { squash, before } = squashMergedPromotion(validated, { "notes/sneaked-in.txt": "never validated\n" });
   const azBefore = world.azCalls().length;
   const run = await pushToMain(before, squash);
