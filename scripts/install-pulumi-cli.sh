@@ -25,7 +25,7 @@
 # language host and never calls it; the official v3.250 archive does not ship it either.)
 #
 # Version: node_modules/pulumi/package.json of this repository if installed,
-# else $PULUMI_CLI_VERSION, else 3.250.0.
+# else $PULUMI_CLI_VERSION, else 3.256.0.
 #
 # Idempotent: when everything is installed nothing is done (no go, no network; milliseconds).
 # A CLI built by this script into the default ~/.pulumi is copied instead of rebuilt when
@@ -45,14 +45,14 @@
 #   PULUMI_LANGUAGE_NODEJS_HOST=node
 #                                 skip the module and install the Node.js host (b) directly
 #
-# Requirements: Go >= the go directive of pulumi's go.mod (1.25.x for 3.250.0;
+# Requirements: Go >= the go directive of pulumi's go.mod (1.25.x for 3.256.0;
 # with an older Go, GOTOOLCHAIN=auto fetches a newer one through GOPROXY) for the build;
 # Node.js at run time, and `npm ci` done in this repository for the Node.js language host (b).
 # Timings (2 cores): first build with empty Go caches ~15-18 min; rebuild with warm Go caches
 # ~30 s-1 min; re-run when installed < 1 s.
 set -Eeuo pipefail
 
-DEFAULT_VERSION=3.250.0
+DEFAULT_VERSION=3.256.0
 SDK_MOD=github.com/pulumi/pulumi/sdk/v3
 PKG_MOD=github.com/pulumi/pulumi/pkg/v3
 CLI_PKG=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi

@@ -4,7 +4,7 @@
  * dynamic-provider process (loaded from its compiled form, see ./index.ts), so it imports only
  * core/, execa and @pulumi/pulumi.
  *
- * What a preview shows. Pulumi 3.248's dynamic-provider host forwards only `changes`, `replaces`
+ * What a preview shows. Pulumi 3.276's dynamic-provider host forwards only `changes`, `replaces`
  * and `deleteBeforeReplace` from diff (detailed diffs are dropped), so `pulumi preview --diff`
  * prints the difference between the old and the new *checked inputs*. During a preview (the
  * component sets `preview` from pulumi.runtime.isDryRun(); check never keeps that field) check

@@ -3,7 +3,7 @@
  * started by the launcher `pulumi-resource-<package>` that ./install.ts writes into the sandbox's
  * PULUMI_HOME. It serves the package's table with `@pulumi/pulumi/provider`'s `main`.
  *
- * That server (3.248) serves check/diff/create/read/update/delete/invoke, but answers CheckConfig
+ * That server (3.276) serves check/diff/create/read/update/delete/invoke, but answers CheckConfig
  * and DiffConfig with UNIMPLEMENTED and drops the configuration Configure receives. A stand-in needs
  * its configuration (the Azure subscription in ids, the AWS account in ARNs, the GitHub owner in
  * URLs), so the service implementation is wrapped when it is registered: Configure records the

@@ -2,7 +2,7 @@
  * One stand-in resource provider, driven by a table (./model.ts), implementing the
  * `@pulumi/pulumi/provider` Provider interface: check (required inputs, auto-naming, unknown
  * types rejected), diff (changed inputs, replacements), create / read / update / delete against
- * the provider's own state file, and invoke. `@pulumi/pulumi`'s provider server (3.248) serves
+ * the provider's own state file, and invoke. `@pulumi/pulumi`'s provider server (3.276) serves
  * these CRUD methods over gRPC; ./main.ts adds the provider configuration it does not pass on.
  */
 import * as crypto from "node:crypto";
