@@ -9,12 +9,18 @@
  *    (must make zero az calls) and when a parameter changed (ideally close to L, not N x L), with
  *    the number of az calls of each kind. Run once more with PULUMI_PARALLEL_DIFF=true.
  *
- * Everything runs in throwaway workspaces (scripts/engine-workspace.ts), offline.
+ * 3. The sandbox wrapper: `npm run sandbox -- preview` against the `pulumi preview` it runs (same
+ *    arguments and environment), on a deployed sandbox stack, median of five each, interleaved, and
+ *    `npm run sandbox -- env` (the wrapper's own work, no preview) (`--wrapper-only` runs just this).
+ *
+ * Everything runs in throwaway workspaces (scripts/engine-workspace.ts) or a throwaway sandbox
+ * directory, offline.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
-import { ensureStack } from "./sandbox";
+import { ensureStack, parseArgs, pulumiArgs, sandboxEnv, sandboxPaths } from "./sandbox";
 import { Workspace, REPO_ROOT, engineSkipReason } from "./engine-workspace";
 
 interface Options {
@@ -157,6 +163,53 @@ async function bicepDeployments(o: Options): Promise<void> {
   }
 }
 
+/** Wall seconds of one command, failing loudly when it fails. */
+function timed(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<number> {
+  const started = Date.now();
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve((Date.now() - started) / 1000) : reject(new Error(`${command} ${args.join(" ")} exited ${code}:\n${output.slice(-3000)}`))));
+  });
+}
+
+const RUNS = 5;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** `npm run sandbox -- preview` against the pulumi command it runs, in a throwaway sandbox directory. */
+async function sandboxWrapper(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-wrapper-"));
+  const env = { ...process.env, DELIVERY_SANDBOX_DIR: dir, CI: "true" };
+  try {
+    await timed("npm", ["run", "sandbox", "--", "up"], { cwd: REPO_ROOT, env });
+    const p = sandboxPaths(REPO_ROOT, dir);
+    const direct = pulumiArgs(parseArgs(["preview"]), false);
+    const wrapper: number[] = [];
+    const engine: number[] = [];
+    const own: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      wrapper.push(await timed("npm", ["run", "sandbox", "--", "preview"], { cwd: REPO_ROOT, env }));
+      engine.push(await timed(path.join(p.cliBin, "pulumi"), direct, { cwd: REPO_ROOT, env: sandboxEnv(p, env) }));
+      // The wrapper's own work without the preview: npm, Node, the install checks (`env` stops there
+      // before `pulumi stack select`, which keeps the stack a hand-run `pulumi` uses, ~0.4 s).
+      own.push(await timed("npm", ["run", "sandbox", "--", "env"], { cwd: REPO_ROOT, env }));
+    }
+    const w = median(wrapper);
+    const e = median(engine);
+    const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(", ");
+    console.log(`sandbox wrapper (deployed sandbox stack, median of ${RUNS}, interleaved):`);
+    console.log(`  npm run sandbox -- preview ${w.toFixed(2)} s | pulumi ${direct.join(" ")} ${e.toFixed(2)} s | difference ${(w - e).toFixed(2)} s`);
+    console.log(`  the wrapper's own work (npm run sandbox -- env): ${median(own).toFixed(2)} s`);
+    console.log(`  runs: wrapper ${list(wrapper)}; pulumi ${list(engine)}; own work ${list(own)}`);
+  } finally {
+    await timed("npm", ["run", "sandbox", "--", "app", "stop"], { cwd: REPO_ROOT, env }).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const reason = engineSkipReason();
   if (reason) {
@@ -165,8 +218,10 @@ async function main(): Promise<void> {
     return;
   }
   const o = parse(process.argv.slice(2));
-  if (!process.argv.includes("--bicep-only")) await sandboxStack();
-  if (!process.argv.includes("--sandbox-only")) await bicepDeployments(o);
+  const only = ["--sandbox-only", "--bicep-only", "--wrapper-only"].find((flag) => process.argv.includes(flag));
+  if (!only || only === "--sandbox-only") await sandboxStack();
+  if (!only || only === "--bicep-only") await bicepDeployments(o);
+  if (!only || only === "--wrapper-only") await sandboxWrapper();
 }
 
 if (require.main === module) {
