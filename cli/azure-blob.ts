@@ -133,7 +133,7 @@ function xmlText(s: string): string {
  * The backend's container, with credentials chosen as gocloud chooses them. `entraToken` gets an
  * access token for https://storage.azure.com/ when neither a key nor a SAS is set.
  */
-export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, entraToken: () => Promise<string>, options: { readonly sleep?: (ms: number) => Promise<void> } = {}): BlobContainer {
+export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, entraToken: () => Promise<string>, settings: { readonly sleep?: (ms: number) => Promise<void> } = {}): BlobContainer {
   const where = azblobLocation(backendUrl, env);
   const credential: Credential =
     env.AZURE_STORAGE_ACCOUNT && env.AZURE_STORAGE_KEY
@@ -169,18 +169,6 @@ export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, en
     return res;
   };
 
-  /** One request, sent again after throttling, a server error or a lost connection (Azure's transient faults). */
-  const request = async (what: string, method: "GET" | "PUT", blob: string | undefined, query: Record<string, string>, body?: Buffer): Promise<Response> => {
-    try {
-      return (await withRetry(() => send(method, blob, query, body), { policy: BLOB_RETRY, sleep: options.sleep, classifyError: classifyBlobError })).value;
-    } catch (err) {
-      if (err instanceof RetryError && err.lastError instanceof TransientBlobFault) {
-        throw new CliError(`${what} in ${describe} failed after ${err.attempts.length} attempts: ${err.lastError.message}; run it again later`);
-      }
-      throw err instanceof RetryError ? err.lastError : err;
-    }
-  };
-
   const failure = async (what: string, res: Response): Promise<CliError> => {
     const code = res.headers.get("x-ms-error-code") ?? (/<Code>([^<]+)<\/Code>/.exec(await res.text())?.[1] || "no error code");
     const hint =
@@ -190,6 +178,25 @@ export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, en
     return new CliError(`${what} in ${describe} failed: HTTP ${res.status} ${code}${hint}`);
   };
 
+  /**
+   * One operation, named once for its messages: sent again after throttling, a server error or a lost
+   * connection (Azure's transient faults); any other answer but success (or 404 when `accept404`)
+   * fails with the operation, the container and the status.
+   */
+  const request = async (what: string, method: "GET" | "PUT", blob: string | undefined, query: Record<string, string>, options: { body?: Buffer; accept404?: boolean } = {}): Promise<Response> => {
+    let res: Response;
+    try {
+      res = (await withRetry(() => send(method, blob, query, options.body), { policy: BLOB_RETRY, sleep: settings.sleep, classifyError: classifyBlobError })).value;
+    } catch (err) {
+      if (err instanceof RetryError && err.lastError instanceof TransientBlobFault) {
+        throw new CliError(`${what} in ${describe} failed after ${err.attempts.length} attempts: ${err.lastError.message}; run it again later`);
+      }
+      throw err instanceof RetryError ? err.lastError : err;
+    }
+    if (!res.ok && !(options.accept404 && res.status === 404)) throw await failure(what, res);
+    return res;
+  };
+
   return {
     describe,
     async list(prefix) {
@@ -197,7 +204,6 @@ export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, en
       let marker = "";
       do {
         const res = await request(`listing ${prefix}`, "GET", undefined, { restype: "container", comp: "list", prefix, ...(marker ? { marker } : {}) });
-        if (!res.ok) throw await failure(`listing ${prefix}`, res);
         const xml = await res.text();
         for (const m of xml.matchAll(/<Blob>[\s\S]*?<Name>([^<]*)<\/Name>/g)) names.push(xmlText(m[1]));
         marker = xmlText(/<NextMarker>([^<]*)<\/NextMarker>/.exec(xml)?.[1] ?? "");
@@ -205,14 +211,11 @@ export function openBlobContainer(backendUrl: string, env: NodeJS.ProcessEnv, en
       return names.sort();
     },
     async read(name) {
-      const res = await request(`reading ${name}`, "GET", name, {});
-      if (res.status === 404) return undefined;
-      if (!res.ok) throw await failure(`reading ${name}`, res);
-      return res.text();
+      const res = await request(`reading ${name}`, "GET", name, {}, { accept404: true });
+      return res.status === 404 ? undefined : res.text();
     },
     async write(name, text) {
-      const res = await request(`writing ${name}`, "PUT", name, {}, Buffer.from(text, "utf8"));
-      if (!res.ok) throw await failure(`writing ${name}`, res);
+      await request(`writing ${name}`, "PUT", name, {}, { body: Buffer.from(text, "utf8") });
     },
   };
 }
