@@ -5,7 +5,7 @@
  * one content hash over all of it plus the overrides. Equal hashes mean the deployment cannot
  * differ, which is what lets `pulumi preview` skip `az` entirely.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -205,10 +205,22 @@ export interface ContentHash {
  */
 export function referencedFilesDigest(root: string, file: string): string {
   const { files, external } = collectTemplateFiles(root, file);
-  const h = createHash("sha256");
-  for (const rel of files) h.update(`file ${rel} ${sha256(fs.readFileSync(path.resolve(root, rel)))}\n`);
-  for (const ext of external) h.update(`external ${ext}\n`);
-  return h.digest("hex");
+  return hashFiles(root, files, external).hash.digest("hex");
+}
+
+/**
+ * A running hash of the files (by path and content) and external references, and each file's own
+ * digest: what the content hash and the build key share. Stored hashes depend on these exact lines.
+ */
+function hashFiles(root: string, files: readonly string[], external: readonly string[]): { hash: Hash; digests: Record<string, string> } {
+  const hash = createHash("sha256");
+  const digests: Record<string, string> = {};
+  for (const rel of files) {
+    digests[rel] = sha256(fs.readFileSync(path.resolve(root, rel)));
+    hash.update(`file ${rel} ${digests[rel]}\n`);
+  }
+  for (const ext of external) hash.update(`external ${ext}\n`);
+  return { hash, digests };
 }
 
 /** Hashes everything the deployment depends on. Throws MissingReferenceError for a missing module. */
@@ -218,15 +230,9 @@ export function contentHash(input: ContentHashInput): ContentHash {
   const p = collectTemplateFiles(input.root, input.parameters);
   const all = [...new Set([...t.files, ...p.files])].sort();
   const external = [...new Set([...t.external, ...p.external])].sort();
-  const fileHashes: Record<string, string> = {};
-  const h = createHash("sha256");
-  for (const rel of all) {
-    const digest = sha256(fs.readFileSync(path.resolve(input.root, rel)));
-    fileHashes[rel] = digest.slice(0, 12);
-    h.update(`file ${rel} ${digest}\n`);
-  }
-  for (const ext of external) h.update(`external ${ext}\n`);
-  h.update(`overrides ${canonicalJson(input.overrides ?? {})}\n`);
-  h.update(`settings ${canonicalJson(input.settings ?? {})}\n`);
-  return { hash: h.digest("hex"), files: fileHashes, external };
+  const { hash, digests } = hashFiles(input.root, all, external);
+  hash.update(`overrides ${canonicalJson(input.overrides ?? {})}\n`);
+  hash.update(`settings ${canonicalJson(input.settings ?? {})}\n`);
+  const files = Object.fromEntries(Object.entries(digests).map(([rel, digest]) => [rel, digest.slice(0, 12)]));
+  return { hash: hash.digest("hex"), files, external };
 }
