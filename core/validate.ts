@@ -71,7 +71,14 @@ const HOST = /^(?=.{1,253}(?::\d{1,5})?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Z
 export function hostHealthUrl(host: string): string | null {
   if (!HOST.test(host)) return null;
   const name = host.replace(/:\d+$/, "");
-  return `${LOOPBACK.test(name) ? "http" : "https"}://${host}/`;
+  const url = `${LOOPBACK.test(name) ? "http" : "https"}://${host}/`;
+  // The URL parser reads a name ending in a number as an IPv4 address ("a.0" is refused, "1.2.3"
+  // becomes 1.2.0.3): such a name is no host name to check.
+  try {
+    return new URL(url).hostname === name.toLowerCase() ? url : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A full URL output (`healthUrl`): https, or http on loopback; null otherwise. */

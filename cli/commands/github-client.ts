@@ -2,8 +2,8 @@
  * The GitHub adapter: the one client type the commands use, built from the variables a workflow
  * job has (`GITHUB_TOKEN`, `GITHUB_REPOSITORY`, `GITHUB_API_URL`), and the reads and writes the
  * IssueOps commands make, each turning an API answer into the facts `core/` decides on. Commands
- * take a factory so tests hand in an Octokit whose `fetch` replays recorded API responses
- * (test/fixtures/github-api).
+ * take a factory so tests hand in an Octokit whose `fetch` asks the stand-in GitHub
+ * (sandbox/github-api, through test/harness/github.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

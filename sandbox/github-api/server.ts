@@ -15,9 +15,9 @@
  * Unknown routes answer 404 and are recorded, so a missing endpoint shows up in the call log
  * instead of being guessed.
  */
-import { execFileSync } from "node:child_process";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { bareRepository, type GitData } from "./git-data";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read";
 
@@ -80,7 +80,7 @@ export interface Review {
   id: number;
   pull_number: number;
   user: Actor;
-  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED";
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED";
   commit_id: string;
   submitted_at: string;
 }
@@ -130,6 +130,17 @@ export interface DeploymentStatus {
   created_at: string;
 }
 
+/** One entry of the repository activity (`GET /repos/{owner}/{repo}/activity`): a ref moved. */
+export interface Push {
+  id: number;
+  ref: string;
+  before: string;
+  after: string;
+  activity_type: "push" | "force_push" | "branch_creation";
+  actor: Actor;
+  timestamp: string;
+}
+
 export interface WorkflowRun {
   id: number;
   workflow_id: string;
@@ -150,6 +161,8 @@ export interface Dispatch {
   ref: string;
   inputs: Record<string, string>;
   by: Actor;
+  /** The run id answered to a dispatch that asked for `return_run_details`; whoever runs the workflow gives its run this id. */
+  runId?: number;
 }
 
 export interface RecordedCall {
@@ -178,6 +191,8 @@ export class GitHubWorld {
   deploymentStatuses: DeploymentStatus[] = [];
   workflowRuns: WorkflowRun[] = [];
   dispatches: Dispatch[] = [];
+  /** The repository activity: each push to a branch, oldest first. */
+  pushes: Push[] = [];
   /** Ruleset rules per branch, as `GET /repos/{owner}/{repo}/rules/branches/{branch}` returns them. */
   branchRules: Record<string, unknown[]> = {};
   /** Token -> who it acts as. */
@@ -188,6 +203,11 @@ export class GitHubWorld {
    */
   afterCall: ((call: RecordedCall) => void) | undefined;
   private nextNumber = 1;
+
+  /** Numbers issues and pull requests from `next` on (after a recorded history's own numbers). */
+  numberFrom(next: number): void {
+    this.nextNumber = Math.max(this.nextNumber, next);
+  }
   private nextId = 1000;
   private clock = Date.parse("2026-12-01T09:00:00Z");
 
@@ -292,6 +312,13 @@ export class GitHubWorld {
     return run;
   }
 
+  /** Records that `by` pushed `after` to `branch` (the activity the approval check reads). */
+  recordPush(branch: string, after: string, options: { by: string; before?: string; type?: Push["activity_type"]; at?: string }): Push {
+    const push: Push = { id: this.id(), ref: `refs/heads/${branch}`, before: options.before ?? "0".repeat(40), after, activity_type: options.type ?? "push", actor: this.user(options.by), timestamp: options.at ?? this.now() };
+    this.pushes.push(push);
+    return push;
+  }
+
   commentsOn(number: number): Comment[] {
     return this.comments.filter((c) => c.issue_number === number);
   }
@@ -316,15 +343,30 @@ class HttpError extends Error {
   }
 }
 
+/** A handler's answer with another status than the method's usual one. */
+class Answer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
 const notFound = (what: string) => new HttpError(404, `Not Found: ${what}`);
 
-/** Runs git in the bare repository; `null` when git says the object does not exist. */
-function git(repoDir: string, args: string[]): string | null {
-  try {
-    return execFileSync("git", ["--git-dir", repoDir, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-  } catch {
-    return null;
-  }
+/** One request as it reaches GitHub: method, path with query, `Authorization` header and raw body. */
+export interface ApiRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly authorization: string;
+  readonly body: string;
+}
+
+/** The stand-in's answers, without a network: the HTTP server and in-process clients both ask `answer`. */
+export interface GitHubApi {
+  readonly world: GitHubWorld;
+  readonly calls: RecordedCall[];
+  /** Status and JSON text (empty for 204), exactly what the HTTP server sends. */
+  answer(request: ApiRequest): { status: number; body: string };
 }
 
 export interface GitHubApiServer {
@@ -339,26 +381,47 @@ export interface GitHubApiServer {
  * bare repository that is the repository's git data.
  */
 export async function startGitHubApi(world: GitHubWorld, gitDir: string, options: { port?: number; log?: (line: string) => void } = {}): Promise<GitHubApiServer> {
+  const api = createGitHubApi(world, bareRepository(gitDir), options);
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const { status, body } = api.answer({ method: req.method ?? "GET", url: req.url ?? "/", authorization: req.headers.authorization ?? "", body: Buffer.concat(chunks).toString("utf8") });
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolveListen) => server.listen(options.port ?? 0, "127.0.0.1", resolveListen));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    world,
+    calls: api.calls,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+/**
+ * The stand-in's route table over `world`, with its commits and refs read from `git` (a bare
+ * repository on disk, or a `MemoryGit` in in-process tests).
+ */
+export function createGitHubApi(world: GitHubWorld, git: GitData, options: { log?: (line: string) => void } = {}): GitHubApi {
   const calls: RecordedCall[] = [];
   const repoPrefix = `/repos/${world.owner}/${world.repo}`;
 
   const commitJson = (sha: string) => {
-    const raw = git(gitDir, ["cat-file", "commit", sha]);
-    if (raw === null) throw new HttpError(422, `No commit found for SHA: ${sha}`);
-    const tree = /^tree ([0-9a-f]{40})$/m.exec(raw)?.[1] ?? "";
-    const parents = [...raw.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => ({ sha: m[1] }));
-    const message = raw.slice(raw.indexOf("\n\n") + 2);
-    const author = /^author (.*) <(.*)> (\d+) ([+-]\d{4})$/m.exec(raw);
-    const date = author ? new Date(Number(author[3]) * 1000).toISOString() : world.now();
+    const c = git.commit(sha);
+    if (c === null) throw new HttpError(422, `No commit found for SHA: ${sha}`);
+    const date = c.author.date || world.now();
     return {
       sha,
-      commit: { tree: { sha: tree }, message, author: { name: author?.[1] ?? "", email: author?.[2] ?? "", date }, committer: { date } },
-      parents,
+      commit: { tree: { sha: c.tree }, message: c.message, author: { ...c.author, date }, committer: { date } },
+      parents: c.parents.map((p) => ({ sha: p })),
       html_url: `https://github.com/${world.fullName}/commit/${sha}`,
     };
   };
   const resolve = (ref: string): string => {
-    const sha = git(gitDir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]) ?? git(gitDir, ["rev-parse", "--verify", "--quiet", `refs/heads/${ref}^{commit}`]);
+    const sha = git.resolve(ref);
     if (!sha) throw new HttpError(422, `No commit found for SHA: ${ref}`);
     return sha;
   };
@@ -452,8 +515,10 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
       (req) => {
         const state = req.query.get("state") ?? "open";
         const labels = (req.query.get("labels") ?? "").split(",").filter(Boolean);
+        const creator = req.query.get("creator");
         const list = world.issues
           .filter((i) => state === "all" || i.state === state)
+          .filter((i) => !creator || i.user.login === creator)
           .filter((i) => labels.every((l) => i.labels.some((x) => x.name === l)))
           .slice()
           .reverse();
@@ -605,10 +670,10 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
         const [base, head] = p.basehead.split("...");
         const b = resolve(base);
         const h = resolve(head);
-        const ahead = Number(git(gitDir, ["rev-list", "--count", `${b}..${h}`]) ?? 0);
-        const behind = Number(git(gitDir, ["rev-list", "--count", `${h}..${b}`]) ?? 0);
+        const ahead = git.countAhead(b, h);
+        const behind = git.countAhead(h, b);
         const status = ahead === 0 && behind === 0 ? "identical" : behind === 0 ? "ahead" : ahead === 0 ? "behind" : "diverged";
-        return { status, ahead_by: ahead, behind_by: behind, base_commit: commitJson(b), merge_base_commit: commitJson(git(gitDir, ["merge-base", b, h]) ?? b) };
+        return { status, ahead_by: ahead, behind_by: behind, base_commit: commitJson(b), merge_base_commit: commitJson(git.mergeBase(b, h) ?? b) };
       },
     ],
     // The branch and its head commit (the promotion machine compares each environment branch's head
@@ -617,7 +682,7 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
       "GET",
       `/repos/{owner}/{repo}/branches/{branch}`,
       (_req, p) => {
-        const sha = git(gitDir, ["rev-parse", "--verify", "--quiet", `refs/heads/${p.branch}^{commit}`]);
+        const sha = git.ref(`refs/heads/${p.branch}`);
         if (!sha) throw notFound(`branch ${p.branch}`);
         return { name: p.branch, commit: commitJson(sha), protected: world.branchRules[p.branch] !== undefined };
       },
@@ -627,7 +692,7 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
       "GET",
       `/repos/{owner}/{repo}/git/ref/{ref}`,
       (_req, p) => {
-        const sha = git(gitDir, ["rev-parse", "--verify", "--quiet", `refs/${p.ref}`]);
+        const sha = git.ref(`refs/${p.ref}`);
         if (!sha) throw notFound(`ref ${p.ref}`);
         return { ref: `refs/${p.ref}`, object: { sha, type: "commit" } };
       },
@@ -639,12 +704,22 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
         const ref = String(req.body.ref ?? "");
         const sha = String(req.body.sha ?? "");
         if (!/^refs\/heads\/[A-Za-z0-9._/-]+$/.test(ref)) throw new HttpError(422, `Reference name is not valid: ${ref}`);
-        if (git(gitDir, ["rev-parse", "--verify", "--quiet", ref])) throw new HttpError(422, "Reference already exists");
-        if (git(gitDir, ["update-ref", ref, resolve(sha)]) === null) throw new HttpError(422, `Object does not exist: ${sha}`);
-        return { ref, object: { sha: resolve(sha), type: "commit" } };
+        if (git.ref(ref) !== null) throw new HttpError(422, "Reference already exists");
+        const target = git.resolve(sha);
+        if (target === null || !git.createRef(ref, target)) throw new HttpError(422, `Object does not exist: ${sha}`);
+        return { ref, object: { sha: target, type: "commit" } };
       },
     ],
     ["GET", `/repos/{owner}/{repo}/git/commits/{commit_sha}`, (_req, p) => ({ ...commitJson(resolve(p.commit_sha)).commit, sha: resolve(p.commit_sha) })],
+    [
+      "GET",
+      `/repos/{owner}/{repo}/activity`,
+      (req) => {
+        const ref = req.query.get("ref");
+        const list = world.pushes.filter((a) => !ref || a.ref === ref);
+        return paged(req.query.get("direction") === "asc" ? list : list.slice().reverse(), req.query);
+      },
+    ],
     ["GET", `/repos/{owner}/{repo}/rules/branches/{branch}`, (_req, p) => world.branchRules[p.branch] ?? []],
     // A GitHub App installation token (what actions/create-github-app-token asks for): the App is
     // identified by its private key, which the test registered as a token of the App's bot.
@@ -721,7 +796,12 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
       "GET",
       `/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs`,
       (req, p) => {
-        const runs = world.workflowRuns.filter((r) => r.workflow_id === p.workflow_id).slice().reverse();
+        const branch = req.query.get("branch");
+        const event = req.query.get("event");
+        const runs = world.workflowRuns
+          .filter((r) => r.workflow_id === p.workflow_id && (!branch || r.head_branch === branch) && (!event || r.event === event))
+          .slice()
+          .reverse();
         return { total_count: runs.length, workflow_runs: paged(runs, req.query) };
       },
     ],
@@ -749,8 +829,13 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
       (req, p) => {
         const ref = String(req.body.ref ?? "");
         resolve(ref);
-        world.dispatches.push({ workflow_id: p.workflow_id, ref, inputs: (req.body.inputs as Record<string, string> | undefined) ?? {}, by: req.actor });
-        return undefined;
+        const dispatch: Dispatch = { workflow_id: p.workflow_id, ref, inputs: (req.body.inputs as Record<string, string> | undefined) ?? {}, by: req.actor };
+        world.dispatches.push(dispatch);
+        if (req.body.return_run_details !== true) return undefined;
+        // GitHub answers 200 with the run it queued when asked to.
+        dispatch.runId = world.id();
+        const runUrl = `https://github.com/${world.fullName}/actions/runs/${dispatch.runId}`;
+        return new Answer(200, { workflow_run_id: dispatch.runId, run_url: `https://api.github.com${repoPrefix}/actions/runs/${dispatch.runId}`, html_url: runUrl });
       },
     ],
   ];
@@ -766,48 +851,36 @@ export async function startGitHubApi(world: GitHubWorld, gitDir: string, options
     return { method, route, handler, names, regex: new RegExp(`^${pattern.replace(/\\\{|\\\}/g, "")}$`) };
   });
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      const method = req.method ?? "GET";
-      let body: Record<string, unknown> = {};
-      let status = 200;
-      let result: unknown;
-      let routeName = `${method} ${url.pathname}`;
-      const auth = req.headers.authorization ?? "";
-      const token = auth.replace(/^(token|bearer)\s+/i, "");
-      const login = world.tokens[token];
-      try {
-        if (chunks.length) body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
-        if (!login) throw new HttpError(401, "Bad credentials");
-        const match = compiled.find((r) => r.method === method && r.regex.test(url.pathname));
-        if (!match) throw notFound(`no stand-in route for ${method} ${url.pathname}`);
-        routeName = `${method} ${match.route}`;
-        const values = match.regex.exec(url.pathname)!.slice(1).map(decodeURIComponent);
-        const params = Object.fromEntries(match.names.map((n, i) => [n, values[i]]));
-        if ((params.owner && params.owner !== world.owner) || (params.repo && params.repo !== world.repo)) throw notFound(`repository ${params.owner}/${params.repo}`);
-        result = match.handler({ method, path: url.pathname, query: url.searchParams, body, actor: world.user(login) }, params);
-        status = method === "POST" ? (result === undefined ? 204 : 201) : 200;
-      } catch (err) {
-        status = err instanceof HttpError ? err.status : 500;
-        result = { message: (err as Error).message, documentation_url: "https://docs.github.com/rest" };
-      }
-      const call: RecordedCall = { method, path: url.pathname + url.search, route: routeName, status, actor: login ?? "(unauthenticated)", body };
-      calls.push(call);
-      world.afterCall?.(call);
-      options.log?.(`${status} ${method} ${url.pathname}${url.search} (${login ?? "no token"})`);
-      res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-      res.end(result === undefined ? "" : JSON.stringify(result));
-    });
-  });
-  await new Promise<void>((resolveListen) => server.listen(options.port ?? 0, "127.0.0.1", resolveListen));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    world,
-    calls,
-    close: () => new Promise<void>((done) => server.close(() => done())),
+  const answer = (request: ApiRequest): { status: number; body: string } => {
+    const url = new URL(request.url, "http://127.0.0.1");
+    const method = request.method;
+    let body: Record<string, unknown> = {};
+    let status = 200;
+    let result: unknown;
+    let routeName = `${method} ${url.pathname}`;
+    const token = request.authorization.replace(/^(token|bearer)\s+/i, "");
+    const login = world.tokens[token];
+    try {
+      if (request.body) body = JSON.parse(request.body) as Record<string, unknown>;
+      if (!login) throw new HttpError(401, "Bad credentials");
+      const match = compiled.find((r) => r.method === method && r.regex.test(url.pathname));
+      if (!match) throw notFound(`no stand-in route for ${method} ${url.pathname}`);
+      routeName = `${method} ${match.route}`;
+      const values = match.regex.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+      const params = Object.fromEntries(match.names.map((n, i) => [n, values[i]]));
+      if ((params.owner && params.owner !== world.owner) || (params.repo && params.repo !== world.repo)) throw notFound(`repository ${params.owner}/${params.repo}`);
+      result = match.handler({ method, path: url.pathname, query: url.searchParams, body, actor: world.user(login) }, params);
+      status = method === "POST" ? (result === undefined ? 204 : 201) : 200;
+      if (result instanceof Answer) [status, result] = [result.status, result.body];
+    } catch (err) {
+      status = err instanceof HttpError ? err.status : 500;
+      result = { message: (err as Error).message, documentation_url: "https://docs.github.com/rest" };
+    }
+    const call: RecordedCall = { method, path: url.pathname + url.search, route: routeName, status, actor: login ?? "(unauthenticated)", body };
+    calls.push(call);
+    world.afterCall?.(call);
+    options.log?.(`${status} ${method} ${url.pathname}${url.search} (${login ?? "no token"})`);
+    return { status, body: result === undefined ? "" : JSON.stringify(result) };
   };
+  return { world, calls, answer };
 }

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { run } from "../../cli/main";
 import { captureIo } from "../harness/cli";
-import { fakeGitHub } from "../fixtures/github-api";
+import { standInGitHub } from "../harness/github";
 import { generatedWhatIf } from "../fixtures/whatif/generate";
 
 const SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
@@ -20,7 +20,7 @@ describe("delivery pr-comment preview --whatif-dir", () => {
 
   async function preview(extra: string[] = []) {
     const capture = captureIo({ cwd: dir, env: {} });
-    const code = await run(["pr-comment", "preview", "--stack", "prod", "--exit-code", "0", "--commit", SHA, "--log", "preview.log", "--whatif-dir", "whatif", ...extra], capture.io, { github: async () => fakeGitHub({}).client });
+    const code = await run(["pr-comment", "preview", "--stack", "prod", "--exit-code", "0", "--commit", SHA, "--log", "preview.log", "--whatif-dir", "whatif", ...extra], capture.io, { github: async () => standInGitHub().client() });
     expect(capture.stderr()).toBe("");
     expect(code).toBe(0);
     return capture.stdout();

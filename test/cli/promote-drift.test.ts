@@ -1,24 +1,22 @@
 /**
- * Drift at the CLI level, against recorded GitHub answers: an admin pushed straight to `test`, so
+ * Drift at the CLI level, against the recorded history in the stand-in GitHub: an admin pushed straight to `test`, so
  * its head is a commit no deployment of staging deployed and no pull request brought.
  * `delivery promote status` reports staging contradictory, with the action to take, and nothing
  * is promoted. A head that a deployed commit's history contains (a pull request's head deployed
  * before it merged) is not drift.
  */
 import { promote } from "../core/promotion/cli-harness";
-import { fakeOctokit, readRoutes } from "../core/promotion/fake-octokit";
+import { recordedGitHub, SHA } from "../core/promotion/recorded-github";
 
 const R = "/repos/contoso/payments-service";
+const PUSHED = "7e57d1ec7ab1e0c0ffee0123456789abcdef0123";
 
 describe("delivery promote status: a branch head nothing deployed or promoted", () => {
   it("GIVEN test's head moved by a direct push THEN staging is contradictory and the action says what to do", async () => {
-    const gh = fakeOctokit("3-rolled-back", {
-      ...readRoutes(),
-      [`GET ${R}/branches/test`]: "branch-test-pushed.json",
-      // The pushed commit sits on top of what staging runs: the deployed commit is behind it.
-      [`GET ${R}/compare/7e57d1ec7ab1e0c0ffee0123456789abcdef0123...5c9e1a7b3d2f4e6a8c0b9d7f5e3a1c2b4d6f8e0a`]: "compare-test-pushed-to-staging-deployed.json",
-    });
-    const r = await promote(["status", "--json"], { octokit: gh.octokit, now: "2025-06-02T11:00:00Z" });
+    const gh = recordedGitHub("3-rolled-back");
+    // The pushed commit sits on top of what staging runs: the deployed commit is behind it.
+    gh.git.setBranch("test", gh.git.addCommit({ sha: PUSHED, parents: [SHA.S], message: "hotfix\n" }));
+    const r = await promote(["status", "--json"], { octokit: gh.client(), now: "2025-06-02T11:00:00Z" });
     expect(r.stderr).toBe("");
     const report = JSON.parse(r.stdout);
     const staging = report.environments.find((e: { name: string }) => e.name === "staging");
@@ -38,15 +36,14 @@ describe("delivery promote status: a branch head nothing deployed or promoted", 
 
 describe("delivery promote status: a branch head inside what was deployed", () => {
   it("GIVEN test's head is an ancestor of staging's deployed commit THEN staging is not contradictory", async () => {
-    const gh = fakeOctokit("3-rolled-back", {
-      ...readRoutes(),
-      [`GET ${R}/branches/test`]: "branch-test-pushed.json",
-      [`GET ${R}/compare/7e57d1ec7ab1e0c0ffee0123456789abcdef0123...5c9e1a7b3d2f4e6a8c0b9d7f5e3a1c2b4d6f8e0a`]: { status: 200, file: "compare-test-head-inside-staging-deployed.json" },
-    });
-    const r = await promote(["status", "--json"], { octokit: gh.octokit, now: "2025-06-02T11:00:00Z" });
+    const gh = recordedGitHub("3-rolled-back");
+    // test's head is a pull request's head that staging deployed before it merged: S merged it.
+    gh.git.setBranch("test", gh.git.addCommit({ sha: PUSHED, parents: [SHA.A], message: "the pull request's head\n" }));
+    gh.git.commits.set(SHA.S, { ...gh.git.commit(SHA.S)!, parents: [SHA.A, PUSHED] });
+    const r = await promote(["status", "--json"], { octokit: gh.client(), now: "2025-06-02T11:00:00Z" });
     expect(r.stderr).toBe("");
     const staging = JSON.parse(r.stdout).environments.find((e: { name: string }) => e.name === "staging");
     expect(staging.state).not.toBe("contradictory");
-    expect(gh.requests.map((q) => q.url)).toContain(`${R}/compare/7e57d1ec7ab1e0c0ffee0123456789abcdef0123...5c9e1a7b3d2f4e6a8c0b9d7f5e3a1c2b4d6f8e0a`);
+    expect(gh.requests()).toContain(`GET ${R}/compare/${PUSHED}...${SHA.S}`);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The failure path end to end, against recorded GitHub API responses (test/fixtures/github/promotion):
+ * The failure path end to end, against recorded GitHub histories (test/fixtures/github/promotion)
+ * held by the stand-in GitHub:
  *
  * 1. dev's deployment of B fails (bicep compile error) -> `delivery promote act` opens the
  *    high-priority failure issue (the freeze) and dispatches the deploy workflow to roll dev back
@@ -8,7 +9,7 @@
  * 3. the deploy job records the rollback as a GitHub deployment of A (`delivery promote record`);
  * 4. once validated, the machine reports dev rolled back to A, with promotion still frozen.
  */
-import { fakeOctokit, readRoutes, SHA } from "../core/promotion/fake-octokit";
+import { recordedGitHub, SHA, writesTo } from "../core/promotion/recorded-github";
 import { promote } from "../core/promotion/cli-harness";
 
 const R = "/repos/contoso/payments-service";
@@ -23,7 +24,7 @@ const READS_WITH_DEV_FAILED = [
   `${R}/commits/${SHA.B}/statuses?per_page=100`,
   `${R}/commits/${SHA.A}/check-runs?filter=all&per_page=100`,
   `${R}/commits/${SHA.A}/statuses?per_page=100`,
-  `${R}/actions/workflows/deploy.yml/runs?branch=dev&event=workflow_dispatch&per_page=10`,
+  `${R}/actions/workflows/deploy.yml/runs?event=workflow_dispatch&branch=dev&per_page=10`,
   `${R}/actions/runs/9002`,
   `${R}/actions/runs/9002/artifacts?per_page=100`,
   `${R}/branches/dev`,
@@ -32,21 +33,21 @@ const READS_WITH_DEV_FAILED = [
   `${R}/commits/${SHA.S}/check-runs?filter=all&per_page=100`,
   `${R}/commits/${SHA.S}/statuses?per_page=100`,
   "/orgs/contoso/teams/qa-leads/memberships/qa-bob",
-  `${R}/actions/workflows/deploy.yml/runs?branch=test&event=workflow_dispatch&per_page=10`,
+  `${R}/actions/workflows/deploy.yml/runs?event=workflow_dispatch&branch=test&per_page=10`,
   `${R}/branches/test`,
   `${R}/deployments?environment=prod&per_page=10`,
   `${R}/deployments/3001/statuses?per_page=100`,
   `${R}/commits/${SHA.P}/check-runs?filter=all&per_page=100`,
   `${R}/commits/${SHA.P}/statuses?per_page=100`,
-  `${R}/actions/workflows/deploy.yml/runs?branch=main&event=workflow_dispatch&per_page=10`,
+  `${R}/actions/workflows/deploy.yml/runs?event=workflow_dispatch&branch=main&per_page=10`,
   `${R}/branches/main`,
-  `${R}/pulls?base=dev&direction=desc&per_page=20&sort=updated&state=all`,
-  `${R}/pulls?base=test&direction=desc&per_page=20&sort=updated&state=all`,
-  `${R}/pulls?base=main&direction=desc&per_page=20&sort=updated&state=all`,
-  `${R}/issues?direction=desc&labels=deployment-failure&per_page=30&sort=created&state=all`,
+  `${R}/pulls?state=all&base=dev&sort=updated&direction=desc&per_page=20`,
+  `${R}/pulls?state=all&base=test&sort=updated&direction=desc&per_page=20`,
+  `${R}/pulls?state=all&base=main&sort=updated&direction=desc&per_page=20`,
+  `${R}/issues?labels=deployment-failure&state=all&sort=created&direction=desc&per_page=30`,
 ];
 
-const ISSUE_BODY = [
+const issueBody = (runOfRecord = 9002) => [
   `<!-- delivery:promotion-failure environment=dev deployment=1002 sha=${SHA.B} -->`,
   `**Priority: high** (\`priority:high\`). dev failed at \`${SHA.B}\` (deployment 1002). While this issue is open, every deploy and promotion in every environment is refused except the rollback and the fix.`,
   "",
@@ -66,12 +67,12 @@ const ISSUE_BODY = [
   "3. The promote workflow closes this issue with a comment once dev is healthy again (the rollback or the fix passed validation there); that lifts the freeze.",
   "",
   `Opened by ${RUN}/9100.`,
-].join("\n");
+].join("\n").replace(`${RUN}/9002/`, `${RUN}/${runOfRecord}/`);
 
 describe("the failure path: deployment fails -> freeze -> rollback -> rolled back", () => {
   it("1. reports dev failed with its failure class, run and audit record", async () => {
-    const gh = fakeOctokit("1-failed");
-    const r = await promote(["status", "--json"], { octokit: gh.octokit });
+    const gh = recordedGitHub("1-failed");
+    const r = await promote(["status", "--json"], { octokit: gh.client() });
     expect(r).toMatchObject({ code: 0, stderr: "" });
     const report = JSON.parse(r.stdout);
     expect(report.environments.map((e: { name: string; state: string }) => `${e.name}:${e.state}`)).toEqual(["dev:failed", "staging:promoted", "prod:complete"]);
@@ -82,30 +83,40 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
       blocking: ['dev failed (logic/bicep-compile-error): main.bicep(12,5) : Error BCP018: Expected the "=" character at this location.'],
     });
     expect(report.frozenBy).toEqual([]);
-    expect(gh.requests.map((q) => q.url)).toEqual(READS_WITH_DEV_FAILED);
+    expect(gh.requests()).toEqual(READS_WITH_DEV_FAILED.map((url) => `GET ${url}`));
     expect(gh.writes()).toEqual([]);
   });
 
   it("2. `act` opens the failure issue, dispatches the rollback of the last known-good SHA and links the two", async () => {
-    const gh = fakeOctokit("1-failed");
-    const r = await promote(["act", "--run-url", `${RUN}/9100`], { octokit: gh.octokit });
+    const gh = recordedGitHub("1-failed");
+    const r = await promote(["act", "--run-url", `${RUN}/9100`], { octokit: gh.client() });
     expect(r).toMatchObject({ code: 0, stderr: "" });
-    expect(gh.requests.filter((q) => q.method === "GET").map((q) => q.url)).toEqual(READS_WITH_DEV_FAILED);
-    expect(gh.writes()).toEqual([
-      { method: "POST", url: `${R}/issues`, body: { title: "Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error)", body: ISSUE_BODY, labels: ["deployment-failure", "priority:high"], assignees: ["alice-dev"] } },
+    expect(gh.calls.filter((q) => q.method === "GET").map((q) => q.path)).toEqual(READS_WITH_DEV_FAILED);
+    const issue = gh.world.issues.at(-1)!;
+    const { runId } = gh.world.dispatches[0];
+    expect(writesTo(gh)).toEqual([
+      { method: "POST", url: `${R}/issues`, body: { title: "Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error)", body: issueBody(), labels: ["deployment-failure", "priority:high"], assignees: ["alice-dev"] } },
       { method: "POST", url: `${R}/actions/workflows/deploy.yml/dispatches`, body: { ref: "dev", inputs: { action: "rollback", environment: "dev", sha: SHA.A, requested_by: "alice-dev" }, return_run_details: true } },
-      { method: "POST", url: `${R}/issues/57/comments`, body: { body: `Rollback of dev from \`b7e4d2c9a1f0\` to the last known-good \`${SHA.A}\` requested: ${RUN}/9003.` } },
+      { method: "POST", url: `${R}/issues/${issue.number}/comments`, body: { body: `Rollback of dev from \`b7e4d2c9a1f0\` to the last known-good \`${SHA.A}\` requested: ${RUN}/${runId}.` } },
     ]);
+    // What GitHub now holds: the freeze, assigned to the deployer, and the rollback asked of the deploy workflow.
+    expect([issue.state, issue.labels.map((l) => l.name), issue.assignees.map((a) => a.login)]).toEqual(["open", ["deployment-failure", "priority:high"], ["alice-dev"]]);
+    expect(gh.world.dispatches).toEqual([{ workflow_id: "deploy.yml", ref: "dev", inputs: { action: "rollback", environment: "dev", sha: SHA.A, requested_by: "alice-dev" }, by: expect.objectContaining({ login: "github-actions[bot]" }), runId }]);
     const out = JSON.parse(r.stdout);
     expect(out.results.map((x: { status: string; detail: string; created?: object }) => [x.status, x.detail, x.created])).toEqual([
-      ["performed", "opened #57", { issue: 57, url: "https://github.com/contoso/payments-service/issues/57" }],
-      ["performed", `dispatched deploy.yml (${RUN}/9003)`, { run: 9003, url: `${RUN}/9003` }],
+      ["performed", `opened #${issue.number}`, { issue: issue.number, url: `https://github.com/contoso/payments-service/issues/${issue.number}` }],
+      ["performed", `dispatched deploy.yml (${RUN}/${runId})`, { run: runId, url: `${RUN}/${runId}` }],
     ]);
+
+    // Run again, the machine opens nothing twice: the open issue is the freeze, and it names this failure.
+    const again = await promote(["act", "--run-url", `${RUN}/9101`], { octokit: gh.client() });
+    expect(again.code).toBe(0);
+    expect(gh.world.issues.filter((i) => i.state === "open")).toHaveLength(1);
   });
 
   it("2b. `act --dry-run` plans the same writes and sends none", async () => {
-    const gh = fakeOctokit("1-failed");
-    const r = await promote(["act", "--dry-run"], { octokit: gh.octokit });
+    const gh = recordedGitHub("1-failed");
+    const r = await promote(["act", "--dry-run"], { octokit: gh.client() });
     expect(r.code).toBe(0);
     expect(gh.writes()).toEqual([]);
     const out = JSON.parse(r.stdout);
@@ -117,8 +128,8 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
   });
 
   it("3. while the rollback run is in progress: frozen, waiting, nothing opened twice", async () => {
-    const gh = fakeOctokit("2-rollback-running");
-    const next = await promote(["next"], { octokit: gh.octokit, now: "2025-06-02T10:40:00Z" });
+    const gh = recordedGitHub("2-rollback-running");
+    const next = await promote(["next"], { octokit: gh.client(), now: "2025-06-02T10:40:00Z" });
     expect(next.code).toBe(0);
     const decision = JSON.parse(next.stdout);
     expect(decision.frozen).toBe(true);
@@ -132,19 +143,21 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
       actions: [{ kind: "wait", environment: "dev", reason: `deploy run 9003 on dev is in progress (${RUN}/9003)` }],
     });
 
-    const act = await promote(["act"], { octokit: gh.octokit, now: "2025-06-02T10:40:00Z" });
+    const act = await promote(["act"], { octokit: gh.client(), now: "2025-06-02T10:40:00Z" });
     expect(act.code).toBe(0);
     expect(JSON.parse(act.stdout)).toEqual({ dryRun: false, results: [] });
     expect(gh.writes()).toEqual([]);
   });
 
   it("4. the deploy job records the rollback as a GitHub deployment of the known-good SHA", async () => {
-    const gh = fakeOctokit("2-rollback-running");
-    const start = await promote(["record", "start", "--environment", "dev", "--commit", SHA.A, "--rollback", "--run-url", `${RUN}/9003`, "--requested-by", "github-actions[bot]"], { octokit: gh.octokit });
-    expect(start).toEqual({ code: 0, stdout: '{"deploymentId":1003}\n', stderr: "" });
-    const finish = await promote(["record", "finish", "--deployment-id", "1003", "--result", "success", "--run-url", `${RUN}/9003`], { octokit: gh.octokit });
-    expect(finish).toEqual({ code: 0, stdout: '{"deploymentId":1003,"state":"success","description":"Deployed"}\n', stderr: "" });
-    expect(gh.requests).toEqual([
+    const gh = recordedGitHub("2-rollback-running");
+    const start = await promote(["record", "start", "--environment", "dev", "--commit", SHA.A, "--rollback", "--run-url", `${RUN}/9003`, "--requested-by", "github-actions[bot]"], { octokit: gh.client() });
+    const id = gh.world.deployments.at(-1)!.id;
+    expect(start).toEqual({ code: 0, stdout: `{"deploymentId":${id}}\n`, stderr: "" });
+    const finish = await promote(["record", "finish", "--deployment-id", String(id), "--result", "success", "--run-url", `${RUN}/9003`], { octokit: gh.client() });
+    expect(finish).toEqual({ code: 0, stdout: `{"deploymentId":${id},"state":"success","description":"Deployed"}\n`, stderr: "" });
+    expect(gh.world.deploymentStatuses.filter((s) => s.deployment_id === id).map((s) => s.state)).toEqual(["in_progress", "success"]);
+    expect(writesTo(gh)).toEqual([
       {
         method: "POST",
         url: `${R}/deployments`,
@@ -160,14 +173,14 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
           production_environment: false,
         },
       },
-      { method: "POST", url: `${R}/deployments/1003/statuses`, body: { state: "in_progress", description: "Rolling back 3f2a9c1d5e7b", log_url: `${RUN}/9003` } },
-      { method: "POST", url: `${R}/deployments/1003/statuses`, body: { state: "success", description: "Deployed", log_url: `${RUN}/9003`, auto_inactive: true } },
+      { method: "POST", url: `${R}/deployments/${id}/statuses`, body: { state: "in_progress", description: "Rolling back 3f2a9c1d5e7b", log_url: `${RUN}/9003` } },
+      { method: "POST", url: `${R}/deployments/${id}/statuses`, body: { state: "success", description: "Deployed", log_url: `${RUN}/9003`, auto_inactive: true } },
     ]);
   });
 
   it("5. reports dev rolled back to the last known-good SHA and healthy again: the issue is to be closed", async () => {
-    const gh = fakeOctokit("3-rolled-back");
-    const r = await promote(["status"], { octokit: gh.octokit, now: "2025-06-02T11:00:00Z" });
+    const gh = recordedGitHub("3-rolled-back");
+    const r = await promote(["status"], { octokit: gh.client(), now: "2025-06-02T11:00:00Z" });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -200,20 +213,18 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
         "",
       ].join("\n"),
     );
-    const json = JSON.parse((await promote(["status", "--json"], { octokit: fakeOctokit("3-rolled-back").octokit, now: "2025-06-02T11:00:00Z" })).stdout);
+    const json = JSON.parse((await promote(["status", "--json"], { octokit: gh.client(), now: "2025-06-02T11:00:00Z" })).stdout);
     expect(json.environments[0]).toMatchObject({ state: "promoted", deployedSha: SHA.A, lastKnownGoodSha: SHA.A, rolledBackFrom: SHA.B, deployment: { id: 1003, task: "deploy:rollback", status: "success" } });
   });
 
   it("6. `act` closes the failure issue with a comment once dev is healthy again, which lifts the freeze", async () => {
-    const gh = fakeOctokit("3-rolled-back", {
-      ...readRoutes(),
-      [`POST ${R}/issues/57/comments`]: { status: 201, file: "issue-57-comment.json" },
-      [`PATCH ${R}/issues/57`]: { status: 200, file: "issue-57-closed.json" },
-    });
-    const r = await promote(["act", "--run-url", `${RUN}/9200`], { octokit: gh.octokit, now: "2025-06-02T11:00:00Z" });
+    const gh = recordedGitHub("3-rolled-back");
+    const r = await promote(["act", "--run-url", `${RUN}/9200`], { octokit: gh.client(), now: "2025-06-02T11:00:00Z" });
     expect(r).toMatchObject({ code: 0, stderr: "" });
     const reason = "dev is healthy again: the rollback of 3f2a9c1d5e7b (deployment 1003) passed validation after the failure of deployment 1002";
-    expect(gh.writes()).toEqual([
+    const freeze = gh.world.issues.find((i) => i.number === 57)!;
+    expect([freeze.state, gh.world.commentsOn(57).map((c) => c.body)]).toEqual(["closed", [`${reason}. Closing this issue lifts the freeze. (${RUN}/9200)`]]);
+    expect(writesTo(gh)).toEqual([
       { method: "POST", url: `${R}/issues/57/comments`, body: { body: `${reason}. Closing this issue lifts the freeze. (${RUN}/9200)` } },
       { method: "PATCH", url: `${R}/issues/57`, body: { state: "closed", state_reason: "completed" } },
     ]);

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { evaluatePromotion } from "../../core/promotion";
 import { gitBlobSha, parseSignOff, signOffDescription } from "../../core/promotion/signoff";
 import { promote } from "../core/promotion/cli-harness";
-import { fakeOctokit } from "../core/promotion/fake-octokit";
+import { recordedGitHub, SHA, writesTo } from "../core/promotion/recorded-github";
 import { approval, at, facts, PIPELINE, restingPipeline, sha, succeeded, validations } from "../core/promotion/builders";
 import { REPO_ROOT } from "../harness/program";
 
@@ -16,12 +16,21 @@ const R = "/repos/contoso/payments-service";
 const M = "d1e2f3a4b5c6d7e8f90a1b2c3d4e5f60718293a4";
 const VERSION = gitBlobSha(fs.readFileSync(path.join(REPO_ROOT, "docs", "signoff-checklist.md"))).slice(0, 12);
 
+/** The recorded history with M, the merge staging deployed, and qa-alice's own token. */
+function stagingAt(m: string) {
+  const gh = recordedGitHub("shared");
+  gh.git.addCommit({ sha: m, parents: [SHA.S] });
+  return gh;
+}
+
 describe("delivery promote sign-off", () => {
   it("posts the manual-test status on the tested commit, naming the checklist's version and linking it at that commit", async () => {
-    const gh = fakeOctokit("4-promote", { [`POST ${R}/statuses/${M}`]: { status: 201, file: "status-created.json" } });
-    const r = await promote(["sign-off", "--environment", "staging", "--commit", M], { octokit: gh.octokit });
+    const gh = stagingAt(M);
+    const r = await promote(["sign-off", "--environment", "staging", "--commit", M], { octokit: gh.client("qa-alice") });
     expect(r.stderr).toBe("");
-    expect(gh.requests).toEqual([
+    // The status is the reviewer's own: GitHub records whose token posted it.
+    expect(gh.world.statuses.at(-1)).toMatchObject({ sha: M, context: "manual-test (staging)", state: "success", creator: { login: "qa-alice" } });
+    expect(writesTo(gh)).toEqual([
       {
         method: "POST",
         url: `${R}/statuses/${M}`,
@@ -36,17 +45,17 @@ describe("delivery promote sign-off", () => {
   });
 
   it("records a rejection with what failed", async () => {
-    const gh = fakeOctokit("4-promote", { [`POST ${R}/statuses/${M}`]: { status: 201, file: "status-created.json" } });
-    const r = await promote(["sign-off", "--environment", "staging", "--commit", M, "--reject", "refunds return 500"], { octokit: gh.octokit });
+    const gh = stagingAt(M);
+    const r = await promote(["sign-off", "--environment", "staging", "--commit", M, "--reject", "refunds return 500"], { octokit: gh.client("qa-alice") });
     expect(r.code).toBe(0);
-    expect(gh.requests[0].body).toMatchObject({ state: "failure", description: `rejected against docs/signoff-checklist.md@${VERSION} (8 items): refunds return 500` });
+    expect(writesTo(gh)[0].body).toMatchObject({ state: "failure", description: `rejected against docs/signoff-checklist.md@${VERSION} (8 items): refunds return 500` });
   });
 
   it("refuses environments without manual sign-off, before sending anything", async () => {
-    const gh = fakeOctokit("4-promote", {});
-    const r = await promote(["sign-off", "--environment", "dev", "--commit", M], { octokit: gh.octokit });
+    const gh = stagingAt(M);
+    const r = await promote(["sign-off", "--environment", "dev", "--commit", M], { octokit: gh.client("qa-alice") });
     expect(r).toEqual({ code: 2, stdout: "", stderr: "delivery: dev has no manual test sign-off (environments[dev].manualTestApproval is false)\n" });
-    expect(gh.requests).toEqual([]);
+    expect(gh.calls).toEqual([]);
   });
 });
 

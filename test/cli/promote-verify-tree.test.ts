@@ -1,23 +1,31 @@
 /**
  * `delivery promote verify-tree`, as the deploy job runs it before `pulumi up`: staging is about to
  * deploy S, which PR #40 squash-merged into `test` carrying A, validated in dev. The trees are
- * read from GitHub's commits endpoint (recorded answers); the record names both commits.
+ * read from GitHub's commits endpoint (the stand-in, holding the recorded history); the record
+ * names both commits.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promote } from "../core/promotion/cli-harness";
-import { FIXTURES, fakeOctokit, SHA } from "../core/promotion/fake-octokit";
+import { FIXTURES, recordedGitHub, SHA, writesTo } from "../core/promotion/recorded-github";
 
 const R = "/repos/contoso/payments-service";
 const FACTS = path.join(FIXTURES, "facts", "dev-validated.json");
-const trees = (s: string) => ({ [`GET ${R}/commits/${SHA.A}`]: "commit-A.json", [`GET ${R}/commits/${SHA.S}`]: s });
+const VALIDATED_TREE = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4";
+
+/** The recorded history where A (validated in dev) has VALIDATED_TREE and S, PR #40's squash merge into test, has `treeOfS`. */
+function squashMerged(treeOfS: string) {
+  const gh = recordedGitHub("shared");
+  for (const [sha, tree] of [[SHA.A, VALIDATED_TREE], [SHA.S, treeOfS]]) gh.git.commits.set(sha, { ...gh.git.commit(sha)!, tree });
+  return gh;
+}
 
 describe("delivery promote verify-tree", () => {
   it("GIVEN a squash-merged promotion with the validated tree THEN it passes, names both commits and writes the step outputs", async () => {
-    const gh = fakeOctokit("5-verify-tree", trees("commit-S-same-tree.json"));
+    const gh = squashMerged(VALIDATED_TREE);
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "verify-")), "out");
-    const r = await promote(["verify-tree", "--environment", "staging", "--commit", SHA.S, "--facts", FACTS, "--github-output", out], { octokit: gh.octokit });
+    const r = await promote(["verify-tree", "--environment", "staging", "--commit", SHA.S, "--facts", FACTS, "--github-output", out], { octokit: gh.client() });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
@@ -32,25 +40,27 @@ describe("delivery promote verify-tree", () => {
       reason: "5c9e1a7b3d2f (merged by PR #40) has tree a1b2c3d4e5f6, exactly the tree of 3f2a9c1d5e7b validated in dev",
     });
     expect(fs.readFileSync(out, "utf8")).toBe(`ok=true\nmethod=equal-tree\nvalidated_commit=${SHA.A}\nvalidated_in=dev\n`);
-    expect(gh.requests.map((q) => `${q.method} ${q.url}`).sort()).toEqual([`GET ${R}/commits/${SHA.A}`, `GET ${R}/commits/${SHA.S}`]);
+    expect(gh.requests().sort()).toEqual([`GET ${R}/commits/${SHA.A}`, `GET ${R}/commits/${SHA.S}`]);
   });
 
   it("GIVEN a squash-merged promotion with a different tree THEN it exits 1 and says why, before anything is deployed", async () => {
-    const gh = fakeOctokit("5-verify-tree", trees("commit-S-other-tree.json"));
-    const r = await promote(["verify-tree", "--environment", "staging", "--commit", SHA.S, "--facts", FACTS], { octokit: gh.octokit });
+    const gh = squashMerged("f0e1d2c3b4a5968778695a4b3c2d1e0f9a8b7c6d");
+    const r = await promote(["verify-tree", "--environment", "staging", "--commit", SHA.S, "--facts", FACTS], { octokit: gh.client() });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, validatedCommit: SHA.A, trees: { commit: "f0e1d2c3b4a5968778695a4b3c2d1e0f9a8b7c6d", validated: "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4" } });
     expect(r.stderr).toBe(
       "delivery: the promotion to staging stops: 5c9e1a7b3d2f (merged by PR #40) has tree f0e1d2c3b4a5, but 3f2a9c1d5e7b validated in dev has tree a1b2c3d4e5f6: the merge changed what was validated (a conflict resolution, or other commits on staging's branch). Nothing is deployed; revert the branch to the validated tree or promote again from dev.\n",
     );
-    expect(gh.writes()).toEqual([]);
+    expect(writesTo(gh)).toEqual([]);
   });
 
   it("the deploy job then records the promotion with both commits", async () => {
-    const gh = fakeOctokit("2-rollback-running");
-    const r = await promote(["record", "start", "--environment", "staging", "--commit", SHA.S, "--validated-commit", SHA.A, "--requested-by", "alice-dev"], { octokit: gh.octokit });
-    expect(r).toEqual({ code: 0, stdout: `{"deploymentId":1003,"promotedFrom":{"environment":"dev","sha":"${SHA.A}"}}\n`, stderr: "" });
-    expect(gh.requests[0]).toMatchObject({
+    const gh = recordedGitHub("2-rollback-running");
+    const r = await promote(["record", "start", "--environment", "staging", "--commit", SHA.S, "--validated-commit", SHA.A, "--requested-by", "alice-dev"], { octokit: gh.client() });
+    const recorded = gh.world.deployments.at(-1)!;
+    expect([recorded.environment, recorded.sha]).toEqual(["staging", SHA.S]);
+    expect(r).toEqual({ code: 0, stdout: `{"deploymentId":${recorded.id},"promotedFrom":{"environment":"dev","sha":"${SHA.A}"}}\n`, stderr: "" });
+    expect(writesTo(gh)[0]).toMatchObject({
       method: "POST",
       url: `${R}/deployments`,
       body: {
@@ -63,10 +73,10 @@ describe("delivery promote verify-tree", () => {
   });
 
   it("refuses a validated commit where there is no promotion", async () => {
-    const gh = fakeOctokit("2-rollback-running");
-    const r = await promote(["record", "start", "--environment", "dev", "--commit", SHA.A, "--validated-commit", SHA.B], { octokit: gh.octokit });
+    const gh = recordedGitHub("2-rollback-running");
+    const r = await promote(["record", "start", "--environment", "dev", "--commit", SHA.A, "--validated-commit", SHA.B], { octokit: gh.client() });
     expect(r).toEqual({ code: 2, stdout: "", stderr: "delivery: --validated-commit names the commit validated in the environment before; dev is the first environment and has none\n" });
-    expect(gh.requests).toEqual([]);
+    expect(gh.calls).toEqual([]);
   });
 
   it("rejects bad input before reading anything", async () => {

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { run } from "../../cli/main";
 import { captureIo } from "../harness/cli";
 import { promote } from "../core/promotion/cli-harness";
-import { FIXTURES, fakeOctokit } from "../core/promotion/fake-octokit";
+import { FIXTURES, recordedGitHub, SHA, writesTo } from "../core/promotion/recorded-github";
 
 const R = "/repos/contoso/payments-service";
 const FACTS = path.join(FIXTURES, "facts");
@@ -15,9 +15,11 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "promote-"));
 
 describe("delivery promote with recorded facts", () => {
   it("`facts` prints exactly what `--facts` reads back, and both give the same report", async () => {
-    const live = await promote(["facts"], { octokit: fakeOctokit("1-failed").octokit });
+    const gh = recordedGitHub("1-failed");
+    const live = await promote(["facts"], { octokit: gh.client() });
     expect(live.stdout).toBe(fs.readFileSync(facts("dev-failed.json"), "utf8"));
-    const fromApi = await promote(["status", "--json"], { octokit: fakeOctokit("1-failed").octokit });
+    const fromApi = await promote(["status", "--json"], { octokit: gh.client() });
+    expect(gh.writes()).toEqual([]);
     const fromFile = await promote(["status", "--json", "--facts", facts("dev-failed.json")]);
     expect(fromFile).toEqual(fromApi);
   });
@@ -44,13 +46,11 @@ describe("delivery promote with recorded facts", () => {
   });
 
   it("`act` opens the promotion PR from a branch created at exactly the validated SHA", async () => {
-    const gh = fakeOctokit("4-promote", {
-      [`POST ${R}/git/refs`]: { status: 201, file: "ref-created.json" },
-      [`POST ${R}/pulls`]: { status: 201, file: "pull-created.json" },
-    });
-    const r = await promote(["act", "--facts", facts("dev-validated.json"), "--run-url", "https://github.com/contoso/payments-service/actions/runs/9012"], { octokit: gh.octokit });
+    const gh = recordedGitHub("shared");
+    gh.git.addCommit({ sha: C, parents: [SHA.A] });
+    const r = await promote(["act", "--facts", facts("dev-validated.json"), "--run-url", "https://github.com/contoso/payments-service/actions/runs/9012"], { octokit: gh.client() });
     expect(r).toMatchObject({ code: 0, stderr: "" });
-    expect(gh.requests).toEqual([
+    expect(writesTo(gh)).toEqual([
       { method: "POST", url: `${R}/git/refs`, body: { ref: "refs/heads/promote/dev-to-staging/c4d5e6f70819", sha: C } },
       {
         method: "POST",
@@ -70,30 +70,32 @@ describe("delivery promote with recorded facts", () => {
         },
       },
     ]);
-    expect(JSON.parse(r.stdout).results[0]).toMatchObject({ status: "performed", detail: "opened PR #58", created: { pr: 58, url: "https://github.com/contoso/payments-service/pull/58" } });
+    const opened = gh.world.pulls.at(-1)!;
+    expect([opened.head, opened.base.ref, opened.state]).toEqual([{ ref: "promote/dev-to-staging/c4d5e6f70819", sha: C, repo: { full_name: "contoso/payments-service" } }, "test", "open"]);
+    expect(gh.git.ref("refs/heads/promote/dev-to-staging/c4d5e6f70819")).toBe(C);
+    expect(JSON.parse(r.stdout).results[0]).toMatchObject({ status: "performed", detail: `opened PR #${opened.number}`, created: { pr: opened.number, url: `https://github.com/contoso/payments-service/pull/${opened.number}` } });
   });
 
   it("`act` refuses to open the PR when the promotion branch exists at another commit", async () => {
-    const gh = fakeOctokit("4-promote", {
-      [`POST ${R}/git/refs`]: { status: 422, file: "ref-exists.json" },
-      [`GET ${R}/git/ref/heads/promote/dev-to-staging/c4d5e6f70819`]: "ref-moved.json",
-    });
-    const r = await promote(["act", "--facts", facts("dev-validated.json")], { octokit: gh.octokit });
+    const gh = recordedGitHub("shared");
+    gh.git.addCommit({ sha: C, parents: [SHA.A] });
+    gh.git.createRef("refs/heads/promote/dev-to-staging/c4d5e6f70819", gh.git.addCommit({ sha: "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3", parents: [C] }));
+    const pulls = gh.world.pulls.length;
+    const r = await promote(["act", "--facts", facts("dev-validated.json")], { octokit: gh.client() });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `delivery: open-pr: branch promote/dev-to-staging/c4d5e6f70819 exists at e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3, not at the validated ${C}; delete it and run again\n`,
     );
-    expect(gh.writes().map((w) => w.url)).toEqual([`${R}/git/refs`]);
+    expect(writesTo(gh).map((w) => w.url)).toEqual([`${R}/git/refs`]);
+    expect(gh.world.pulls.length).toBe(pulls);
   });
 
   it("`act` asks staging's reviewers for manual test sign-off with a pending status and a commit comment", async () => {
-    const gh = fakeOctokit("4-promote", {
-      [`POST ${R}/statuses/${M}`]: { status: 201, file: "status-created.json" },
-      [`POST ${R}/commits/${M}/comments`]: { status: 201, file: "commit-comment-created.json" },
-    });
-    const r = await promote(["act", "--facts", facts("staging-awaiting-sign-off.json"), "--run-url", "https://github.com/contoso/payments-service/actions/runs/9030"], { octokit: gh.octokit });
+    const gh = recordedGitHub("shared");
+    gh.git.addCommit({ sha: M, parents: [SHA.S] });
+    const r = await promote(["act", "--facts", facts("staging-awaiting-sign-off.json"), "--run-url", "https://github.com/contoso/payments-service/actions/runs/9030"], { octokit: gh.client() });
     expect(r).toMatchObject({ code: 0, stderr: "" });
-    expect(gh.requests).toEqual([
+    expect(writesTo(gh)).toEqual([
       { method: "POST", url: `${R}/statuses/${M}`, body: { state: "pending", context: "manual-test (staging)", description: "Awaiting manual test sign-off by team qa-leads", target_url: "https://github.com/contoso/payments-service/actions/runs/9030" } },
       {
         method: "POST",
@@ -148,11 +150,15 @@ describe("delivery promote errors", () => {
   it("records a failure with the class `delivery classify` found", async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, "classify.json"), JSON.stringify({ category: "environmental", retryable: true, kind: "throttled", reason: "Azure throttled the request (429)" }));
-    const gh = fakeOctokit("2-rollback-running");
-    const r = await promote(["record", "finish", "--deployment-id", "1003", "--result", "failure", "--classify", path.join(dir, "classify.json")], { octokit: gh.octokit });
+    const gh = recordedGitHub("2-rollback-running");
+    const start = await promote(["record", "start", "--environment", "dev", "--commit", SHA.A, "--run-url", "https://github.com/contoso/payments-service/actions/runs/9004"], { octokit: gh.client() });
+    const { deploymentId } = JSON.parse(start.stdout) as { deploymentId: number };
+    const before = gh.writes().length;
+    const r = await promote(["record", "finish", "--deployment-id", String(deploymentId), "--result", "failure", "--classify", path.join(dir, "classify.json")], { octokit: gh.client() });
     expect(r.code).toBe(0);
-    expect(gh.requests).toEqual([
-      { method: "POST", url: `${R}/deployments/1003/statuses`, body: { state: "failure", description: "failed (environmental/throttled): Azure throttled the request (429)" } },
+    expect(gh.world.deploymentStatuses.filter((s) => s.deployment_id === deploymentId).at(-1)).toMatchObject({ state: "failure", creator: { login: "github-actions[bot]" } });
+    expect(writesTo(gh).slice(before)).toEqual([
+      { method: "POST", url: `${R}/deployments/${deploymentId}/statuses`, body: { state: "failure", description: "failed (environmental/throttled): Azure throttled the request (429)" } },
     ]);
   });
 
@@ -168,10 +174,11 @@ describe("delivery promote errors", () => {
 
 describe("delivery promote check", () => {
   it("reports a validation as a commit status on the deployed commit", async () => {
-    const gh = fakeOctokit("4-promote", { [`POST ${R}/statuses/${M}`]: { status: 201, file: "status-created.json" } });
-    const r = await promote(["check", "--commit", M, "--name", "health (staging)", "--state", "success", "--run-url", "https://github.com/contoso/payments-service/actions/runs/9021"], { octokit: gh.octokit });
+    const gh = recordedGitHub("shared");
+    gh.git.addCommit({ sha: M, parents: [SHA.S] });
+    const r = await promote(["check", "--commit", M, "--name", "health (staging)", "--state", "success", "--run-url", "https://github.com/contoso/payments-service/actions/runs/9021"], { octokit: gh.client() });
     expect(r).toEqual({ code: 0, stdout: `{"commit":"${M}","name":"health (staging)","state":"success"}\n`, stderr: "" });
-    expect(gh.requests).toEqual([
+    expect(writesTo(gh)).toEqual([
       { method: "POST", url: `${R}/statuses/${M}`, body: { state: "success", context: "health (staging)", description: "health (staging): success", target_url: "https://github.com/contoso/payments-service/actions/runs/9021" } },
     ]);
   });

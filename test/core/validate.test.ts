@@ -30,6 +30,8 @@ describe("which endpoints a health check checks", () => {
     expect(hostHealthUrl("localhost:80")).toBe("http://localhost:80/");
     expect(hostHealthUrl("[app.properties.defaultHostName]")).toBeNull();
     expect(hostHealthUrl("evil.example/x?y")).toBeNull();
+    // Names the URL parser reads as IPv4 addresses: refused ("A.0"), or another host ("1.2.3" is 1.2.0.3).
+    expect([hostHealthUrl("A.0"), hostHealthUrl("1.2.3"), hostHealthUrl("app.example:8443")]).toEqual([null, null, "https://app.example:8443/"]);
     const found = endpointsFromOutputs({ apiHealthUrl: "http://api.example/health", appHealthUrl: { value: "https://app.example/healthz" }, webHostName: "127.0.0.1:1" }, "r.json");
     expect(found.targets.map((t) => t.url)).toEqual(["https://app.example/healthz", "http://127.0.0.1:1/"]);
     expect(found.skipped).toEqual(['output apiHealthUrl is "http://api.example/health", not an https URL']);
@@ -37,7 +39,7 @@ describe("which endpoints a health check checks", () => {
 
   it("never derives a URL that leaves the host it was given (property)", () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 40 }), (host) => {
+      fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.domain(), fc.constantFrom("A.0", "1.2.3", "x.1")), (host) => {
         const url = hostHealthUrl(host);
         if (url !== null) expect(new URL(url).host).toBe(new URL(`http://${host}`).host);
       }),

@@ -8,12 +8,13 @@ import { runGate } from "../../../cli/commands/gate";
 import { ACTIONS } from "../../../workflows/actions";
 import { deployWorkflow, UNLOCK_JOB_ID } from "../../../workflows/deploy";
 import { prComment } from "../../fixtures/events";
-import { R, fakeGitHub, permission } from "../../fixtures/github-api";
+import { standInGitHub } from "../../harness/github";
 import { stackConfig } from "../../workflows/helpers";
 
 const cfg = stackConfig("prod");
 const ENVS = ["dev", "staging", "prod"];
 const repo = { owner: "Codertocat", repo: "Hello-World" };
+const R = "/repos/Codertocat/Hello-World";
 
 describe("parseCommand: /unlock", () => {
   it("takes exactly one configured environment", () => {
@@ -72,14 +73,15 @@ describe("the /unlock gate", () => {
   });
 
   it("delivery gate reads only the permission and writes the job outputs the unlock job runs on", async () => {
-    const writer = fakeGitHub({ [`GET ${R}/collaborators/carol/permission`]: permission("carol", "write") });
-    const ok = await runGate(writer.client, repo, cfg, decideIntent("issue_comment", comment("/unlock staging"), intentConfig(cfg)));
+    const gh = standInGitHub();
+    gh.world.addCollaborator("carol", "write");
+    gh.world.addCollaborator("rita", "read");
+    const ok = await runGate(gh.client(), repo, cfg, decideIntent("issue_comment", comment("/unlock staging"), intentConfig(cfg)));
     expect(ok.reply).toBeNull();
     expect(ok.outputs).toEqual({ proceed: "true", action: "unlock", environment: "staging", from: "", commit: "", pr: "2", requested_by: "carol", preview_client_id_variable: "" });
-    expect(writer.calls.map((c) => c.route)).toEqual([`GET ${R}/collaborators/carol/permission`]);
+    expect(gh.requests()).toEqual([`GET ${R}/collaborators/carol/permission`]);
 
-    const reader = fakeGitHub({ [`GET ${R}/collaborators/rita/permission`]: permission("rita", "read") });
-    const refused = await runGate(reader.client, repo, cfg, decideIntent("issue_comment", comment("/unlock staging", "rita"), intentConfig(cfg)));
+    const refused = await runGate(gh.client(), repo, cfg, decideIntent("issue_comment", comment("/unlock staging", "rita"), intentConfig(cfg)));
     expect(refused.outputs).toMatchObject({ proceed: "false", action: "unlock", environment: "staging" });
     expect(refused.reply).toBe("❌ unlock of staging refused:\n- @rita has read permission on this repository; unlock needs write, maintain or admin.");
   });
