@@ -21,7 +21,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { ensureStack, parseArgs, pulumiArgs, sandboxEnv, sandboxPaths } from "./sandbox";
-import { Workspace, REPO_ROOT, engineSkipReason } from "./engine-workspace";
+import { Workspace, REPO_ROOT, engineSkipReason, runProcess } from "./engine-workspace";
+import { median } from "./stats";
 
 interface Options {
   latency: number;
@@ -126,16 +127,7 @@ async function bicepDeployments(o: Options): Promise<void> {
       try {
         benchProject(ws, n);
         const cwd = path.join(ws.dir, "bench");
-        const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-          const started = Date.now();
-          return new Promise<{ code: number; output: string; seconds: number }>((resolve) => {
-            const child = spawn(path.join(ws.paths.cliBin, "pulumi"), args, { cwd, env: { ...ws.env, ...env, PULUMI_PARALLEL_DIFF: String(parallelDiff) }, stdio: ["ignore", "pipe", "pipe"] });
-            let output = "";
-            child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-            child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-            child.on("exit", (code) => resolve({ code: code ?? 1, output, seconds: (Date.now() - started) / 1000 }));
-          });
-        };
+        const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runProcess(path.join(ws.paths.cliBin, "pulumi"), args, { cwd, env: { ...ws.env, ...env, PULUMI_PARALLEL_DIFF: String(parallelDiff) } });
         const init = await run(["stack", "init", "bench"]);
         if (init.code !== 0) throw new Error(init.output);
         const up = await run(["up", "--yes", "--non-interactive"]);
@@ -164,20 +156,13 @@ async function bicepDeployments(o: Options): Promise<void> {
 }
 
 /** Wall seconds of one command, failing loudly when it fails. */
-function timed(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<number> {
-  const started = Date.now();
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { ...options, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve((Date.now() - started) / 1000) : reject(new Error(`${command} ${args.join(" ")} exited ${code}:\n${output.slice(-3000)}`))));
-  });
+async function timed(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<number> {
+  const r = await runProcess(command, args, options);
+  if (r.code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${r.code}:\n${r.output.slice(-3000)}`);
+  return r.seconds;
 }
 
 const RUNS = 5;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** `npm run sandbox -- preview` against the pulumi command it runs, in a throwaway sandbox directory. */
 async function sandboxWrapper(): Promise<void> {

@@ -51,6 +51,24 @@ export interface RunResult {
   readonly seconds: number;
 }
 
+/** Runs a command to its end, collecting its output and wall time; never rejects on a non-zero exit. */
+export function runProcess(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGTERM"), options.timeoutMs);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr, output: `${stdout}\n${stderr}`, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
 export interface AzCall {
   readonly command: string;
   readonly args: readonly string[];
@@ -91,20 +109,7 @@ export class Workspace {
 
   /** Runs pulumi in the workspace; never rejects on a non-zero exit. */
   pulumi(args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 240_000): Promise<RunResult> {
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-      const child = spawn(path.join(this.paths.cliBin, "pulumi"), [...args], { cwd: this.dir, env: { ...this.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-      child.on("error", reject);
-      child.on("exit", (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 1, stdout, stderr, output: `${stdout}\n${stderr}`, seconds: (Date.now() - started) / 1000 });
-      });
-    });
+    return runProcess(path.join(this.paths.cliBin, "pulumi"), args, { cwd: this.dir, env: { ...this.env, ...extraEnv }, timeoutMs });
   }
 
   /** `npm run sandbox -- <argv>` as the sandbox script builds it (stack init included), without its setup step. */

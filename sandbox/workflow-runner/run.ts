@@ -7,14 +7,14 @@
  * stand-in provider plugins and fake `az`.
  *
  * act runs each event as GitHub would decide it (the workflow's `on:` filters, `if:` conditions,
- * `needs`, matrices, outputs, `GITHUB_OUTPUT`/`GITHUB_ENV`/step summaries). What act does not model,
- * the harness supplies the way GitHub would: the ref and SHA of the event, the variables of the
- * job's environment, and (through the stand-in login actions) the OIDC subject of the job.
+ * `needs`, matrices, outputs, `GITHUB_OUTPUT`/`GITHUB_ENV`/step summaries), and, built with
+ * act.patch, hands each job the secrets and variables of its own deployment environment only. What
+ * act does not model, the harness supplies the way GitHub would: the ref and SHA of the event, and
+ * (through the stand-in login actions) the OIDC subject of the job.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isMap, parseDocument } from "yaml";
 import { ACTIONS } from "../../workflows/actions";
 import { JOB_TOKEN, runnerMachineEnv, type World } from "./world";
 
@@ -30,9 +30,14 @@ const STAND_INS: Record<keyof typeof ACTIONS, string> = {
 
 export const ACT_MODULE = "github.com/nektos/act@v0.2.89";
 
-/** The act binary, built once (cached by version). */
+/**
+ * The act binary, built once (cached by version and patch) with act.patch: deployment environments'
+ * secrets and variables reach only the jobs that name the environment, and `environment.deployment`
+ * is accepted, so the workflow files run as committed.
+ */
 export function actBinary(projectRoot: string): string {
-  const r = spawnSync("bash", [path.join(projectRoot, "scripts", "install-go-tool.sh"), "act", ACT_MODULE], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const patch = path.join(projectRoot, "sandbox", "workflow-runner", "act.patch");
+  const r = spawnSync("bash", [path.join(projectRoot, "scripts", "install-go-tool.sh"), "act", ACT_MODULE, patch], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (r.status !== 0) throw new Error(`building act failed (scripts/install-go-tool.sh exited ${r.status})`);
   return r.stdout.trim();
 }
@@ -66,7 +71,9 @@ export interface RunOptions {
   /** Which ref's copy of the workflow file runs (GitHub: the default branch for issue_comment and workflow_run, the event's ref otherwise). */
   readonly workflowFrom: string;
   readonly actor: string;
+  /** The repository's variables by name, each environment's as `environments/<env>/<NAME>` (world.ts `actionsVariables`). */
   readonly vars?: Record<string, string>;
+  /** Secrets, scoped as the variables are (world.ts `workflowSecrets`). */
   readonly secrets?: Record<string, string>;
   /** Only this job (and what it needs). */
   readonly job?: string;
@@ -89,7 +96,7 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
   fs.mkdirSync(workspace, { recursive: true });
   // The workflow file exactly as committed on the branch GitHub would read it from.
   const workflowFile = path.join(runDir, options.workflow);
-  fs.writeFileSync(workflowFile, forAct(execFileSync("git", ["--git-dir", world.remote, "show", `${options.workflowFrom}:.github/workflows/${options.workflow}`], { encoding: "utf8" })));
+  fs.writeFileSync(workflowFile, execFileSync("git", ["--git-dir", world.remote, "show", `${options.workflowFrom}:.github/workflows/${options.workflow}`], { encoding: "utf8" }));
   const eventFile = path.join(runDir, "event.json");
   fs.writeFileSync(eventFile, JSON.stringify(options.event, null, 2));
   const stepOutputsFile = path.join(runDir, "step-outputs.json");
@@ -219,26 +226,6 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
     summary,
     results: (prefix) => jobs.filter((j) => j.jobId.startsWith(prefix) || j.job.startsWith(prefix)).map((j) => j.result),
   };
-}
-
-/**
- * The committed workflow as act accepts it: act's schema predates `environment.deployment` (GitHub:
- * use the environment without recording a deployment), so that key is dropped. act records no
- * deployments anyway; the environment's name, which the stand-ins read, stays.
- */
-export function forAct(text: string): string {
-  const doc = parseDocument(text);
-  const jobs = doc.get("jobs");
-  if (!isMap(jobs)) return text;
-  let changed = false;
-  for (const item of jobs.items) {
-    const environment = isMap(item.value) ? item.value.get("environment") : undefined;
-    if (isMap(environment) && environment.has("deployment")) {
-      environment.delete("deployment");
-      changed = true;
-    }
-  }
-  return changed ? doc.toString({ lineWidth: 0 }) : text;
 }
 
 function findFiles(dir: string, marker: string): string[] {

@@ -249,21 +249,27 @@ export async function bootstrap(world: World, stacks: readonly string[], options
   }
 }
 
+/** The prefix act.patch reads a deployment environment's secrets and variables under: `environments/<name>/<KEY>`. */
+export function inEnvironment(environment: string, key: string): string {
+  return `environments/${environment}/${key}`;
+}
+
 /**
- * The Actions variables a job in `environment` sees, as the platform created them in the stand-in
- * GitHub (repository variables, overridden by the environment's own): act has no environments, so
- * the harness hands a run the variables of the environment its deploying job declares.
+ * The Actions variables as the platform created them in the stand-in GitHub: the repository's by
+ * name, each deployment environment's under `inEnvironment` (the patched act gives a job its own
+ * environment's over the repository's, as GitHub does). Every state backend URL is the world's.
  */
-export function actionsVariables(world: World, environment?: string): Record<string, string> {
+export function actionsVariables(world: World): Record<string, string> {
   const file = path.join(world.sandbox.dir, "cloud", "github.json");
   if (!fs.existsSync(file)) return {};
   const resources = Object.values((JSON.parse(fs.readFileSync(file, "utf8")) as { resources: Record<string, { type: string; inputs: Record<string, string> }> }).resources);
-  const vars: Record<string, string> = {};
+  const backend = `file://${world.sandbox.backend}`;
+  const vars: Record<string, string> = { PULUMI_BACKEND_URL: backend };
   for (const r of resources) if (r.type === "github:index/actionsVariable:ActionsVariable") vars[r.inputs.variableName] = r.inputs.value;
   for (const r of resources) {
-    if (r.type === "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable" && r.inputs.environment === environment) vars[r.inputs.variableName] = r.inputs.value;
+    if (r.type !== "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable") continue;
+    vars[inEnvironment(r.inputs.environment, r.inputs.variableName)] = r.inputs.variableName === "PULUMI_BACKEND_URL" ? backend : r.inputs.value;
   }
-  vars.PULUMI_BACKEND_URL = `file://${world.sandbox.backend}`;
   return vars;
 }
 
@@ -275,23 +281,15 @@ const SECRET_VALUES: Record<string, string> = {
 };
 
 /**
- * The secrets of the given GitHub environments (workflows/common.ts `environmentSecrets`), with the
- * world's values; there are no repository secrets. GitHub hands a job only its own environment's
- * secrets; act has no environments and hands every secret to every job, so a scenario passes only
- * the environments of the jobs it runs (e.g. `promotion` for the gate, `dev` for `deploy (dev)`).
- * That a job reads only its environment's secrets is checked on the YAML instead
- * (core/workflow-rules.ts `secretScopeProblems`). Optional secrets without a world value (the read
+ * The secrets of every GitHub environment (workflows/common.ts `environmentSecrets`) with the world's
+ * values, each under `inEnvironment`; there are no repository secrets. The patched act hands a job
+ * only its own environment's, as GitHub does. Optional secrets without a world value (the read
  * token) are left unset, so those jobs fall back to their own token as they would on GitHub.
- * Without arguments: every environment's secrets at once (what act would give every job anyway).
  */
-export function workflowSecrets(world?: World, environments?: readonly string[]): Record<string, string> {
-  if (!world || !environments) return { ...SECRET_VALUES };
-  const declared = environmentSecrets(world.cfg);
+export function workflowSecrets(world: World): Record<string, string> {
   const secrets: Record<string, string> = {};
-  for (const environment of environments) {
-    const specs = declared[environment];
-    if (!specs) throw new Error(`workflowSecrets: no GitHub environment "${environment}" (the platform declares ${Object.keys(declared).join(", ")})`);
-    for (const spec of specs) if (SECRET_VALUES[spec.name] !== undefined) secrets[spec.name] = SECRET_VALUES[spec.name];
+  for (const [environment, specs] of Object.entries(environmentSecrets(world.cfg))) {
+    for (const spec of specs) if (SECRET_VALUES[spec.name] !== undefined) secrets[inEnvironment(environment, spec.name)] = SECRET_VALUES[spec.name];
   }
   return secrets;
 }

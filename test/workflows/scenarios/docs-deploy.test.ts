@@ -33,8 +33,8 @@ function handOver() {
   return runWorkflow(world, {
     workflow: "docs-generate.yml",
     ...dispatchEvent(world, "main", {}, "github-actions[bot]", ".github/workflows/docs-generate.yml"),
-    vars: actionsVariables(world, "docs"),
-    secrets: workflowSecrets(),
+    vars: actionsVariables(world),
+    secrets: workflowSecrets(world),
     machineEnv: { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url },
     onLine: log,
   });

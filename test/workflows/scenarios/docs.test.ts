@@ -59,8 +59,8 @@ it("regenerates on the docs:generate label in the docs environment, commits as t
   const generate = await runWorkflow(world, {
     workflow: "docs-generate.yml",
     ...dispatchEvent(world, "main", { pr: String(pr.number) }, "github-actions[bot]", ".github/workflows/docs-generate.yml"),
-    vars: actionsVariables(world, "docs"),
-    secrets: workflowSecrets(),
+    vars: actionsVariables(world),
+    secrets: workflowSecrets(world),
     machineEnv: { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url },
     onLine: log,
   });

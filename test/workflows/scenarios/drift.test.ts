@@ -55,8 +55,8 @@ function driftRun(): Promise<RunResult> {
     workflow: "drift.yml",
     ...dispatchEvent(world, "main", {}, "alice", ".github/workflows/drift.yml"),
     job: `drift-${STACK}`,
-    vars: actionsVariables(world, environment),
-    secrets: workflowSecrets(world, [environment]),
+    vars: actionsVariables(world),
+    secrets: workflowSecrets(world),
     onLine: log,
   });
 }

@@ -32,7 +32,7 @@ function openGreenPullRequest(branch: string, files: Record<string, string>, aut
 
 async function comment(pr: PullRequest, body: string, by: string): Promise<RunResult> {
   const event = prCommentEvent(world, pr, body, by);
-  return runWorkflow(world, { workflow: "deploy.yml", ...event, vars: actionsVariables(world, "dev"), secrets: workflowSecrets(), onLine: log });
+  return runWorkflow(world, { workflow: "deploy.yml", ...event, vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
 }
 
 beforeAll(async () => {
@@ -97,7 +97,7 @@ extended("/preview staging from a comment logs in with staging's read-only previ
 
 extended("a pull request previews every stack, dev, staging and prod, with one comment per stack", async () => {
   const pr = openGreenPullRequest("feature/all-stacks", { "NOTES.txt": "all stacks\n" }, "alice");
-  const run = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), vars: actionsVariables(world), secrets: workflowSecrets(), onLine: log });
+  const run = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
   expect(run.results("preview (dev)")).toEqual(["success"]);
   expect(run.results("preview (staging)")).toEqual(["success"]);
   expect(run.results("preview (prod)")).toEqual(["success"]);
@@ -111,7 +111,7 @@ it("a deploy:dev label from a writer deploys through the default branch's workfl
   const params = fs.readFileSync(path.join(world.clone, "bicep/parameters/dev.bicepparam"), "utf8").replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 21");
   const pr = openGreenPullRequest("feature/label", { "NOTES.txt": "label\n", "bicep/parameters/dev.bicepparam": params }, "alice");
   const before = azCreates().length;
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...labeledTargetEvent(world, pr, "deploy:dev", "alice"), vars: actionsVariables(world, "dev"), secrets: workflowSecrets(), onLine: log });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...labeledTargetEvent(world, pr, "deploy:dev", "alice"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
   expect(run.results("deploy (dev)")).toEqual(["success"]);
   expect(azCreates().length).toBe(before + 1);
   expect(world.github.deployments.some((d) => d.environment === "dev" && d.sha === pr.head.sha)).toBe(true);
@@ -121,7 +121,7 @@ it("the promotion machine's rollback, dispatched by its bot for the person who d
   const target = world.sha("refs/heads/dev");
   for (const name of REQUIRED) world.github.addCheckRun(target, name, "success");
   const event = dispatchEvent(world, "dev", { action: "rollback", environment: "dev", sha: target, requested_by: "alice" }, "github-actions[bot]");
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...event, vars: actionsVariables(world, "dev"), secrets: workflowSecrets(), onLine: log });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...event, vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
   expect(run.results("deploy (dev)")).toEqual(["success"]);
   // pulumi up ran (the target's Bicep content equals what is deployed, so the provider deploys nothing new).
   expect(run.log).toContain("Success - Main pulumi up");

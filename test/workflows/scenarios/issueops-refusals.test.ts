@@ -23,7 +23,7 @@ function greenPullRequest(branch: string, base: string, author: string, options:
 
 async function comment(pr: PullRequest, body: string, by: string): Promise<RunResult> {
   // No cloud is reached before the gates refuse; the variables would only be read after them.
-  return runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, body, by), secrets: workflowSecrets(), onLine: log });
+  return runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, body, by), secrets: workflowSecrets(world), onLine: log });
 }
 
 function botReplies(pr: PullRequest): string {

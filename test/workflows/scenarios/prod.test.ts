@@ -44,7 +44,7 @@ it("previews prod with read-only Azure and AWS credentials, and edits its one co
   const original = fs.readFileSync(path.join(world.clone, params), "utf8");
   const head = world.commit("feature/prod-retention", { [params]: original.replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 21") }, "Keep deleted blobs longer in prod", { author: "alice" });
   const pr = world.github.openPullRequest({ author: "alice", head: "feature/prod-retention", headSha: head, base: "main", baseSha: world.sha("refs/heads/main") });
-  const opened = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), job: "preview-prod", vars: actionsVariables(world), secrets: workflowSecrets(world, ["prod-preview"]), onLine: log });
+  const opened = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), job: "preview-prod", vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
   expect(opened.results("preview (prod)")).toEqual(["success"]);
   // The preview job runs in prod's preview environment: the preview identity and the AWS preview role trust its subject.
   expect(opened.log).toContain("subject claim - repo:contoso/payments-service:environment:prod-preview");
@@ -56,7 +56,7 @@ it("previews prod with read-only Azure and AWS credentials, and edits its one co
 
   const pushed = world.commit("feature/prod-retention", { [params]: original.replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 28") }, "28 days", { author: "alice" });
   pr.head.sha = pushed;
-  const synchronized = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "synchronize"), job: "preview-prod", vars: actionsVariables(world), secrets: workflowSecrets(world, ["prod-preview"]), onLine: log });
+  const synchronized = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "synchronize"), job: "preview-prod", vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
   expect(synchronized.results("preview (prod)")).toEqual(["success"]);
   expect(comments()).toHaveLength(1);
   expect(comments()[0].body).toContain(pushed.slice(0, 12));
@@ -73,7 +73,7 @@ it("/deploy prod of a commit never validated in staging is refused before anythi
   world.github.addReview(pr.number, "carol", "APPROVED", head);
   const before = world.azCalls().length;
 
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: actionsVariables(world, "prod"), secrets: workflowSecrets(world, ["prod"]), onLine: log });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
   // The gates pass: the approval is a third person's, on the exact head; the checks are green.
   expect(run.results("read the command")).toEqual(["success"]);
   expect(run.log).toContain("Re-check the gates");
@@ -124,7 +124,7 @@ it("/deploy prod of the commit staging validated, approved by a third person, de
 
   const pr = promotionPullRequest(release);
 
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: actionsVariables(world, "prod"), secrets: workflowSecrets(world, ["prod"]), onLine: log });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
   expect(run.results("read the command")).toEqual(["success"]);
   expect(run.results("deploy (prod)")).toEqual(["success"]);
   expect(run.log).toContain(`${release.slice(0, 12)} is itself a commit validated in staging`);
@@ -163,7 +163,7 @@ function squashMergedPromotion(validated: string, extra: Record<string, string> 
 }
 
 function pushToMain(before: string, squash: string): Promise<RunResult> {
-  return runWorkflow(world, { workflow: "deploy.yml", ...pushEvent(world, "main", before, squash, "bob"), vars: actionsVariables(world, "prod"), secrets: workflowSecrets(world, ["prod"]), onLine: log });
+  return runWorkflow(world, { workflow: "deploy.yml", ...pushEvent(world, "main", before, squash, "bob"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
 }
 
 it("a squash-merged promotion whose tree is the validated tree deploys on the push, recording both commits", async () => {

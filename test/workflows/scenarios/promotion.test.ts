@@ -33,7 +33,7 @@ function greenPullRequest(branch: string): PullRequest {
 
 /** `/deploy dev` by alice; returns the deploy run's id (from the deployment it recorded), which GitHub then lists as completed. */
 async function deployDev(pr: PullRequest): Promise<number> {
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy dev", "alice"), vars: actionsVariables(world, "dev"), secrets: workflowSecrets(), onLine: log });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy dev", "alice"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
   expect(run.results("deploy (dev)")).toEqual(["success"]);
   const deployment = world.github.deployments.filter((d) => d.environment === "dev" && d.sha === pr.head.sha).pop()!;
   const success = world.github.deploymentStatuses.find((s) => s.deployment_id === deployment.id && s.state === "success")!;
@@ -69,7 +69,7 @@ function deployCompleted(runId: number): WorkflowEvent {
 }
 
 async function promote(runId: number): Promise<RunResult> {
-  return runWorkflow(world, { workflow: "promote.yml", ...deployCompleted(runId), vars: actionsVariables(world), secrets: workflowSecrets(), timeoutSeconds: PROMOTE_RUN_SECONDS, onLine: log });
+  return runWorkflow(world, { workflow: "promote.yml", ...deployCompleted(runId), vars: actionsVariables(world), secrets: workflowSecrets(world), timeoutSeconds: PROMOTE_RUN_SECONDS, onLine: log });
 }
 
 const statusesOf = (sha: string) => world.github.statuses.filter((s) => s.sha === sha).map((s) => `${s.context}: ${s.state}`);
