@@ -9,7 +9,7 @@
  * 3. the deploy job records the rollback as a GitHub deployment of A (`delivery promote record`);
  * 4. once validated, the machine reports dev rolled back to A, with promotion still frozen.
  */
-import { recordedGitHub, SHA, writesTo } from "../core/promotion/recorded-github";
+import { recordedGitHub, SHA } from "../core/promotion/recorded-github";
 import { promote } from "../core/promotion/cli-harness";
 
 const R = "/repos/contoso/payments-service";
@@ -94,7 +94,7 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
     expect(gh.calls.filter((q) => q.method === "GET").map((q) => q.path)).toEqual(READS_WITH_DEV_FAILED);
     const issue = gh.world.issues.at(-1)!;
     const { runId } = gh.world.dispatches[0];
-    expect(writesTo(gh)).toEqual([
+    expect(gh.writes()).toEqual([
       { method: "POST", url: `${R}/issues`, body: { title: "Deployment failure: dev at b7e4d2c9a1f0 (logic/bicep-compile-error)", body: issueBody(), labels: ["deployment-failure", "priority:high"], assignees: ["alice-dev"] } },
       { method: "POST", url: `${R}/actions/workflows/deploy.yml/dispatches`, body: { ref: "dev", inputs: { action: "rollback", environment: "dev", sha: SHA.A, requested_by: "alice-dev" }, return_run_details: true } },
       { method: "POST", url: `${R}/issues/${issue.number}/comments`, body: { body: `Rollback of dev from \`b7e4d2c9a1f0\` to the last known-good \`${SHA.A}\` requested: ${RUN}/${runId}.` } },
@@ -157,7 +157,7 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
     const finish = await promote(["record", "finish", "--deployment-id", String(id), "--result", "success", "--run-url", `${RUN}/9003`], { octokit: gh.client() });
     expect(finish).toEqual({ code: 0, stdout: `{"deploymentId":${id},"state":"success","description":"Deployed"}\n`, stderr: "" });
     expect(gh.world.deploymentStatuses.filter((s) => s.deployment_id === id).map((s) => s.state)).toEqual(["in_progress", "success"]);
-    expect(writesTo(gh)).toEqual([
+    expect(gh.writes()).toEqual([
       {
         method: "POST",
         url: `${R}/deployments`,
@@ -224,7 +224,7 @@ describe("the failure path: deployment fails -> freeze -> rollback -> rolled bac
     const reason = "dev is healthy again: the rollback of 3f2a9c1d5e7b (deployment 1003) passed validation after the failure of deployment 1002";
     const freeze = gh.world.issues.find((i) => i.number === 57)!;
     expect([freeze.state, gh.world.commentsOn(57).map((c) => c.body)]).toEqual(["closed", [`${reason}. Closing this issue lifts the freeze. (${RUN}/9200)`]]);
-    expect(writesTo(gh)).toEqual([
+    expect(gh.writes()).toEqual([
       { method: "POST", url: `${R}/issues/57/comments`, body: { body: `${reason}. Closing this issue lifts the freeze. (${RUN}/9200)` } },
       { method: "PATCH", url: `${R}/issues/57`, body: { state: "closed", state_reason: "completed" } },
     ]);

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { evaluatePromotion } from "../../core/promotion";
 import { gitBlobSha, parseSignOff, signOffDescription } from "../../core/promotion/signoff";
 import { promote } from "../core/promotion/cli-harness";
-import { recordedGitHub, SHA, writesTo } from "../core/promotion/recorded-github";
+import { recordedGitHub, SHA } from "../core/promotion/recorded-github";
 import { approval, at, facts, PIPELINE, restingPipeline, sha, succeeded, validations } from "../core/promotion/builders";
 import { REPO_ROOT } from "../harness/program";
 
@@ -30,7 +30,7 @@ describe("delivery promote sign-off", () => {
     expect(r.stderr).toBe("");
     // The status is the reviewer's own: GitHub records whose token posted it.
     expect(gh.world.statuses.at(-1)).toMatchObject({ sha: M, context: "manual-test (staging)", state: "success", creator: { login: "qa-alice" } });
-    expect(writesTo(gh)).toEqual([
+    expect(gh.writes()).toEqual([
       {
         method: "POST",
         url: `${R}/statuses/${M}`,
@@ -48,7 +48,7 @@ describe("delivery promote sign-off", () => {
     const gh = stagingAt(M);
     const r = await promote(["sign-off", "--environment", "staging", "--commit", M, "--reject", "refunds return 500"], { octokit: gh.client("qa-alice") });
     expect(r.code).toBe(0);
-    expect(writesTo(gh)[0].body).toMatchObject({ state: "failure", description: `rejected against docs/signoff-checklist.md@${VERSION} (8 items): refunds return 500` });
+    expect(gh.writes()[0].body).toMatchObject({ state: "failure", description: `rejected against docs/signoff-checklist.md@${VERSION} (8 items): refunds return 500` });
   });
 
   it("refuses environments without manual sign-off, before sending anything", async () => {

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promote } from "../core/promotion/cli-harness";
-import { FIXTURES, recordedGitHub, SHA, writesTo } from "../core/promotion/recorded-github";
+import { FIXTURES, recordedGitHub, SHA } from "../core/promotion/recorded-github";
 
 const R = "/repos/contoso/payments-service";
 const FACTS = path.join(FIXTURES, "facts", "dev-validated.json");
@@ -51,7 +51,7 @@ describe("delivery promote verify-tree", () => {
     expect(r.stderr).toBe(
       "delivery: the promotion to staging stops: 5c9e1a7b3d2f (merged by PR #40) has tree f0e1d2c3b4a5, but 3f2a9c1d5e7b validated in dev has tree a1b2c3d4e5f6: the merge changed what was validated (a conflict resolution, or other commits on staging's branch). Nothing is deployed; revert the branch to the validated tree or promote again from dev.\n",
     );
-    expect(writesTo(gh)).toEqual([]);
+    expect(gh.writes()).toEqual([]);
   });
 
   it("the deploy job then records the promotion with both commits", async () => {
@@ -60,7 +60,7 @@ describe("delivery promote verify-tree", () => {
     const recorded = gh.world.deployments.at(-1)!;
     expect([recorded.environment, recorded.sha]).toEqual(["staging", SHA.S]);
     expect(r).toEqual({ code: 0, stdout: `{"deploymentId":${recorded.id},"promotedFrom":{"environment":"dev","sha":"${SHA.A}"}}\n`, stderr: "" });
-    expect(writesTo(gh)[0]).toMatchObject({
+    expect(gh.writes()[0]).toMatchObject({
       method: "POST",
       url: `${R}/deployments`,
       body: {

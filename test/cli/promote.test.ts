@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { run } from "../../cli/main";
 import { captureIo } from "../harness/cli";
 import { promote } from "../core/promotion/cli-harness";
-import { FIXTURES, recordedGitHub, SHA, writesTo } from "../core/promotion/recorded-github";
+import { FIXTURES, recordedGitHub, SHA } from "../core/promotion/recorded-github";
 
 const R = "/repos/contoso/payments-service";
 const FACTS = path.join(FIXTURES, "facts");
@@ -50,7 +50,7 @@ describe("delivery promote with recorded facts", () => {
     gh.git.addCommit({ sha: C, parents: [SHA.A] });
     const r = await promote(["act", "--facts", facts("dev-validated.json"), "--run-url", "https://github.com/contoso/payments-service/actions/runs/9012"], { octokit: gh.client() });
     expect(r).toMatchObject({ code: 0, stderr: "" });
-    expect(writesTo(gh)).toEqual([
+    expect(gh.writes()).toEqual([
       { method: "POST", url: `${R}/git/refs`, body: { ref: "refs/heads/promote/dev-to-staging/c4d5e6f70819", sha: C } },
       {
         method: "POST",
@@ -86,7 +86,7 @@ describe("delivery promote with recorded facts", () => {
     expect(r.stderr).toBe(
       `delivery: open-pr: branch promote/dev-to-staging/c4d5e6f70819 exists at e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3, not at the validated ${C}; delete it and run again\n`,
     );
-    expect(writesTo(gh).map((w) => w.url)).toEqual([`${R}/git/refs`]);
+    expect(gh.writes().map((w) => w.url)).toEqual([`${R}/git/refs`]);
     expect(gh.world.pulls.length).toBe(pulls);
   });
 
@@ -95,7 +95,7 @@ describe("delivery promote with recorded facts", () => {
     gh.git.addCommit({ sha: M, parents: [SHA.S] });
     const r = await promote(["act", "--facts", facts("staging-awaiting-sign-off.json"), "--run-url", "https://github.com/contoso/payments-service/actions/runs/9030"], { octokit: gh.client() });
     expect(r).toMatchObject({ code: 0, stderr: "" });
-    expect(writesTo(gh)).toEqual([
+    expect(gh.writes()).toEqual([
       { method: "POST", url: `${R}/statuses/${M}`, body: { state: "pending", context: "manual-test (staging)", description: "Awaiting manual test sign-off by team qa-leads", target_url: "https://github.com/contoso/payments-service/actions/runs/9030" } },
       {
         method: "POST",
@@ -157,7 +157,7 @@ describe("delivery promote errors", () => {
     const r = await promote(["record", "finish", "--deployment-id", String(deploymentId), "--result", "failure", "--classify", path.join(dir, "classify.json")], { octokit: gh.client() });
     expect(r.code).toBe(0);
     expect(gh.world.deploymentStatuses.filter((s) => s.deployment_id === deploymentId).at(-1)).toMatchObject({ state: "failure", creator: { login: "github-actions[bot]" } });
-    expect(writesTo(gh).slice(before)).toEqual([
+    expect(gh.writes().slice(before)).toEqual([
       { method: "POST", url: `${R}/deployments/${deploymentId}/statuses`, body: { state: "failure", description: "failed (environmental/throttled): Azure throttled the request (429)" } },
     ]);
   });
@@ -178,7 +178,7 @@ describe("delivery promote check", () => {
     gh.git.addCommit({ sha: M, parents: [SHA.S] });
     const r = await promote(["check", "--commit", M, "--name", "health (staging)", "--state", "success", "--run-url", "https://github.com/contoso/payments-service/actions/runs/9021"], { octokit: gh.client() });
     expect(r).toEqual({ code: 0, stdout: `{"commit":"${M}","name":"health (staging)","state":"success"}\n`, stderr: "" });
-    expect(writesTo(gh)).toEqual([
+    expect(gh.writes()).toEqual([
       { method: "POST", url: `${R}/statuses/${M}`, body: { state: "success", context: "health (staging)", description: "health (staging): success", target_url: "https://github.com/contoso/payments-service/actions/runs/9021" } },
     ]);
   });

@@ -17,8 +17,8 @@ export interface StandInGitHub {
   client(login?: string): Octokit;
   /** `METHOD /path?query` of every call, in order. */
   requests(): string[];
-  /** The calls that changed something (anything but GET). */
-  writes(): RecordedCall[];
+  /** What was sent to change something (every call but GET): method, path and the JSON body. */
+  writes(): { method: string; url: string; body: unknown }[];
 }
 
 export function standInGitHub(options: { owner?: string; repo?: string } = {}): StandInGitHub {
@@ -46,7 +46,7 @@ export function standInGitHub(options: { owner?: string; repo?: string } = {}): 
     calls: api.calls,
     client,
     requests: () => api.calls.map((c) => `${c.method} ${c.path}`),
-    writes: () => api.calls.filter((c) => c.method !== "GET"),
+    writes: () => api.calls.filter((c) => c.method !== "GET").map((c) => ({ method: c.method, url: c.path, body: c.body })),
   };
 }
 

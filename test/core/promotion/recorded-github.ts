@@ -83,8 +83,3 @@ export function recordedGitHub(stage: string): StandInGitHub {
   world.numberFrom(Math.max(0, ...world.issues.map((i) => i.number), ...world.pulls.map((p) => p.number)) + 1);
   return gh;
 }
-
-/** What the command changed on GitHub: every call but reads, as method, path and the JSON body sent. */
-export function writesTo(gh: StandInGitHub): { method: string; url: string; body: unknown }[] {
-  return gh.writes().map((c) => ({ method: c.method, url: c.path, body: c.body }));
-}
