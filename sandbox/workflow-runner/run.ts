@@ -8,7 +8,9 @@
  *
  * act runs each event as GitHub would decide it (the workflow's `on:` filters, `if:` conditions,
  * `needs`, matrices, outputs, `GITHUB_OUTPUT`/`GITHUB_ENV`/step summaries), and, built with
- * act.patch, hands each job the secrets and variables of its own deployment environment only. What
+ * act.patch, applies deployment environments: a job whose environment's branch policies do not
+ * admit the run's ref fails without running, and a job sees the secrets and variables of its own
+ * environment only. What
  * act does not model, the harness supplies the way GitHub would: the ref and SHA of the event, and
  * (through the stand-in login actions) the OIDC subject of the job.
  */
@@ -16,7 +18,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ACTIONS } from "../../workflows/actions";
-import { JOB_TOKEN, runnerMachineEnv, type World } from "./world";
+import { environmentBranchPolicies, JOB_TOKEN, runnerMachineEnv, type World } from "./world";
 
 /** Stand-in action directory per pinned action (sandbox/actions/<dir>). */
 const STAND_INS: Record<keyof typeof ACTIONS, string> = {
@@ -31,9 +33,9 @@ const STAND_INS: Record<keyof typeof ACTIONS, string> = {
 export const ACT_MODULE = "github.com/nektos/act@v0.2.89";
 
 /**
- * The act binary, built once (cached by version and patch) with act.patch: deployment environments'
- * secrets and variables reach only the jobs that name the environment, and `environment.deployment`
- * is accepted, so the workflow files run as committed.
+ * The act binary, built once (cached by version and patch) with act.patch: deployment environments
+ * as GitHub applies them (branch policies refuse a job, a job sees only its own environment's
+ * secrets and variables, `environment.deployment` is accepted), so the workflow files run as committed.
  */
 export function actBinary(projectRoot: string): string {
   const patch = path.join(projectRoot, "sandbox", "workflow-runner", "act.patch");
@@ -99,8 +101,9 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
   fs.writeFileSync(workflowFile, execFileSync("git", ["--git-dir", world.remote, "show", `${options.workflowFrom}:.github/workflows/${options.workflow}`], { encoding: "utf8" }));
   const eventFile = path.join(runDir, "event.json");
   fs.writeFileSync(eventFile, JSON.stringify(options.event, null, 2));
-  const stepOutputsFile = path.join(runDir, "step-outputs.json");
-  fs.writeFileSync(stepOutputsFile, "{}");
+  // The environments' deployment-branch policies as the platform set them in GitHub (act.patch reads them).
+  const branchPoliciesFile = path.join(runDir, "environment-branch-policies.json");
+  fs.writeFileSync(branchPoliciesFile, JSON.stringify(environmentBranchPolicies(world), null, 2));
   const summaries = path.join(runDir, "summaries");
   fs.mkdirSync(summaries, { recursive: true });
 
@@ -162,16 +165,13 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
     DELIVERY_RUNNER_STANDINS: path.join(projectRoot, "sandbox", "actions"),
     DELIVERY_RUNNER_GIT_REMOTE: world.remote,
     DELIVERY_RUNNER_ARTIFACTS_DIR: path.join(world.artifacts, String(run)),
-    // The steps' outputs so far, by job and step id: the stand-ins evaluate an `environment:` such
-    // as `${{ needs.intent.outputs.environment }}` from them, as GitHub does before starting a job.
-    DELIVERY_RUNNER_STEP_OUTPUTS: stepOutputsFile,
+    ACT_ENVIRONMENT_BRANCH_POLICIES: branchPoliciesFile,
     // act's own home (its config and caches), never the user's.
     XDG_CACHE_HOME: path.join(world.root, "xdg-cache"),
     XDG_CONFIG_HOME: path.join(world.root, "xdg-config"),
   };
   const started = Date.now();
   const lines: string[] = [];
-  const stepOutputs: Record<string, Record<string, Record<string, string>>> = {};
   const jobs: JobResult[] = [];
   let summary = "";
   // Written as it runs, so a run can be watched: tail -f <world>/runs/<n>-<workflow>-<event>/act.log
@@ -189,14 +189,9 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
         pending = pending.slice(nl + 1);
         let line = raw;
         try {
-          const entry = JSON.parse(raw) as { msg?: string; job?: string; jobID?: string; jobResult?: string; raw_output?: boolean; level?: string; command?: string; name?: string; arg?: string; stepID?: string[] };
+          const entry = JSON.parse(raw) as { msg?: string; job?: string; jobID?: string; jobResult?: string };
           line = `[${entry.job ?? "act"}] ${(entry.msg ?? "").replace(/\n$/, "")}`;
           // act names a job "<workflow name>/<job name>".
-          // act logs every output a step sets (`GITHUB_OUTPUT` or `::set-output::`) with its job and step id.
-          if (entry.command === "set-output" && entry.jobID && entry.stepID?.[0] && entry.name) {
-            ((stepOutputs[entry.jobID] ??= {})[entry.stepID[0]] ??= {})[entry.name] = entry.arg ?? "";
-            fs.writeFileSync(stepOutputsFile, JSON.stringify(stepOutputs));
-          }
           if (entry.jobResult && entry.job) jobs.push({ job: entry.job.slice(entry.job.indexOf("/") + 1).trim(), jobId: entry.jobID ?? "", result: entry.jobResult });
         } catch {
           // not JSON (act's own start-up output)

@@ -260,9 +260,8 @@ export function inEnvironment(environment: string, key: string): string {
  * environment's over the repository's, as GitHub does). Every state backend URL is the world's.
  */
 export function actionsVariables(world: World): Record<string, string> {
-  const file = path.join(world.sandbox.dir, "cloud", "github.json");
-  if (!fs.existsSync(file)) return {};
-  const resources = Object.values((JSON.parse(fs.readFileSync(file, "utf8")) as { resources: Record<string, { type: string; inputs: Record<string, string> }> }).resources);
+  const resources = githubResources(world);
+  if (resources.length === 0) return {};
   const backend = `file://${world.sandbox.backend}`;
   const vars: Record<string, string> = { PULUMI_BACKEND_URL: backend };
   for (const r of resources) if (r.type === "github:index/actionsVariable:ActionsVariable") vars[r.inputs.variableName] = r.inputs.value;
@@ -271,6 +270,39 @@ export function actionsVariables(world: World): Record<string, string> {
     vars[inEnvironment(r.inputs.environment, r.inputs.variableName)] = r.inputs.variableName === "PULUMI_BACKEND_URL" ? backend : r.inputs.value;
   }
   return vars;
+}
+
+interface GitHubResource {
+  readonly type: string;
+  readonly inputs: Record<string, string> & { deploymentBranchPolicy?: { protectedBranches?: boolean; customBranchPolicies?: boolean } };
+}
+
+/** What the platform created in the stand-in GitHub (the stand-in provider plugin's store). */
+function githubResources(world: World): GitHubResource[] {
+  const file = path.join(world.sandbox.dir, "cloud", "github.json");
+  if (!fs.existsSync(file)) return [];
+  return Object.values((JSON.parse(fs.readFileSync(file, "utf8")) as { resources: Record<string, GitHubResource> }).resources);
+}
+
+/**
+ * The deployment-branch patterns of each environment that restricts its branches, as the platform
+ * created them in the stand-in GitHub; the patched act refuses a job whose environment admits
+ * none of them for the run's ref (an environment not listed admits every ref, as on GitHub).
+ */
+export function environmentBranchPolicies(world: World): Record<string, string[]> {
+  const resources = githubResources(world);
+  const policies: Record<string, string[]> = {};
+  for (const r of resources) {
+    if (r.type !== "github:index/repositoryEnvironment:RepositoryEnvironment" || !r.inputs.deploymentBranchPolicy) continue;
+    if (r.inputs.deploymentBranchPolicy.protectedBranches) throw new Error(`environment ${r.inputs.environment}: the runner models custom branch policies only, not "protected branches"`);
+    if (r.inputs.deploymentBranchPolicy.customBranchPolicies) policies[r.inputs.environment] ??= [];
+  }
+  for (const r of resources) {
+    if (r.type === "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy" && r.inputs.branchPattern !== undefined) {
+      (policies[r.inputs.environment] ??= []).push(r.inputs.branchPattern);
+    }
+  }
+  return policies;
 }
 
 /** The world's value of each secret the workflows read (every stack shares the world's passphrase). */

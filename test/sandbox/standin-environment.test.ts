@@ -1,9 +1,9 @@
 /**
- * The stand-ins' view of a job's environment (sandbox/actions/lib/standin.js): GitHub evaluates
- * `environment: ${{ needs.intent.outputs.environment }}` before the job starts, and the OIDC subject
- * and branch policy follow the evaluated name. The stand-in reads it from the step outputs the
- * harness records; an expression it cannot evaluate, or an empty output, fails rather than being
- * taken for "no environment".
+ * The stand-in login actions' view of a job's environment (sandbox/actions/lib/standin.js): the
+ * patched runner evaluates `environment:` when the job starts and hands the name to the job's
+ * actions as ACT_DEPLOYMENT_ENVIRONMENT (empty for a job without one); the OIDC subject follows it.
+ * Run outside that runner (the variable missing), the stand-in fails rather than taking the job
+ * for one without an environment.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -15,36 +15,23 @@ let dir: string;
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "standin-env-"));
+  fs.writeFileSync(
+    path.join(dir, "workflow.yml"),
+    ["on: issue_comment", "jobs:", "  unlock:", "    runs-on: ubuntu-latest", "    permissions: { id-token: write }", "    steps: []", ""].join("\n"),
+  );
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function subject(environment: string, intentOutput: string, stepOutputs: unknown): { status: number | null; out: string } {
-  const workflow = [
-    "on: issue_comment",
-    "jobs:",
-    "  intent:",
-    "    runs-on: ubuntu-latest",
-    "    outputs:",
-    `      environment: ${JSON.stringify(intentOutput)}`,
-    "    steps: []",
-    "  unlock:",
-    "    runs-on: ubuntu-latest",
-    "    needs: [intent]",
-    "    permissions: { id-token: write }",
-    `    environment: { name: ${JSON.stringify(environment)}, deployment: false }`,
-    "    steps: []",
-  ].join("\n");
-  fs.writeFileSync(path.join(dir, "workflow.yml"), workflow);
-  fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(stepOutputs));
+function subject(environment: string | undefined, event = "issue_comment"): { status: number | null; out: string } {
   const r = spawnSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(path.join(STANDINS, "lib", "standin.js"))}).oidcSubject())`], {
     env: {
       PATH: process.env.PATH,
       DELIVERY_RUNNER_WORKFLOW_FILE: path.join(dir, "workflow.yml"),
-      DELIVERY_RUNNER_STEP_OUTPUTS: path.join(dir, "outputs.json"),
       GITHUB_JOB: "unlock",
       GITHUB_REPOSITORY: "contoso/payments-service",
-      GITHUB_EVENT_NAME: "issue_comment",
+      GITHUB_EVENT_NAME: event,
       GITHUB_REF: "refs/heads/main",
+      ...(environment === undefined ? {} : { ACT_DEPLOYMENT_ENVIRONMENT: environment }),
     },
     encoding: "utf8",
     cwd: path.join(__dirname, "..", ".."),
@@ -52,19 +39,17 @@ function subject(environment: string, intentOutput: string, stepOutputs: unknown
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-it("evaluates needs.JOB.outputs.KEY through the job's outputs to the step output the run recorded", () => {
-  expect(subject("${{ needs.intent.outputs.environment }}", "${{ steps.gate.outputs.environment }}", { intent: { gate: { environment: "dev" } } })).toEqual({
-    status: 0,
-    out: "repo:contoso/payments-service:environment:dev",
-  });
-  expect(subject("staging", "", {})).toEqual({ status: 0, out: "repo:contoso/payments-service:environment:staging" });
+it("takes the environment the runner evaluated for the job", () => {
+  expect(subject("dev")).toEqual({ status: 0, out: "repo:contoso/payments-service:environment:dev" });
 });
 
-it("fails on an empty output or an expression it cannot evaluate, instead of assuming no environment", () => {
-  const empty = subject("${{ needs.intent.outputs.environment }}", "${{ steps.gate.outputs.environment }}", { intent: { gate: {} } });
-  expect(empty.status).toBe(1);
-  expect(empty.out).toContain("is empty: step gate of job intent set no output environment");
-  const other = subject("${{ github.event.inputs.environment }}", "", {});
-  expect(other.status).toBe(1);
-  expect(other.out).toContain("evaluates a job's environment only as ${{ needs.JOB.outputs.KEY }}");
+it("gives a job without an environment the subject of its event and ref", () => {
+  expect(subject("")).toEqual({ status: 0, out: "repo:contoso/payments-service:ref:refs/heads/main" });
+  expect(subject("", "pull_request")).toEqual({ status: 0, out: "repo:contoso/payments-service:pull_request" });
+});
+
+it("fails outside the patched runner instead of assuming no environment", () => {
+  const r = subject(undefined);
+  expect(r.status).toBe(1);
+  expect(r.out).toContain("ACT_DEPLOYMENT_ENVIRONMENT is not set");
 });

@@ -69,29 +69,15 @@ function permission(scope) {
 }
 
 /**
- * The name of the running job's environment, as GitHub evaluates `environment:` before it starts
- * the job. Besides a literal name, the one expression the workflows use is evaluated:
- * `${{ needs.JOB.outputs.KEY }}` where JOB's output KEY is `${{ steps.STEP.outputs.NAME }}`, read
- * from the step outputs the harness records as act reports them (DELIVERY_RUNNER_STEP_OUTPUTS).
- * Anything else fails loudly rather than being taken for "no environment".
+ * The name of the running job's environment as GitHub evaluated it when the job started, or
+ * undefined for a job without one. The patched runner (sandbox/workflow-runner/act.patch) sets
+ * ACT_DEPLOYMENT_ENVIRONMENT for every action after the step's own `env:`, so a workflow cannot
+ * change it, as it cannot change what GitHub's token service knows of the job.
  */
 function jobEnvironment() {
-  const { workflow, job } = currentJob();
-  const raw = typeof job.environment === "object" && job.environment !== null ? job.environment.name : job.environment;
-  if (raw === undefined) return undefined;
-  const text = String(raw).trim();
-  if (!text.includes("${{")) return text;
-  const needs = /^\$\{\{\s*needs\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(text);
-  if (!needs) fail(`the stand-in evaluates a job's environment only as \${{ needs.JOB.outputs.KEY }}, not ${text}`);
-  const [, needed, key] = needs;
-  const output = String(workflow.jobs?.[needed]?.outputs?.[key] ?? "");
-  const step = /^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(output);
-  if (!step) fail(`the stand-in evaluates job ${needed}'s output ${key} only as \${{ steps.STEP.outputs.NAME }}, not "${output}"`);
-  const file = process.env.DELIVERY_RUNNER_STEP_OUTPUTS;
-  if (!file) fail("DELIVERY_RUNNER_STEP_OUTPUTS is not set: run workflows through the project's runner (sandbox/workflow-runner)");
-  const value = JSON.parse(fs.readFileSync(file, "utf8"))[needed]?.[step[1]]?.[step[2]];
-  if (!value) fail(`the job's environment ${text} is empty: step ${step[1]} of job ${needed} set no output ${step[2]}`);
-  return value;
+  const name = process.env.ACT_DEPLOYMENT_ENVIRONMENT;
+  if (name === undefined) fail("ACT_DEPLOYMENT_ENVIRONMENT is not set: run workflows through the project's patched runner (sandbox/workflow-runner)");
+  return name === "" ? undefined : name;
 }
 
 /**
@@ -119,24 +105,4 @@ function cloud(provider) {
   return Object.entries(JSON.parse(fs.readFileSync(file, "utf8")).resources ?? {}).map(([id, r]) => ({ id, ...r }));
 }
 
-/**
- * GitHub refuses to start a job whose `environment:` has deployment-branch policies none of which
- * matches the run's ref ("Branch X is not allowed to deploy to ENV due to environment protection
- * rules"). act knows no environments, so the stand-in checkout, every job's first step, applies the
- * policies the platform created in the stand-in GitHub.
- */
-function enforceEnvironmentBranchPolicy() {
-  const environment = jobEnvironment();
-  if (environment === undefined) return;
-  const policies = cloud("github").filter((r) => r.type === "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy" && r.inputs.environment === environment);
-  const environments = cloud("github").filter((r) => r.type === "github:index/repositoryEnvironment:RepositoryEnvironment" && r.inputs.environment === environment);
-  const custom = environments.some((e) => e.inputs.deploymentBranchPolicy?.customBranchPolicies === true);
-  if (policies.length === 0 && !custom) return;
-  const ref = process.env.GITHUB_REF ?? "";
-  const branch = ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
-  const glob = (pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*/g, "\u0000").replace(/\*/g, "[^/]*").replace(/\u0000/g, ".*")}$`);
-  const allowed = branch !== null && policies.some((p) => p.inputs.branchPattern !== undefined && glob(p.inputs.branchPattern).test(branch));
-  if (!allowed) fail(`Branch "${branch ?? ref}" is not allowed to deploy to ${environment} due to environment protection rules.`);
-}
-
-module.exports = { enforceEnvironmentBranchPolicy, jobEnvironment, input, setOutput, exportVariable, setSecret, fail, info, oidcSubject, permission, currentJob, cloud };
+module.exports = { jobEnvironment, input, setOutput, exportVariable, setSecret, fail, info, oidcSubject, permission, currentJob, cloud };

@@ -4,7 +4,9 @@
  * that names none only the repository's; the platform's trust boundaries (issue 13) rest on that.
  * Someone with write access adds a workflow whose jobs print what they can read; the patched act
  * (sandbox/workflow-runner/act.patch) must give each job exactly what GitHub would, with every
- * environment's secrets and variables handed to the run.
+ * environment's secrets and variables handed to the run, and must refuse to start a job whose
+ * environment's branch policies do not admit the run's branch, before any step (a checkout or
+ * not) could read a secret.
  */
 import { dispatchEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow } from "../../../sandbox/workflow-runner/run";
@@ -80,4 +82,28 @@ it("gives each job its own environment's secrets and variables, and a job withou
     prod: `admin=${admin} passphrase=${passphrase} client=${client("prod")}`,
     "by-expression": `admin=${admin} passphrase=${passphrase} client=${client("prod")}`,
   });
+});
+
+it("refuses the environment jobs of a branch their policies do not admit, before any step runs", async () => {
+  // The same probe, with a job in `docs` (whose identity the AWS Bedrock role trusts), pushed to a
+  // branch of the attacker's own and dispatched there: prod, dev and docs admit only their own
+  // branches (and main), so none of those jobs may start, checkout step or not; the preview
+  // environment has no branch policy (pull requests preview there) and so still runs.
+  world.commit("attack/read-secrets", { ".github/workflows/probe.yml": `${WORKFLOW}${probe("docs", "docs")}\n` }, "Add a probe workflow", { from: "main" });
+  const run = await runWorkflow(world, {
+    workflow: "probe.yml",
+    ...dispatchEvent(world, "attack/read-secrets", {}, "mallory", ".github/workflows/probe.yml"),
+    vars: actionsVariables(world),
+    secrets: workflowSecrets(world),
+    onLine: log,
+  });
+  const result = (id: string) => run.jobs.find((j) => j.jobId === id)?.result;
+  expect([result("prod"), result("dev"), result("by-expression"), result("docs")]).toEqual(["failure", "failure", "failure", "failure"]);
+  expect([result("no-environment"), result("prod-preview"), result("pick")]).toEqual(["success", "success", "success"]);
+  expect(run.log).toContain('Branch "attack/read-secrets" is not allowed to deploy to prod due to environment protection rules.');
+  expect(run.log).toContain('Branch "attack/read-secrets" is not allowed to deploy to dev due to environment protection rules.');
+  expect(run.log).toContain('Branch "attack/read-secrets" is not allowed to deploy to docs due to environment protection rules.');
+  const probed = [...run.log.matchAll(/probe ([\w-]+): admin=(\d+)/g)].map((m) => `${m[1]} admin=${m[2]}`);
+  expect(probed.sort()).toEqual(["no-environment admin=0", "prod-preview admin=0"]);
+  expect(run.code).not.toBe(0);
 });
