@@ -150,8 +150,12 @@ export function checkout(options: { ref?: string; fetchDepth?: number } = {}): U
   };
 }
 
-/** What a job installs: the `delivery` command alone, or the Pulumi program it runs (optionally with the policy pack). */
-export type NodeSetup = { readonly program?: false } | { readonly program: true; readonly policies: boolean };
+/**
+ * What a job installs: nothing beyond Node.js when it only runs `delivery` (the committed bundle),
+ * the `delivery` workspace when it also runs the Pulumi CLI on its own (`pulumiCli`), or the
+ * Pulumi program it runs (optionally with the policy pack).
+ */
+export type NodeSetup = { readonly program?: false; readonly pulumiCli?: boolean } | { readonly program: true; readonly policies: boolean };
 
 /**
  * How a job installs the Pulumi program: the locked runtime dependencies (the install builds
@@ -159,26 +163,33 @@ export type NodeSetup = { readonly program?: false } | { readonly program: true;
  * preview installed it, so what was previewed is what deploys. (Validation installs the commit in
  * full: its checks are the commit's own npm scripts, which may run its test tooling.)
  */
-export const PROGRAM_INSTALL = "npm ci --omit=dev";
+export const PROGRAM_INSTALL = "npm ci --omit=dev --no-audit --no-fund";
 
 /**
- * Node.js and the locked runtime dependencies. A job that only runs `delivery` installs the `cli`
- * workspace alone: the command's dependencies without the Pulumi SDKs and providers, a fifth of
- * the install. A job that runs the program (`pulumi preview` of its checkout) installs it all, and
- * optionally the policy pack's.
+ * Node.js, and what the job runs. A job that only runs `delivery` installs nothing: the command is
+ * the committed bundle bin/delivery.bundle.js (scripts/bundle-cli.js), which runs from the checkout
+ * and refuses to when it is not the build of that checkout's sources. So no dependency's install
+ * script runs in those jobs, next to their tokens. A job that runs the Pulumi CLI without the
+ * program (`/unlock`) installs the `cli` workspace, which locks that CLI, with install scripts off.
+ * A job that runs the program (`pulumi preview` of its checkout) installs it all, and optionally
+ * the policy pack's.
  */
 export function nodeSetup(options: NodeSetup = {}): Step[] {
+  if (!options.program) {
+    return [
+      { name: "Set up Node.js", uses: ACTIONS.setupNode, with: { "node-version-file": NODE_VERSION_FILE } },
+      ...(options.pulumiCli ? [{ name: "Install the Pulumi CLI", run: `npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace ${CLI_WORKSPACE}` }] : []),
+    ];
+  }
   const steps: Step[] = [
     { name: "Set up Node.js", uses: ACTIONS.setupNode, with: { "node-version-file": NODE_VERSION_FILE, cache: "npm" } },
-    options.program
-      ? { name: "Install dependencies", run: PROGRAM_INSTALL }
-      : { name: "Install the delivery command's dependencies", run: `npm ci --omit=dev --workspace ${CLI_WORKSPACE}` },
+    { name: "Install dependencies", run: PROGRAM_INSTALL },
   ];
-  if (options.program && options.policies) steps.push({ name: "Install the policy pack's dependencies", run: "npm ci --prefix policies" });
+  if (options.policies) steps.push({ name: "Install the policy pack's dependencies", run: "npm ci --prefix policies --no-audit --no-fund" });
   return steps;
 }
 
-/** The npm workspace (cli/package.json) that holds what `delivery` needs at run time. */
+/** The npm workspace (cli/package.json): what the `delivery` bundle is built from, and the Pulumi CLI it drives. */
 export const CLI_WORKSPACE = "cli";
 
 export function azureLogin(clientId: string, tenantId: string, subscriptionId: string, condition?: string): UsesStep {
@@ -272,9 +283,8 @@ export function promotionToken(
 
 /**
  * The `delivery` command of the trusted checkout in the workspace root, callable from any working
- * directory. It is run directly: `npx delivery` in a fresh checkout would first install this
- * package into npm's npx cache (tens of seconds per job), because a package's own `bin` is not
- * linked into its node_modules.
+ * directory: the committed bundle, run without an install (bin/delivery.js checks that it is the
+ * build of the checkout). `npx delivery` would first install this package into npm's npx cache.
  */
 export const DELIVERY = 'node "$GITHUB_WORKSPACE/bin/delivery.js"';
 

@@ -145,7 +145,7 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
           },
         ]),
     { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
-    { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script([PROGRAM_INSTALL, "npm ci --prefix policies"]) },
+    { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script([PROGRAM_INSTALL, "npm ci --prefix policies --no-audit --no-fund"]) },
     deployIdentityLogin(),
     ...(managesRepository ? [awsLogin(cfg)] : []),
     {
@@ -385,7 +385,7 @@ function commandUnlockJob(): Job {
     "timeout-minutes": 15,
     steps: [
       checkout({ ref: TRUSTED_REF }),
-      ...nodeSetup(),
+      ...nodeSetup({ pulumiCli: true }),
       deployIdentityLogin(),
       {
         name: "Clear a lock no live run can hold",
