@@ -41,8 +41,12 @@ export function installStandInPlugins(options: { pulumiHome: string; sandboxDir:
     const current = fs.existsSync(launcher) ? fs.readFileSync(launcher, "utf8") : undefined;
     if (current !== text) {
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(launcher, text, { mode: 0o755 });
-      fs.chmodSync(launcher, 0o755);
+      // Written aside and renamed over: a provider starting at this moment in another sandbox (the
+      // workflow scenarios run two worlds at once) reads the old launcher or the new, never half of one.
+      const written = `${launcher}.${process.pid}.tmp`;
+      fs.writeFileSync(written, text, { mode: 0o755 });
+      fs.chmodSync(written, 0o755);
+      fs.renameSync(written, launcher);
     }
     return { pkg, version, launcher, changed: current !== text };
   });

@@ -13,6 +13,10 @@ import { REPO_ROOT } from "../harness/program";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bundler = require(path.join(REPO_ROOT, "scripts", "bundle-cli.js")) as { buildBundle(root?: string): Promise<string>; BUNDLE: string; MANIFEST_MARKER: string };
 
+// esbuild keeps a service process for later builds; stop it so the Jest worker can exit.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+afterAll(() => (require("esbuild") as { stop(): Promise<void> | void }).stop());
+
 const committed = () => fs.readFileSync(path.join(REPO_ROOT, bundler.BUNDLE), "utf8");
 const manifestOf = (text: string) => JSON.parse(text.split("\n", 1)[0].slice(bundler.MANIFEST_MARKER.length)) as { sources: Record<string, string>; packages: Record<string, string> };
 

@@ -1,7 +1,8 @@
 /**
  * IssueOps refusals on a real runner, tried as someone with write access would: a fork's pull
- * request, a head pushed between the gate and `pulumi up`, `/deploy prod` without the approval and
- * with an approval by the author or by the person deploying, `/deploy dev` during a freeze. Each is
+ * request, a draft, required checks faked with commit statuses or reported by another app, a head
+ * pushed between the gate and `pulumi up`, `/deploy prod` without the approval and with an approval
+ * by the author or by the person deploying, `/deploy dev` during a freeze. Each is
  * refused with a reply on the pull request, and nothing is deployed (no deploy job runs, no
  * deployment is recorded).
  */
@@ -14,10 +15,14 @@ let world: World;
 const REQUIRED = ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"];
 const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 
-function greenPullRequest(branch: string, base: string, author: string, options: { fork?: boolean } = {}): PullRequest {
+function pullRequest(branch: string, base: string, author: string, options: { fork?: boolean; draft?: boolean } = {}): PullRequest {
   const head = world.commit(branch, { [`notes/${branch.replace(/\//g, "-")}.txt`]: `${branch}\n` }, `Change ${branch}`, { from: base, author });
-  const pr = world.github.openPullRequest({ author, head: branch, headSha: head, base, baseSha: world.sha(`refs/heads/${base}`), fork: options.fork });
-  for (const name of REQUIRED) world.github.addCheckRun(head, name, "success");
+  return world.github.openPullRequest({ author, head: branch, headSha: head, base, baseSha: world.sha(`refs/heads/${base}`), fork: options.fork, draft: options.draft });
+}
+
+function greenPullRequest(branch: string, base: string, author: string, options: { fork?: boolean; draft?: boolean } = {}): PullRequest {
+  const pr = pullRequest(branch, base, author, options);
+  for (const name of REQUIRED) world.github.addCheckRun(pr.head.sha, name, "success");
   return pr;
 }
 
@@ -54,6 +59,34 @@ it("refuses /deploy dev on a pull request from a fork", async () => {
   expect(run.results("read the command")).toEqual(["success"]);
   expect(run.results("deploy (dev)")).toEqual([]);
   expect(botReplies(pr)).toMatch(/fork/i);
+});
+
+it("refuses /deploy dev of a draft pull request", async () => {
+  const pr = greenPullRequest("feature/draft", "dev", "alice", { draft: true });
+  const run = await comment(pr, "/deploy dev", "alice");
+  expect(run.results("read the command")).toEqual(["success"]);
+  expect(run.results("deploy (dev)")).toEqual([]);
+  expect(botReplies(pr)).toContain(`#${pr.number} is a draft`);
+});
+
+it("refuses /deploy dev when the required checks are commit statuses a writer posted, or check runs of another app", async () => {
+  // A writer's own token posts a green commit status under each required check's name, through the
+  // API as any tool would, and another GitHub App reports check runs of the same names.
+  const pr = pullRequest("feature/fake-checks", "dev", "alice");
+  world.github.tokens["ghp_standin_alice"] = "alice";
+  for (const context of REQUIRED) {
+    const posted = await fetch(`${world.api.url}/repos/${world.github.fullName}/statuses/${pr.head.sha}`, {
+      method: "POST",
+      headers: { authorization: "token ghp_standin_alice", "content-type": "application/json" },
+      body: JSON.stringify({ state: "success", context }),
+    });
+    expect(posted.status).toBe(201);
+  }
+  for (const name of REQUIRED) world.github.addCheckRun(pr.head.sha, name, "success", { id: 424242, slug: "someone-elses-app" });
+  const run = await comment(pr, "/deploy dev", "alice");
+  expect(run.results("read the command")).toEqual(["success"]);
+  expect(run.results("deploy (dev)")).toEqual([]);
+  expect(botReplies(pr)).toMatch(/Required checks on [^\n]* are not green: [^\n]*preview \(dev\)/);
 });
 
 it("refuses the deployment when the pull request moved between the gate and pulumi up", async () => {
