@@ -6,8 +6,8 @@ const base = require("./jest.config.js");
 module.exports = {
   ...base,
   roots: ["<rootDir>/test/workflows/scenarios"],
-  // Every scenario file runs in CI: a job that only runs `delivery` installs the cli workspace (10-30 s
-  // here), one that runs the program installs it all (30-70 s). Two extra paths in
+  // Every scenario file runs in CI: a job that only runs `delivery` installs nothing (the committed
+  // bundle), one that runs the program installs it (about 20 s here). Two extra paths in
   // issueops-deploy.test.ts (/preview staging, the three-stack PR preview: the same jobs as /preview dev
   // and prod's preview, for the other stacks) run only with DELIVERY_SCENARIOS=all
   // (docs/workflow-runner.md).

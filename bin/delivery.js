@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The `delivery` command: bin/delivery.bundle.js, the command with its dependencies in one file
-// (scripts/bundle-cli.js), so a checkout runs it without `npm ci`. It runs only when it is the
-// build of the sources beside it: every source file and locked package it lists must match this
-// checkout, or the command stops before doing anything. After editing cli/, core/ or workflows/
-// (or their dependencies), run `npm run bundle`.
+// (scripts/bundle-cli.js), so a checkout runs it without `npm ci`. A stale bundle does not run:
+// every source file and locked package it lists must match this checkout, or the command stops
+// before doing anything. (That cannot tell a hand-edited bundle: the PR preview jobs rebuild it and
+// compare.) After editing cli/, core/ or workflows/ (or their dependencies), run `npm run bundle`.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");

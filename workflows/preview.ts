@@ -83,6 +83,13 @@ export function previewSteps(cfg: StackConfig, stack: string, pr: string, client
   return [
     checkout(source.ref ? { ref: source.ref } : {}),
     ...nodeSetup({ program: true, policies: true }),
+    {
+      // The jobs that hold tokens run the committed bundle without building it (bin/delivery.js
+      // only detects a stale one); here, in a required check, it is rebuilt and compared, so a
+      // hand-edited bundle cannot merge.
+      name: "Check that the delivery bundle is the build of this commit",
+      run: "node scripts/bundle-cli.js --check",
+    },
     azureLogin(expr(clientId), cfg.azure.tenantId, cfg.azure.subscriptionId, `${clientId} != ''`),
     // The stack that manages the repository also holds AWS resources; the AWS provider does not
     // configure without credentials, so its preview reads them with the read-only preview role.

@@ -89,7 +89,22 @@ it("refuses the environment jobs of a branch their policies do not admit, before
   // branch of the attacker's own and dispatched there: prod, dev and docs admit only their own
   // branches (and main), so none of those jobs may start, checkout step or not; the preview
   // environment has no branch policy (pull requests preview there) and so still runs.
-  world.commit("attack/read-secrets", { ".github/workflows/probe.yml": `${WORKFLOW}${probe("docs", "docs")}\n` }, "Add a probe workflow", { from: "main" });
+  // Two tricks ride along: prod's name in capitals (GitHub's names compare case-insensitively), and
+  // a name that would read `prod` only in the step with id `leak` (GitHub evaluates it once, when
+  // the job starts: there it is `prod-preview`, which admits any branch, and stays so).
+  const tricks = [
+    probe("upper-case", "PROD"),
+    "  switch:",
+    "    runs-on: ubuntu-latest",
+    "    environment: ${{ github.action == 'leak' && 'prod' || 'prod-preview' }}",
+    "    steps:",
+    "      - id: leak",
+    "        run: |",
+    '          echo "probe switch: admin=${#ADMIN}"',
+    "        env:",
+    `          ADMIN: \${{ secrets.${ADMIN_TOKEN_SECRET} }}`,
+  ].join("\n");
+  world.commit("attack/read-secrets", { ".github/workflows/probe.yml": `${WORKFLOW}${probe("docs", "docs")}\n${tricks}\n` }, "Add a probe workflow", { from: "main" });
   const run = await runWorkflow(world, {
     workflow: "probe.yml",
     ...dispatchEvent(world, "attack/read-secrets", {}, "mallory", ".github/workflows/probe.yml"),
@@ -98,12 +113,12 @@ it("refuses the environment jobs of a branch their policies do not admit, before
     onLine: log,
   });
   const result = (id: string) => run.jobs.find((j) => j.jobId === id)?.result;
-  expect([result("prod"), result("dev"), result("by-expression"), result("docs")]).toEqual(["failure", "failure", "failure", "failure"]);
-  expect([result("no-environment"), result("prod-preview"), result("pick")]).toEqual(["success", "success", "success"]);
+  expect([result("prod"), result("dev"), result("by-expression"), result("docs"), result("upper-case")]).toEqual(["failure", "failure", "failure", "failure", "failure"]);
+  expect([result("no-environment"), result("prod-preview"), result("pick"), result("switch")]).toEqual(["success", "success", "success", "success"]);
   expect(run.log).toContain('Branch "attack/read-secrets" is not allowed to deploy to prod due to environment protection rules.');
   expect(run.log).toContain('Branch "attack/read-secrets" is not allowed to deploy to dev due to environment protection rules.');
   expect(run.log).toContain('Branch "attack/read-secrets" is not allowed to deploy to docs due to environment protection rules.');
   const probed = [...run.log.matchAll(/probe ([\w-]+): admin=(\d+)/g)].map((m) => `${m[1]} admin=${m[2]}`);
-  expect(probed.sort()).toEqual(["no-environment admin=0", "prod-preview admin=0"]);
+  expect(probed.sort()).toEqual(["no-environment admin=0", "prod-preview admin=0", "switch admin=0"]);
   expect(run.code).not.toBe(0);
 });
