@@ -17,5 +17,7 @@ module.exports = {
   // which the other file fills. On 2 cores this took the suite from 1,048 s to the figure in
   // docs/workflow-runner.md.
   maxWorkers: 2,
+  // What the two workers share is installed once, first.
+  globalSetup: "<rootDir>/test/workflows/global-setup.ts",
   testTimeout: 15 * 60 * 1000,
 };
