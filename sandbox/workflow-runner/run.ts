@@ -10,9 +10,8 @@
  * `needs`, matrices, outputs, `GITHUB_OUTPUT`/`GITHUB_ENV`/step summaries), and, built with
  * act.patch, applies deployment environments: a job whose environment's branch policies do not
  * admit the run's ref fails without running, and a job sees the secrets and variables of its own
- * environment only. What
- * act does not model, the harness supplies the way GitHub would: the ref and SHA of the event, and
- * (through the stand-in login actions) the OIDC subject of the job.
+ * environment only. What act does not model, the harness supplies the way GitHub would: the ref and
+ * SHA of the event, and (through the stand-in login actions) the OIDC subject of the job.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";

@@ -11,14 +11,22 @@ import * as path from "node:path";
 import { REPO_ROOT } from "../harness/program";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const bundler = require(path.join(REPO_ROOT, "scripts", "bundle-cli.js")) as { buildBundle(root?: string): Promise<string>; BUNDLE: string; MANIFEST_MARKER: string };
+const bundler = require(path.join(REPO_ROOT, "scripts", "bundle-cli.js")) as {
+  buildBundle(root?: string): Promise<string>;
+  manifestOf(text: string): { sources: Record<string, string>; packages: Record<string, string> } | null;
+  BUNDLE: string;
+};
 
 // esbuild keeps a service process for later builds; stop it so the Jest worker can exit.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 afterAll(() => (require("esbuild") as { stop(): Promise<void> | void }).stop());
 
 const committed = () => fs.readFileSync(path.join(REPO_ROOT, bundler.BUNDLE), "utf8");
-const manifestOf = (text: string) => JSON.parse(text.split("\n", 1)[0].slice(bundler.MANIFEST_MARKER.length)) as { sources: Record<string, string>; packages: Record<string, string> };
+const manifestOf = (text: string) => {
+  const manifest = bundler.manifestOf(text);
+  if (!manifest) throw new Error(`${bundler.BUNDLE} has no manifest on its first line`);
+  return manifest;
+};
 
 it("is the build of the current sources (after editing cli/, core/ or workflows/, run `npm run bundle`)", async () => {
   const built = await bundler.buildBundle();
@@ -35,7 +43,7 @@ describe("bin/delivery.js in a checkout", () => {
   beforeAll(() => {
     // A checkout with only what the bundle lists, as a job's checkout has no node_modules.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "delivery-bundle-"));
-    for (const file of ["bin/delivery.js", bundler.BUNDLE, "package-lock.json", ...Object.keys(manifestOf(committed()).sources)]) {
+    for (const file of ["bin/delivery.js", "scripts/bundle-cli.js", bundler.BUNDLE, "package-lock.json", ...Object.keys(manifestOf(committed()).sources)]) {
       fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       fs.copyFileSync(path.join(REPO_ROOT, file), path.join(dir, file));
     }
