@@ -579,7 +579,9 @@ function contradictory(env: PipelineEnvironment, reason: string): Local {
   };
 }
 
-export function evaluatePromotion(pipeline: readonly PipelineEnvironment[], facts: PromotionFacts): PromotionReport {
+export function evaluatePromotion(pipeline: readonly PipelineEnvironment[], listed: PromotionFacts): PromotionReport {
+  // Failure issues in number order, so that duplicates (two issues for one failure) resolve the same way whatever order GitHub lists them in.
+  const facts: PromotionFacts = { ...listed, failureIssues: [...listed.failureIssues].sort((a, b) => a.number - b.number) };
   const contradictions: { environment: string | null; message: string }[] = [];
   const known = new Set(pipeline.map((e) => e.name));
   const seen = new Set<string>();
@@ -612,7 +614,7 @@ export function evaluatePromotion(pipeline: readonly PipelineEnvironment[], fact
     }
   }
 
-  const frozenBy = [...facts.failureIssues.filter((i: FailureIssueFact) => i.state === "open")].sort((a, b) => a.number - b.number).map((i) => ({ number: i.number, title: i.title, url: i.url }));
+  const frozenBy = facts.failureIssues.filter((i: FailureIssueFact) => i.state === "open").map((i) => ({ number: i.number, title: i.title, url: i.url }));
   /** The open failure issues a commit on `branch` fixes: a merged pull request that brought it says so. */
   const fixesOf = (commit: string, branch: string): number[] => [
     ...new Set(facts.pullRequests.filter((p) => p.state === "merged" && p.baseRef === branch && (p.mergeCommitSha === commit || p.headSha === commit)).flatMap((p) => p.fixes ?? [])),

@@ -170,6 +170,16 @@ describe("the freeze halts everything but the rollback and the fix, and lifts it
     ]);
   });
 
+  it("closes duplicate failure issues of one failure in issue-number order, whatever order GitHub lists them in", () => {
+    const failed = deployment("dev", y, 1000, [status("in_progress", 1001), status("failure", 1012, "failed (environmental/throttled): 429")]);
+    const rollback = succeeded("dev", x, 1100, "deploy:rollback");
+    const healthy = { ...r.dev, deployments: [rollback, failed, ...r.dev.deployments], validations: [...r.dev.validations, ...validations("dev", x, 1112)] };
+    const closed = (issues: ReturnType<typeof issue>[]) =>
+      evaluatePromotion(PIPELINE, facts([healthy, r.staging, r.prod], { pullRequests: r.pullRequests, failureIssues: issues, now: at(1120) })).actions.map((a) => (a.kind === "close-failure-issue" ? a.issue : a.kind));
+    expect(closed([issue(58, "dev", failed.id, y), issue(57, "dev", failed.id, y)])).toEqual([57, 58]);
+    expect(closed([issue(57, "dev", failed.id, y), issue(58, "dev", failed.id, y)])).toEqual([57, 58]);
+  });
+
   it("exempts exactly the rollback and the fix of an open issue (property)", () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 50 }), { maxLength: 4 }), fc.constantFrom("deploy" as const, "promote" as const, "rollback" as const), fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 4 }), (frozenBy, kind, fixes) => {
