@@ -23,6 +23,7 @@ export const ACTIONS = {
   azureLogin: { name: "azure/login", sha: "f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca", version: "v3.0.1" },
   awsCredentials: { name: "aws-actions/configure-aws-credentials", sha: "e6de054238d6b7531b4efff3b6587d9aade6a06c", version: "v6.2.3" },
   uploadArtifact: { name: "actions/upload-artifact", sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", version: "v7.0.0" },
+  downloadArtifact: { name: "actions/download-artifact", sha: "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", version: "v8.0.1" },
   // `app-id` is deprecated in v3 in favour of `client-id`, and still accepted; the repository
   // variable stays PROMOTION_APP_ID (docs/promotion.md).
   createGithubAppToken: { name: "actions/create-github-app-token", sha: "1b10c78c7865c340bc4f6099eb2f838309f1e8c3", version: "v3.1.1" },

@@ -12,10 +12,13 @@
  * 1. `decide` reads the facts once and prints the decision (`promote next`) and the report with
  *    its Mermaid diagram (`promote status`) into the job summary.
  * 2. `validate (<env>)` runs the health check, smoke tests and production monitors the machine
- *    asks for, reporting each as a commit status on the deployed SHA (`promote check`). No
- *    `environment:`, so GitHub records no deployment of the default branch's commit.
- * 3. `act` re-reads the facts after validation and performs the decision (`promote act`): the
- *    failure issue (the freeze), the rollback dispatch, the manual-test request, the promotion PR.
+ *    asks for: the deployed commit's own code, so the job holds no token that writes. It hands
+ *    each outcome to `act` in a results file (an artifact). No `environment:`, so GitHub records
+ *    no deployment of the default branch's commit.
+ * 3. `act` reports those outcomes as commit statuses on the deployed SHA, reading the results as
+ *    data (`promote report-validations`), then re-reads the facts and performs the decision
+ *    (`promote act`): the failure issue (the freeze), the rollback dispatch, the manual-test
+ *    request, the promotion PR.
  *
  * Every job checks out the default branch (trusted tooling) and never reads the triggering run's
  * head, branch or title; the only `workflow_run` data used is that it happened. One promotion at
@@ -24,6 +27,7 @@
 import { productionEnvironment, type StackConfig } from "../core/config";
 import { DEPLOYMENT_FAILURE_LABEL } from "../core/labels";
 import { healthCheckName, manualTestContext, monitorsCheckName, smokeCheckName } from "../core/promotion/facts";
+import { RESULTS_FILE, VALIDATION_ARTIFACT_PREFIX } from "../core/promotion/validation-results";
 import { ACTIONS } from "./actions";
 import { azureLogin, checkout, DELIVERY, expr, type Jobs, nodeSetup, previewClientIdVariable, PROMOTION_CONCURRENCY, promotionToken, RUN_URL, RUNNER, script, TRUSTED_REF } from "./common";
 import { DEPLOY_WORKFLOW_NAME } from "./deploy";
@@ -38,6 +42,9 @@ export const ACT_JOB_ID = "act";
 const TARGET_DIR = "target";
 /** Where the validation job writes the deployment's record (`promote record export`) for the checks. */
 const DEPLOYMENT_DIR = "${{ runner.temp }}/delivery-deployment";
+/** The validation job's results file, and where `act` downloads every validation artifact. */
+const VALIDATION_RESULTS = `\${{ runner.temp }}/delivery-validation/${RESULTS_FILE}`;
+const VALIDATION_DOWNLOAD = "${{ runner.temp }}/delivery-validation-outcomes";
 /** The facts `decide` reads once, so its decision and its summary agree. */
 const FACTS_FILE = "promotion-facts.json";
 /** Minutes a validation job may take beyond the longest soak time (production monitors watch the whole soak). */
@@ -120,48 +127,57 @@ function validateJob(cfg: StackConfig): Job {
     "runs-on": RUNNER,
     needs: [DECIDE_JOB_ID],
     if: `needs.${DECIDE_JOB_ID}.outputs.validate != '[]'`,
+    // The deployed commit's code runs here (its install scripts and its checks): nothing in this job
+    // writes to GitHub. Its outcomes cross to `act` as a results file that trusted code reads as data.
     // id-token: the production monitors check reads Azure Monitor with the read-only identity;
     // deployments: read what the deploy job recorded (where the deployment answers).
-    permissions: { contents: "read", statuses: "write", deployments: "read", "id-token": "write" },
-    permissionReasons: { statuses: "reports each check as a commit status on the deployed commit", deployments: "reads the deployment being validated", "id-token": "production's read-only identity for the monitors check (OIDC)" },
+    permissions: { contents: "read", deployments: "read", "id-token": "write" },
+    permissionReasons: { deployments: "reads the deployment being validated", "id-token": "production's read-only identity for the monitors check (OIDC)" },
     strategy: { "fail-fast": false, matrix: { include: expr(`fromJSON(needs.${DECIDE_JOB_ID}.outputs.validate)`) } },
-    env: { ENVIRONMENT: expr("matrix.environment"), SHA: expr("matrix.sha"), CHECKS: expr("toJSON(matrix.checks)"), RUN_URL },
+    env: { ENVIRONMENT: expr("matrix.environment"), SHA: expr("matrix.sha"), CHECKS: expr("toJSON(matrix.checks)") },
     "timeout-minutes": longestSoak + VALIDATION_MARGIN_MINUTES,
     steps: [
       checkout({ ref: TRUSTED_REF }),
       ...nodeSetup(),
+      {
+        // The audit records stayed on the deploy runner; what the checks need from them (the URL the
+        // deployment's outputs name) is read from GitHub by trusted code, before any of the commit runs.
+        name: "Read what the deploy job recorded",
+        env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("matrix.deployment_id"), DEPLOYMENT_DIR },
+        run: script([DELIVERY + ' promote record export --deployment-id "$DEPLOYMENT_ID" --environment "$ENVIRONMENT" --commit "$SHA" --dir "$DEPLOYMENT_DIR"']),
+      },
       { name: "Check out the deployed commit", uses: ACTIONS.checkout, with: { ref: expr("matrix.sha"), path: TARGET_DIR, "persist-credentials": false } },
       // In full: the checks are the commit's own npm scripts, which may run its test tooling.
       { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script(["npm ci"]) },
       // Production's read-only identity trusts this branch (repo:OWNER/REPO:ref:refs/heads/<prod branch>).
       azureLogin(expr(`vars.${previewClientIdVariable(production)}`), cfg.azure.tenantId, cfg.azure.subscriptionId, `matrix.environment == '${production}'`),
       {
-        // The audit records stayed on the deploy runner; what the checks need from them (the URL the
-        // deployment's outputs name) is read from GitHub by trusted code, never by the check.
-        name: "Read what the deploy job recorded",
-        env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("matrix.deployment_id"), DEPLOYMENT_DIR },
-        run: script([DELIVERY + ' promote record export --deployment-id "$DEPLOYMENT_ID" --environment "$ENVIRONMENT" --commit "$SHA" --dir "$DEPLOYMENT_DIR"']),
-      },
-      {
-        name: "Run the checks and report them on the deployed commit",
+        name: "Run the checks",
         // `delivery validate` reads the deployment's record from DELIVERY_AUDIT_DIR.
-        env: { GITHUB_TOKEN: expr("github.token"), DELIVERY_AUDIT_DIR: DEPLOYMENT_DIR },
+        env: { DELIVERY_AUDIT_DIR: DEPLOYMENT_DIR, RESULTS: VALIDATION_RESULTS },
         run: script([
           "failed=0",
+          'mkdir -p "$(dirname "$RESULTS")"',
+          `jq -n --arg sha "$SHA" '{sha: $sha, checks: {}}' > "$RESULTS"`,
           "while IFS= read -r name; do",
           '  kind="${name%% (*}"',
           `  if [ "$(cd ${TARGET_DIR} && npm pkg get "scripts.$kind")" = "{}" ]; then`,
-          '    echo "::error::$name: the deployed commit ${SHA:0:12} has no npm script \\"$kind\\" (run as: npm run $kind -- --environment ENV --commit SHA). Nothing was reported; add the script and the machine asks again."',
+          '    echo "::error::$name: the deployed commit ${SHA:0:12} has no npm script \\"$kind\\" (run as: npm run $kind -- --environment ENV --commit SHA). Nothing is reported; add the script and the machine asks again."',
           "    failed=1",
           "    continue",
           "  fi",
-          '  ' + DELIVERY + ' promote check --commit "$SHA" --name "$name" --state pending --run-url "$RUN_URL"',
           "  # The check is the deployed commit's code: it gets no GitHub token.",
           `  if (cd ${TARGET_DIR} && env -u GITHUB_TOKEN npm run "$kind" -- --environment "$ENVIRONMENT" --commit "$SHA"); then state=success; else state=failure; failed=1; fi`,
-          '  ' + DELIVERY + ' promote check --commit "$SHA" --name "$name" --state "$state" --run-url "$RUN_URL"',
+          `  jq --arg name "$name" --arg state "$state" '.checks[$name] = $state' "$RESULTS" > "$RESULTS.next" && mv "$RESULTS.next" "$RESULTS"`,
           `done < <(jq -r '.[]' <<< "$CHECKS")`,
           'exit "$failed"',
         ]),
+      },
+      {
+        name: "Hand the outcomes to the act job",
+        if: "always()",
+        uses: ACTIONS.uploadArtifact,
+        with: { name: `${VALIDATION_ARTIFACT_PREFIX}\${{ matrix.environment }}`, path: VALIDATION_RESULTS, "retention-days": 1, "if-no-files-found": "warn" },
       },
     ],
   };
@@ -185,7 +201,7 @@ function actJob(): Job {
       "pull-requests": "opens promotion pull requests",
       issues: "opens and closes failure issues (the freeze)",
       actions: "dispatches the rollback",
-      statuses: "asks for manual-test sign-off",
+      statuses: "reports the validation job's outcomes and asks for manual-test sign-off",
       deployments: "reads deployments (the promotion facts)",
       checks: "reads check runs",
     },
@@ -193,6 +209,19 @@ function actJob(): Job {
     steps: [
       checkout({ ref: TRUSTED_REF }),
       ...nodeSetup(),
+      {
+        name: "Download the validation outcomes",
+        if: `${validate}.result == 'success' || ${validate}.result == 'failure'`,
+        uses: ACTIONS.downloadArtifact,
+        with: { pattern: `${VALIDATION_ARTIFACT_PREFIX}*`, path: VALIDATION_DOWNLOAD },
+      },
+      {
+        // With the job's own token, as the validation job did before: statuses it posts start no new run.
+        name: "Report the validations on the deployed commits",
+        if: `${validate}.result == 'success' || ${validate}.result == 'failure'`,
+        env: { GITHUB_TOKEN: expr("github.token"), VALIDATE: expr(`${decide}.outputs.validate`), RESULTS_DIR: VALIDATION_DOWNLOAD, RUN_URL },
+        run: script([DELIVERY + ' promote report-validations --validate "$VALIDATE" --results "$RESULTS_DIR" --run-url "$RUN_URL"']),
+      },
       ...tokenSteps,
       {
         name: "Act on the decision",

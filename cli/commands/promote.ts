@@ -20,6 +20,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
+import { z } from "zod";
 import { FAILURE_CATEGORIES, type FailureCategory } from "../../core/classify";
 import type { StackConfig } from "../../core/config";
 import {
@@ -44,6 +45,7 @@ import {
 } from "../../core/promotion";
 import { readDeploymentRecord } from "../../core/promotion/github-facts";
 import { verifyPromotedTree } from "../../core/promotion/tree";
+import { RESULTS_FILE, RESULTS_MAX_BYTES, validationOutcomes, validationRequestSchema, VALIDATION_ARTIFACT_PREFIX, type ResultsFile, type ValidationRequest } from "../../core/promotion/validation-results";
 import { DEPLOYMENT_OUTPUTS_KEY, deploymentEnvironmentUrl, githubDeploymentRecordFile, type DeploymentEndpoints, type GitHubDeploymentRecord } from "../../core/validate";
 import { checklistItems, gitBlobSha, signOffDescription, SIGNOFF_CHECKLIST } from "../../core/promotion/signoff";
 import { DEPLOY_WORKFLOW_FILE } from "../../workflows/deploy";
@@ -247,6 +249,51 @@ export function registerPromote(program: Command, io: CliIo, factory: ClientFact
       const client = await factory(io);
       await reportValidation(client, resolveRepo(io, cfg), { sha, name: opts.name, state: opts.state, description: opts.description || `${opts.name}: ${opts.state}`, runUrl: opts.runUrl || null });
       io.stdout(`${JSON.stringify({ commit: sha, name: opts.name, state: opts.state })}\n`);
+    });
+
+  promote
+    .command("report-validations")
+    .description(`post the validation job's outcomes as commit statuses, reading its results files (${VALIDATION_ARTIFACT_PREFIX}<environment>/${RESULTS_FILE} under --results) as data, for exactly the checks --validate asks for`)
+    .option("--stack <name>", "stack whose committed file holds the pipeline", "prod")
+    .requiredOption("--validate <json>", "the decide job's `validate` output: [{environment, sha, deployment_id, checks}]")
+    .requiredOption("--results <dir>", "where the validation artifacts were downloaded")
+    .option("--run-url <url>", "the run that validated")
+    .action(async (opts: { stack: string; validate: string; results: string; runUrl?: string }) => {
+      const cfg = loadStack(io, opts.stack);
+      let requests: ValidationRequest[];
+      try {
+        requests = z.array(validationRequestSchema).parse(JSON.parse(opts.validate));
+      } catch (err) {
+        throw new CliError(`--validate must be the decide job's validate output, [{environment, sha, deployment_id, checks}]: ${err instanceof Error ? err.message.split("\n")[0].slice(0, 200) : err}`);
+      }
+      const allowed = new Set(cfg.environments.flatMap((e) => automatedValidations(cfg.environments, e.name)));
+      for (const r of requests) {
+        const unknown = r.checks.filter((name) => !allowed.has(name));
+        if (!cfg.environments.some((e) => e.name === r.environment) || unknown.length > 0) throw new CliError(`--validate names ${unknown.length > 0 ? `checks that are not validations of the pipeline (${unknown.join(", ").slice(0, 80)})` : `an environment that is not in the pipeline ("${r.environment.slice(0, 40)}")`}`);
+      }
+      const resultsFile = (environment: string): ResultsFile => {
+        const file = path.resolve(io.cwd, opts.results, `${VALIDATION_ARTIFACT_PREFIX}${environment}`, RESULTS_FILE);
+        const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+        if (!stat) return undefined;
+        // Written by untrusted code: only a regular file, and no more of it than the size limit allows.
+        if (!stat.isFile()) return { problem: "the results file is not a regular file" };
+        const fd = fs.openSync(file, "r");
+        try {
+          const buffer = Buffer.alloc(RESULTS_MAX_BYTES + 1);
+          return buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0)).toString("utf8");
+        } finally {
+          fs.closeSync(fd);
+        }
+      };
+      const outcomes = validationOutcomes(requests, resultsFile);
+      for (const line of outcomes.unreported) io.stdout(`::warning::not reported, the machine asks again: ${line}\n`);
+      if (outcomes.report.length === 0) return;
+      const client = await factory(io);
+      const repo = resolveRepo(io, cfg);
+      for (const o of outcomes.report) {
+        await reportValidation(client, repo, { sha: o.sha, name: o.name, state: o.state, description: `${o.name}: ${o.state}`, runUrl: opts.runUrl || null });
+        io.stdout(`${JSON.stringify({ commit: o.sha, name: o.name, state: o.state })}\n`);
+      }
     });
 
   promote

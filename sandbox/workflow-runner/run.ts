@@ -26,6 +26,7 @@ const STAND_INS: Record<keyof typeof ACTIONS, string> = {
   azureLogin: "azure-login",
   awsCredentials: "configure-aws-credentials",
   uploadArtifact: "upload-artifact",
+  downloadArtifact: "download-artifact",
   createGithubAppToken: "create-github-app-token",
 };
 

@@ -84,3 +84,48 @@ describe("the machine accepts only sign-offs against the checklist", () => {
     expect(parseSignOff("manual tests passed")).toBeNull();
   });
 });
+
+describe("delivery promote report-validations", () => {
+  const validate = (sha: string) => JSON.stringify([{ environment: "staging", sha, deployment_id: 41, checks: ["health (staging)", "smoke (staging)"] }]);
+  function resultsDir(files: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "validation-outcomes-"));
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+    }
+    return dir;
+  }
+
+  it("posts what the validation job wrote for the checks decide asked for, and warns about the rest", async () => {
+    const gh = stagingAt(M);
+    const dir = resultsDir({ "validation-staging/results.json": JSON.stringify({ sha: M, checks: { "health (staging)": "success", "health (prod)": "success" } }) });
+    const r = await promote(["report-validations", "--validate", validate(M), "--results", dir, "--run-url", "https://github.com/contoso/payments-service/actions/runs/5"], { octokit: gh.client("github-actions[bot]") });
+    expect(r.code).toBe(0);
+    expect(gh.writes()).toEqual([
+      { method: "POST", url: `${R}/statuses/${M}`, body: { state: "success", context: "health (staging)", description: "health (staging): success", target_url: "https://github.com/contoso/payments-service/actions/runs/5" } },
+    ]);
+    expect(r.stdout).toContain(`::warning::not reported, the machine asks again: smoke (staging) of ${M.slice(0, 12)}: no result\n`);
+  });
+
+  it("does not follow a symbolic link the validation job left in place of its results", async () => {
+    const gh = stagingAt(M);
+    const dir = resultsDir({ "elsewhere.json": JSON.stringify({ sha: M, checks: { "health (staging)": "success", "smoke (staging)": "success" } }) });
+    fs.mkdirSync(path.join(dir, "validation-staging"));
+    fs.symlinkSync(path.join(dir, "elsewhere.json"), path.join(dir, "validation-staging", "results.json"));
+    const r = await promote(["report-validations", "--validate", validate(M), "--results", dir], { octokit: gh.client("github-actions[bot]") });
+    expect(r.code).toBe(0);
+    expect(gh.calls).toEqual([]);
+    expect(r.stdout).toContain("the results file is not a regular file");
+  });
+
+  it("refuses a --validate that is not decide's output, or names checks outside the pipeline, before sending anything", async () => {
+    const gh = stagingAt(M);
+    const dir = resultsDir({});
+    const bad = await promote(["report-validations", "--validate", "[{\"environment\":\"staging\"}]", "--results", dir], { octokit: gh.client("github-actions[bot]") });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^delivery: --validate must be the decide job's validate output, \[\{environment, sha, deployment_id, checks\}\]: /);
+    const foreign = await promote(["report-validations", "--validate", JSON.stringify([{ environment: "staging", sha: M, deployment_id: 41, checks: ["deploy (prod)"] }]), "--results", dir], { octokit: gh.client("github-actions[bot]") });
+    expect(foreign.stderr).toBe("delivery: --validate names checks that are not validations of the pipeline (deploy (prod))\n");
+    expect(gh.calls).toEqual([]);
+  });
+});

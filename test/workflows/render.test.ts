@@ -280,7 +280,7 @@ describe("the promote workflow", () => {
   it("gives each job only what it needs", () => {
     expect(Object.fromEntries(Object.entries(promote.jobs as Record<string, Any>).map(([id, job]) => [id, job.permissions]))).toEqual({
       decide: { contents: "read", deployments: "read", "pull-requests": "read", issues: "read", actions: "read", checks: "read", statuses: "read" },
-      validate: { contents: "read", statuses: "write", deployments: "read", "id-token": "write" },
+      validate: { contents: "read", deployments: "read", "id-token": "write" },
       act: { contents: "write", "pull-requests": "write", issues: "write", actions: "write", statuses: "write", deployments: "read", checks: "read" },
     });
     // decide and act read the promotion App's key, a secret of the `promotion` environment only
@@ -324,16 +324,30 @@ describe("the promote workflow", () => {
     });
   });
 
-  it("validates what the machine asks for, reporting commit statuses on the deployed SHA, without giving the checks a token", () => {
+  it("validates what the machine asks for with no token that writes, reads the record before any of the commit runs, and hands the outcomes over as an artifact", () => {
     const job = promote.jobs.validate;
     expect(job.needs).toEqual(["decide"]);
     expect(job.if).toBe("needs.decide.outputs.validate != '[]'");
     expect(job.strategy.matrix).toEqual({ include: "${{ fromJSON(needs.decide.outputs.validate) }}" });
     expect(job["timeout-minutes"]).toBe(150); // prod soaks 120 minutes and its monitors watch the soak
-    const run = (job.steps as Any[]).map((s) => s.run ?? "").join("\n");
-    expect(run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote check --commit "$SHA" --name "$name" --state pending --run-url "$RUN_URL"');
-    expect(run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote check --commit "$SHA" --name "$name" --state "$state" --run-url "$RUN_URL"');
+    const steps = job.steps as Any[];
+    const names = steps.map((s) => s.name);
+    expect(names.indexOf("Read what the deploy job recorded")).toBeLessThan(names.indexOf("Check out the deployed commit"));
+    const run = steps.map((s) => s.run ?? "").join("\n");
+    expect(run).not.toContain("promote check");
     expect(run).toContain('env -u GITHUB_TOKEN npm run "$kind" -- --environment "$ENVIRONMENT" --commit "$SHA"');
+    expect(steps.at(-1)).toMatchObject({ if: "always()", uses: expect.stringMatching(/^actions\/upload-artifact@[0-9a-f]{40}$/), with: { name: "validation-${{ matrix.environment }}", path: "${{ runner.temp }}/delivery-validation/results.json" } });
+  });
+
+  it("reports the validation outcomes from act, with the job's token, for what decide asked", () => {
+    const steps = promote.jobs.act.steps as Any[];
+    const names = steps.map((s) => s.name);
+    const ran = "needs.validate.result == 'success' || needs.validate.result == 'failure'";
+    expect(steps.find((s) => s.name === "Download the validation outcomes")).toMatchObject({ if: ran, uses: expect.stringMatching(/^actions\/download-artifact@[0-9a-f]{40}$/), with: { pattern: "validation-*", path: "${{ runner.temp }}/delivery-validation-outcomes" } });
+    const report = steps.find((s) => s.name === "Report the validations on the deployed commits");
+    expect(report).toMatchObject({ if: ran, env: { GITHUB_TOKEN: "${{ github.token }}", VALIDATE: "${{ needs.decide.outputs.validate }}", RESULTS_DIR: "${{ runner.temp }}/delivery-validation-outcomes" } });
+    expect(report.run).toBe('node "$GITHUB_WORKSPACE/bin/delivery.js" promote report-validations --validate "$VALIDATE" --results "$RESULTS_DIR" --run-url "$RUN_URL"\n');
+    expect(names.indexOf("Report the validations on the deployed commits")).toBeLessThan(names.indexOf("Act on the decision"));
   });
 
   it("acts after validation (when there is something to do), then summarises the pipeline", () => {

@@ -8,6 +8,8 @@
  * staging. Failing: both fail and the machine freezes (a failure issue, labelled with its priority,
  * assigned to the person who deployed) and dispatches the rollback to the last known-good commit.
  */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import examples from "@octokit/webhooks-examples";
 import { prCommentEvent, type WorkflowEvent } from "../../../sandbox/workflow-runner/events";
@@ -24,8 +26,8 @@ const PROMOTE_RUN_SECONDS = 45 * 60;
 const SCENARIO_MS = 75 * 60 * 1000;
 const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 
-function greenPullRequest(branch: string): PullRequest {
-  const head = world.commit(branch, { [`notes/${branch.replace(/\//g, "-")}.txt`]: `${branch}\n` }, `Change ${branch}`, { from: "dev", author: "alice" });
+function greenPullRequest(branch: string, files: Record<string, string> = {}): PullRequest {
+  const head = world.commit(branch, { [`notes/${branch.replace(/\//g, "-")}.txt`]: `${branch}\n`, ...files }, `Change ${branch}`, { from: "dev", author: "alice" });
   const pr = world.github.openPullRequest({ author: "alice", head: branch, headSha: head, base: "dev", baseSha: world.sha("refs/heads/dev") });
   for (const name of REQUIRED) world.github.addCheckRun(head, name, "success");
   return pr;
@@ -107,7 +109,9 @@ it("validates a dev deployment against the endpoint its outputs name, on a runne
   // The check ran the deployed commit's script against the recorded endpoint, named with its source.
   expect(run.log).toContain(`health (dev): http://127.0.0.1:${app.port}/ (from environment_url of GitHub deployment ${deployment.id}`);
   expect(run.log).toContain("health (dev): passed, 1 check(s)");
-  expect(statusesOf(good.head.sha)).toEqual(["health (dev): pending", "health (dev): success", "smoke (dev): pending", "smoke (dev): success"]);
+  // Reported by act from the validation job's results: that job held no token that writes.
+  expect(statusesOf(good.head.sha)).toEqual(["health (dev): success", "smoke (dev): success"]);
+  expect(world.github.statuses.filter((s) => s.sha === good.head.sha).map((s) => s.creator?.login)).toEqual(["github-actions[bot]", "github-actions[bot]"]);
   // dev is validated: the machine opens the promotion pull request to staging at exactly that commit.
   const promotion = world.github.pulls.find((p) => p.base.ref === "test" && p.state === "open");
   expect(promotion?.head.sha).toBe(good.head.sha);
@@ -118,14 +122,22 @@ it("validates a dev deployment against the endpoint its outputs name, on a runne
 it("with the endpoint failing, fails validation, freezes with a prioritised issue for the deployer and dispatches the rollback", async () => {
   setMode(world.sandbox.dir, "fail");
   try {
-    const bad = greenPullRequest("feature/unhealthy");
+    // The deployed commit's own smoke script also writes passing results for staging and prod into
+    // the file the validation job hands to act: act reports only what the machine asked for.
+    const pkg = JSON.parse(execFileSync("git", ["--git-dir", world.remote, "show", "refs/heads/dev:package.json"], { encoding: "utf8" }));
+    const forge = `const fs=require('fs');const f=process.env.RESULTS;const r=JSON.parse(fs.readFileSync(f,'utf8'));Object.assign(r.checks,{'health (staging)':'success','smoke (staging)':'success','health (prod)':'success'});fs.writeFileSync(f,JSON.stringify(r));process.exit(1)`;
+    const bad = greenPullRequest("feature/unhealthy", { "package.json": `${JSON.stringify({ ...pkg, scripts: { ...pkg.scripts, smoke: `node -e "${forge}" --` } }, null, 2)}\n` });
     const runId = await deployDev(bad);
     const run = await promote(runId);
     expect(run.results("decide")).toEqual(["success"]);
     expect(run.results("validate")).toEqual(["failure"]);
     expect(run.results("act")).toEqual(["success"]);
     expect(run.log).toContain(`FAIL http://127.0.0.1:${app.port}/: HTTP 503 (after 3 attempts)`);
-    expect(statusesOf(bad.head.sha)).toEqual(["health (dev): pending", "health (dev): failure", "smoke (dev): pending", "smoke (dev): failure"]);
+    expect(statusesOf(bad.head.sha)).toEqual(["health (dev): failure", "smoke (dev): failure"]);
+    // The forgery reached the results act read (so the attack ran), and none of it was posted.
+    const handed = fs.readdirSync(world.artifacts).map((run) => path.join(world.artifacts, run, "validation-dev", "results.json")).filter((f) => fs.existsSync(f)).map((f) => JSON.parse(fs.readFileSync(f, "utf8")));
+    expect(handed.find((r) => r.sha === bad.head.sha)?.checks).toEqual({ "health (dev)": "failure", "health (staging)": "success", "smoke (staging)": "success", "health (prod)": "success", "smoke (dev)": "failure" });
+    expect(world.github.statuses.filter((s) => !s.context.endsWith("(dev)")).map((s) => s.context)).toEqual([]);
 
     // The freeze: one failure issue, labelled with dev's priority, assigned to the person who deployed.
     const open = world.github.issues.filter((i) => i.state === "open");
