@@ -1,4 +1,4 @@
-// delivery-bundle-manifest {"entry":"cli/main.ts","sources":{"cli/azure-blob.ts":"a29e1a93b0e4d558b17411b744f0d3ec2366be03edd54d6fc6e363b8dc645694","cli/commands/classify.ts":"86ac7869b65c6f69bf1216194a0dea3a8061f6b6f67013ac4bad2cfb307fe132","cli/commands/config.ts":"ca7f95d558e3e34881acdcca7d21811f8abc4887213cb20700744bdfebaf2f0e","cli/commands/docs.ts":"f28292a3bda842ee9acd90b3b2354671724a3b246697b6fd5a6b7094c47a7c91","cli/commands/drift.ts":"a3034c4f89c78685614192240c3664c935e7ac42d2bfc8a9454674770cca0d55","cli/commands/gate.ts":"0c964ca71fbddec6e3dd68e971fc7ef12991153d4573739430330b2f1d1f6b16","cli/commands/github-client.ts":"1f56900edad036347348820e5dffce4f6aaa4a2a7d11c0cb6680882f692ccae1","cli/commands/graft-generate.ts":"1b83ccb195d1d9857f6bbc7a6decbaa2cece2f9816cb58a4a6dbe2ee8cd2c504","cli/commands/graft-status.ts":"ed1cc39f853c563fc289628ff98cb0ddf9980948d5b72ead543ba40ec05252a9","cli/commands/graft-sync.ts":"2e84b967ebb06acd191f13f9d885d385970ad44ec5d141e9a2c1e3998f7b8aa0","cli/commands/index.ts":"ea90c0d6a9fe72d9c935baf10f72dbe55b2a2ecc8c8496586d8720d8181c3a12","cli/commands/intent.ts":"4df91e6039d1e87e7c15b11fba63a109aa67f3c4ad147de8519d179602ef8f7c","cli/commands/pr-comment.ts":"6776e2317f41a55fb3bbdde5b4daea7e92ede6e2bf4da785b506b1858915a9b8","cli/commands/promote.ts":"5266bcef8532f4cec7df419fe4f6e144ea5b76f1ebf04dfc42c38722cf13b7a2","cli/commands/render-workflows.ts":"ad8ce18098996b79760a35be693f69d8ce6a2a7573bc9fd45e6bfa8e140a4044","cli/commands/unlock.ts":"7a3abf04bdf634e702dcebaba197196c12923a435af40c9b77367778ddf614e2","cli/commands/validate.ts":"f6e05c6db624c812468f1f45984740f6be32399ed96e6fc5922ffefea53fb025","cli/commands/whatif.ts":"bb7c81f76f5d88537ca52840d94366ddb35ccce22499557a89fb0366d64c90b9","cli/io.ts":"04397ab50bf9f88fd58e05673b8cf3f9ad12d8643eb21eba30841321d0d83a1d","cli/main.ts":"d7dc3db35f44008b0b5d1dce2d2c50c26c0c8c9ff4ad108b1a0b7b684648af5a","core/azure-roles.ts":"ab4ff9cde1e4d19d7fef3eaa629c848b2237ceed88c9b28b349afbc725daacb0","core/bicep/files.ts":"d6021571e949954d8461f27bfda3c70b09c2f202e8ef23bb6c7cc14a43f1e3cd","core/bicep/spec.ts":"d4e79abb3ab40f32ebc3fbe93c43c2d1b3aae7c40e2505e8f4391364fdc315b9","core/classify.ts":"775cbd5996edffbc6d21509c378119c91f33c48ea5d197f3aaf22e07a8f480ff","core/comment.ts":"f8f07ec4355e69c14147e6bb32d4badf3a44d569baab451507d90873f8273a78","core/config.ts":"99ed6262de5b396d38d0bae2df9d93bb862c2dc87428db4b28b249f4ada5b9f3","core/defaults.ts":"b02c252e4a97eb4cca0a7094f4fc8b706b2807bb756c979eca347426752747a8","core/drift.ts":"a92b5289e76707390b12d29b7b5b67e747faf70a197b644ea62d807b63b3b6cf","core/github-login.ts":"3318b7a92e19d1379d27fc2ded595914815a2f07468d456acdd574d64b99d9c9","core/graft/bedrock.ts":"074c952be464e164122c527211c1528e6ce2f9e24345414548e8c94d64c31da4","core/graft/block-yaml.ts":"dc72cb13eed24f90b6eca62768fe5ab9d2361104590ec264b18cf7b81df68128","core/graft/dvc-lock.ts":"8dcf2a9dcce05724ee7cb3684a3e113b20a9c20fc5a3a5f8aea04b3307cdbb22","core/graft/dvc.ts":"46b08f5e7be18ad3f32614ef685e268aac4069216ddf9a5adf09530f58774651","core/graft/failures.ts":"769a2d44120413f10eb960a11ce1372a7151b7fb25a325dbec32994a1cc42cec","core/graft/front-matter.ts":"2bd640baae138bc653015b679a6d78586e013ec276838f70395ffffc0e371afe","core/graft/generate.ts":"fed3681431615013d293b13e1f23f4558c6f56e6e9613866025a593cc8ac727c","core/graft/hashing.ts":"9a3e9e188918f021b823385977cfcb03882940a455ff045336ca5dd314206826","core/graft/models.ts":"9c95471187b401b928e1c52243d90c96e844235eb97c34a9b712e9d1fffd1f00","core/graft/mutex.ts":"2ac8ce0477ae6108fe8cb07b0d21054e8a6e2a41a83af07301c2a82dbaa5e643","core/graft/pack.ts":"223cc3bc133740bfb6426699ac63e158e04e39fe88037511d03b23b86965402f","core/graft/project.ts":"c5d6fed31479c04527ef412b3051ec28254ad15b25f7a34b7e7920fa86585b1a","core/graft/record.ts":"ecd188db5a80fbbc527aa9ce2346981d345c6e64c9c0cdcef41b9786ebe4c1d6","core/graft/staleness.ts":"a9fbe8c9f49d715b65ff220d40f3a463e66d374702f3f1b2a96b0ed394101a40","core/graft/sync.ts":"de878e30a413809686710e3c75e17cb33fe3ccdec26cdd45d13748e466133f79","core/graft/text.ts":"c91ef5f928798c0bc89159f0e088434c7b2087c07af533c72f0c76418c828f75","core/intent/decide.ts":"e06b362832dc33683bd66bd19187a7596ff40b07cd6f79fc89c5107a6f6d0a7b","core/intent/gates.ts":"6d7e068b3d3f1d48af5961283f2b405a1600a38eda8ba6182aa9760ef907764a","core/intent/index.ts":"6652a504984274e3ade01a6aba0aa97937963e3046b6a52c1063e64fb5253dab","core/intent/parse.ts":"6cdd0996c547a706c27f44d786a237a35facf62433d885692c50b83cd575458c","core/labels.ts":"f60572e4bbf581bf24b483582b0942e6f7b4e7b3b52e758442228a8b5a0ace33","core/oidc.ts":"0815118357268794916dfe10d2e2dbd2654b2d6f4ae496774e9325b2c7e86faa","core/promotion/facts.ts":"805bf81e355f3d22f2e39514c3a1edec929082dc2aa210898236a9429a17aa97","core/promotion/freeze.ts":"1296350adf6850faa952f0fe4a30fab01f20a772ac5d0ea57c0f31353121e355","core/promotion/github-act.ts":"d67f0e551838f6aa323398292be7f1fb84d8e649e2c31ad77008978ba1267b35","core/promotion/github-facts.ts":"1ef6c3db4bfd945246e6112affd915b4c79f0c893fefb58cb65ed90ec6817cf6","core/promotion/index.ts":"41d521e11e3790386ac9c382374101e4ad4e28449f9c613dc2e40501a66b12f9","core/promotion/lock.ts":"fd554e3325885ece955aababa5fbcb5007ed178c4552ca198fd1333e714bd624","core/promotion/machine.ts":"2740cbc00b59239ffd022af1eec5715df5f27114cc34aa4cb91fa7fff269e412","core/promotion/render.ts":"c0507f211dc7ca8b076014ca416d7d4df4586531dd17b7c2f653752c3c6980a8","core/promotion/signoff.ts":"5fbc959af3bb188c545939e3b1821c8756f8ebcd3f53543c7964ab6cd835560c","core/promotion/tree.ts":"8da11b9e59fc20b67f9168c41b90442ed194254527e2a3ba67f6f221de7ecacf","core/promotion/validation-results.ts":"646c46ec7a5d0a53fb43b25d16439a15e925ca407e81cb121ef516690e61b48f","core/resource-tags.ts":"cc14bdf6b6f4e900667aef4b8dd70a06737633fb09d85b6ecc40db0524070ecb","core/retry.ts":"567841eeeb129fff55e0f6683538f3bebc88da8952d125d2be95ca235c81113c","core/stack-file.ts":"a5294d7200e8c63bc8bceb6b7ce77d827287da70f4afada5f10e22759cec5fec","core/state-backend.ts":"7c57e70b497cfc3456dff08672245b6fff38a4714abaad702f1db9ecdef2b48c","core/validate.ts":"b2ac1d249ab707dab2b3717b1878b9b53617c281a7dffa9c7ebfee22080f5dab","core/whatif.ts":"23477d35683e07fdc85ab732d0e8556c4e4c3760703c83ff1292da16c29299a7","workflows/actions.ts":"67e2ff3a27258cd6df21f813bdd9a2df7ecf05aa9516c6c7f51f2162177bd2d7","workflows/common.ts":"dc68f21fb4013d27c1775068d0561096ebbeb05e269274886d713027351376f5","workflows/deploy.ts":"44138a9b77a8af1d7db1de48a8ace1440828f9b2d2822ada1a87419bbf1c9a31","workflows/docs.ts":"f1bbc0ba6520a2e194d7f238fc831c0ea01dbf8febafcdc8033c45cfcc4d6908","workflows/drift.ts":"b709ec9e35977a629de906a65ddf8214dc0bd9c109ce2e36ae74b5444619d33d","workflows/index.ts":"7b187b7423ab7c9b5e05e1f261d2f764298ac5eec3cd09128ba28e153b97d8f0","workflows/model.ts":"9849eb60aa9907b884135a966ceaf020e2450326e8204571fda29b946db2aee0","workflows/preview.ts":"e07b9f653640de500cbd197e99c834a6333bb2712a32ee344121d4054ddc5286","workflows/promote.ts":"9c165097f4eb0f6c917932a7c84124f393cfa2d88f0c42ce69fcd8e51fd48754"},"packages":{"node_modules/@aws-sdk/client-bedrock-runtime":"3.1164.0 sha512-yQDXRDOK5RiyucumWsdiz5d69+Winj/7B0bLr8vAHK04XtCY3aVPY3aJHFBnzPyZXbXaq0RsQgbcsaYgaZL4gA==","node_modules/@aws-sdk/core":"3.981.2 sha512-N3XKZdfa+Dcm7Kl8NJnaaHLx860Ts3QYHOraj/wuKOYHqqCApQBIKwzSxrpwZdwrqfbPt7BvJdYVhVMPpsRoGA==","node_modules/@aws-sdk/credential-provider-env":"3.972.86 sha512-ZFIkIzLAiOLOakfrzUuOz938+AF+q4nc/MYINYwFlgBbl8CsI8ofJ8Ueh0/Pp7hXMJfpq10eJdnQ7aaE6kfikQ==","node_modules/@aws-sdk/credential-provider-http":"3.972.88 sha512-92dpM3lwCyDjcDI3R+olUI2IG8R+qfUdnMQgxWZB4XM37P+N+oBaRd5xGc7uOH7FqMQY03XsrVKQeuWbPfIrKg==","node_modules/@aws-sdk/credential-provider-ini":"3.973.32 sha512-MdIAf70d701Hj04Yo7AKqI1RfjTW5dFf+tEvUirYFMbs3NRHWiwqQj/C9wGFptZtmX+z/c57H3gQfzTt5Bsn8A==","node_modules/@aws-sdk/credential-provider-login":"3.972.94 sha512-sSq1PxdXT1kqR11/dRvE5AC2dEWMbYJCXzRU03Ulu4stu6vv08zju8uUNhVdqiIX+OrMIcEHHT1maLrUZDBGDA==","node_modules/@aws-sdk/credential-provider-node":"3.972.99 sha512-AgS2qV8P9XmT4M44LfGcFtKbbt/yLgBydETKxPvqN9y7gMnKYv8GY+QfH7JsNvu6eQgDl600uAjvzC6K7ilkJQ==","node_modules/@aws-sdk/credential-provider-process":"3.972.86 sha512-9x/+gtSDNxMQrRXgwIdwdNCVGxzUZtTZArjEeLfsn9xDvyXdsgs4my1g7JN5wKxT61ZLx4bKPREaDXnO8j7gkg==","node_modules/@aws-sdk/credential-provider-sso":"3.973.30 sha512-sMvwUIaKQEeprbMT5LXrI6nhM1IUEBDRpJAydEkAMrI7brrsRl7pxnOAJ6nweg/Hn5pJOVS7JgieJIv6CvJ7Sw==","node_modules/@aws-sdk/credential-provider-sso/node_modules/@aws-sdk/token-providers":"3.1177.0 sha512-KFQ/2YqE7OIGNu05hys6y9ZUyoNxxLJVHM7NCvjfyjV0Mki0u0Euwjduj5M/HMurdbZJfBV0NjMNQQkGlJEQqg==","node_modules/@aws-sdk/credential-provider-web-identity":"3.972.92 sha512-AKaUwpy1wPN3B/byFWuvL6v+Qk8Gm840InZJw/bA1A+ciCL3zkzBUyEgxdeghJPEe79VKLs6BvbME74MQa3YKg==","node_modules/@aws-sdk/eventstream-handler-node":"3.972.42 sha512-YVB1wrpE1WF8NvMpaRyhwm9XBYl3HTbPNEIgybi0b0XpmBrJ7Y3Y/drbxh9qAVMbR+0hcwM63GPWzhOVRuerfg==","node_modules/@aws-sdk/middleware-eventstream":"3.972.38 sha512-4K6FDz2BxH3rve8Hw/8uApWXKCuKKMeYKzY23PoiGqUBWaA23eAy+GzW9aoG3Cm7HqgYzqkljl3ECJRJCxGs7g==","node_modules/@aws-sdk/middleware-websocket":"3.972.66 sha512-feGNDB15ZgqX4DTsUykkgj7d8hzfzx03v80EIyRA1FTbsbAJQKxYB50kRbrrpE5WeFaWhgk+p5YHlsoyXrI2/g==","node_modules/@aws-sdk/nested-clients":"3.998.5 sha512-9w5mkwVLOuGqlJkPR1uhod6ZP+TOtaxrKtvK2pY9G/+FEx0e8wYRLIDeg30dYQjFDx27jHGSzEA+OaMqxeyTPg==","node_modules/@aws-sdk/signature-v4-multi-region":"3.996.52 sha512-6W6SjGc8OXUhMzNxU1X922ghD+PP1XvzmCk5Scui0jaYsLezycMYR1RaLp5xTIOUrhTXyb4DnAbPr3fBgmdnzg==","node_modules/@aws-sdk/token-providers":"3.1164.0 sha512-9LPRWfev5QZH1EnNn9O/Y++iCRpfxrJs4EIsJuOAKYZ0DY/kZ3aOx0qWzmN1OUOd8JlUk6Mjy1tJ8b7ul5tuVw==","node_modules/@aws-sdk/xml-builder":"3.972.43 sha512-rG8QVx4DOrJWptsogu1Aq+CDsnPKaBrAlJpKLxrJrIDXAq1ElnW0yQjjBnlWSXll0cDakCG6UDvaqwz0A9d9Og==","node_modules/@aws/lambda-invoke-store":"0.3.0 sha512-sl4Bm6yiMNYrZKkqqDFWN0UfnWhlS8ivKxrYl+6t0gCLrqr8y3B2IqZZbFRkfaVVp7C/baApyh71P+LeE1A2sQ==","node_modules/@octokit/auth-token":"6.0.0 sha512-P4YJBPdPSpWTQ1NU4XYdvHvXJJDxM6YwpS0FZHRgP7YFkdVxsWcpWGy/NVqlAA7PcPCnMacXlRm1y2PFZRWL/w==","node_modules/@octokit/core":"7.0.8 sha512-L7y8eYc+AwxGr2PWI4WFt1VG4TiJ66c26BD16mXpYIlXxG0SMigM1+m4aTSlYyBr5BlQsGAlz8uDCoZN4SEMcg==","node_modules/@octokit/endpoint":"11.0.5 sha512-iXa654H3yFafF/ieHkukfbgWo2rmXD2ceD0ZOtrPhw1bc3FDch1d9N/TNs0FQ1/cIbwb7kspUX8jzIs8nzb9DQ==","node_modules/@octokit/graphql":"9.0.5 sha512-bt/hm03LeU6Vy7FwTrkkC9p3XGT/lBwClglMqxBSe5/q0E5CdJTXeAqEI0vlw89/LF/G6tryTIH8HirZ3prMVg==","node_modules/@octokit/plugin-paginate-rest":"14.0.0 sha512-fNVRE7ufJiAA3XUrha2omTA39M6IXIc6GIZLvlbsm8QOQCYvpq/LkMNGyFlB1d8hTDzsAXa3OKtybdMAYsV/fw==","node_modules/@octokit/plugin-request-log":"6.0.0 sha512-UkOzeEN3W91/eBq9sPZNQ7sUBvYCqYbrrD8gTbBuGtHEuycE4/awMXcYvx6sVYo7LypPhmQwwpUe4Yyu4QZN5Q==","node_modules/@octokit/plugin-rest-endpoint-methods":"17.0.0 sha512-B5yCyIlOJFPqUUeiD0cnBJwWJO8lkJs5d8+ze9QDP6SvfiXSz1BF+91+0MeI1d2yxgOhU/O+CvtiZ9jSkHhFAw==","node_modules/@octokit/request-error":"7.1.2 sha512-XZRuT3xZ84D3gYErI1DZvhJ33dCWVV6uzBtWkaBB4TvA/L6eOeTZodxLFVB44bBEEo3vEx7y00UfX1tBLrtLRg==","node_modules/@octokit/request":"10.0.16 sha512-A0zWGjHzISIb+9ccG8s0dq7LKO5zVpJLRICjgUb+sJxEWqn8RUHB1rD3AE51+PECvXHIxqZ1VVvs4fHTSD9nUQ==","node_modules/@octokit/rest":"22.0.1 sha512-Jzbhzl3CEexhnivb1iQ0KJ7s5vvjMWcmRtq5aUsKmKDrRW6z3r84ngmiFKFvpZjpiU/9/S6ITPFRpn5s/3uQJw==","node_modules/@sec-ant/readable-stream":"0.4.1 sha512-831qok9r2t8AlxLko40y2ebgSDhenenCatLVeW/uBtnHPyhHOvG0C7TvfgecV+wHzIm5KUICgzmVpWS+IMEAeg==","node_modules/@sindresorhus/merge-streams":"4.0.0 sha512-tlqY9xq5ukxTUZBmoOp+m61cqwQD5pHJtFY3Mn8CA8ps6yghLH/Hw8UPdqg4OLmFW3IFlcXnQNmo/dh8HzXYIQ==","node_modules/@smithy/core":"3.41.1 sha512-24LyiHSY0R/MLcbTylurWXU6Uy4lzI6KJgsdzxkNnjT9/OLWc2zGPb/3k5AM1f0vcgCGrExanUG339t+TBiIrA==","node_modules/@smithy/credential-provider-imds":"4.5.2 sha512-A9uSdn72ozbRUSit0eib0TW7nXuNPlaeM0zcGkJ+nE6tFcSDbnmtwoxbTCFBukVQcszDAyvsd7+rTduPTXpygg==","node_modules/@smithy/fetch-http-handler":"5.8.1 sha512-h8BdMUrUBhMhMaeK7QqAdINRZezCGuYOCpcOZZ1ewxbHST9rdTd09xwNpvLTYfzDRehxQiReK4SKbdYZxBA+ew==","node_modules/@smithy/node-http-handler":"4.14.2 sha512-i1uORV1v3qBqP43ayRKzIdm1q5x14tf8N4Dd06/QUX1Szm6VxHMrTsu20X5E63UFsaNZCRjI4SXG0jDmqYa+3w==","node_modules/@smithy/signature-v4":"5.7.5 sha512-WPjdr5oWOk1LArpI4pavu+fSo+/evi0Re1olxGvqwuZopd4gYR1UGCi+Soyn/IjmafqbWs+ZC+3AKxJS3ZpwUg==","node_modules/@smithy/types":"4.20.0 sha512-lCA6QG22dPk9ecHbv91jDQZsmtPUjdS1aE2Il6NNPqe7DrYc0dZQi6DhcESk2KYXH2sp5xbAcGdYMZDFnuzA2A==","node_modules/before-after-hook":"4.0.0 sha512-q6tR3RPqIB1pMiTRMFcZwuG5T8vwp+vUvEG0vuI6B+Rikh5BfPp2fQ82c925FOs+b0lcFQ8CFrL+KbilfZFhOQ==","node_modules/bowser":"2.15.1 sha512-ma47ABeUiTsmG4McKDtGCgQSiTCatM97Mlbn13K42N1kPSFE14oN3WFMjtyL4KubhGvQTqYheKl4Qx2bJtMXLQ==","node_modules/commander":"14.0.3 sha512-H+y0Jo/T1RZ9qPP4Eh1pkcQcLRglraJaSLoyOtHxu6AapkjWVCy2Sit1QQ4x3Dng8qDlSsZEet7g5Pq06MvTgw==","node_modules/content-type":"3.1.1 sha512-GW4qUsfFo59d0HbUibDlWv5wPz+vAAcaTWbKIuKCf0JkC7wWkSyf8f13IpXn5JkeMlB2P8iTSSIjwXljorg2vA==","node_modules/cross-spawn":"7.0.6 sha512-uV2QOWP2nWzsy2aMp8aRibhi9dlzF5Hgh5SHaB9OiTGEyDTiJJyx0uy51QXdyWbtAHNua4XJzUKca3OzKUd3vA==","node_modules/cross-spawn/node_modules/isexe":"2.0.0 sha512-RHxMLp9lnKHGHRng9QFhRCMbYAcVpn69smSGcq3f36xjgVVWThj4qqLbTLlq7Ssj8B+fIQ1EuCEGI2lKsyQeIw==","node_modules/cross-spawn/node_modules/which":"2.0.2 sha512-BLI3Tl1TW3Pvl70l3yq3Y64i+awpwXqsGBYWkkqMtnbXgrMD+yj7rhW0kuEDxzJaYXGjEW5ogapKNMEKNMjibA==","node_modules/execa":"9.6.1 sha512-9Be3ZoN4LmYR90tUoVu2te2BsbzHfhJyfEiAVfz7N5/zv+jduIfLrV2xdQXOHbaD6KgpGdO9PRPM1Y4Q9QkPkA==","node_modules/figures":"6.1.0 sha512-d+l3qxjSesT4V7v2fh+QnmFnUWv9lSpjarhShNTgBOfA0ttejbQUAlHLitbjkoRiDulW0OPoQPYIGhIC8ohejg==","node_modules/get-stream":"9.0.1 sha512-kVCxPF3vQM/N0B1PmoqVUqgHP+EeVjmZSQn+1oCRPxd2P21P2F19lIgbR3HBosbB1PUhOAoctJnfEn2GbN2eZA==","node_modules/human-signals":"8.0.1 sha512-eKCa6bwnJhvxj14kZk5NCPc6Hb6BdsU9DZcOnmQKSnO1VKrfV0zCvtttPZUsBvjmNDn8rpcJfpwSYnHBjc95MQ==","node_modules/is-plain-obj":"4.1.0 sha512-+Pgi+vMuUNkJyExiMBt5IlFoMyKnr5zhJ4Uspz58WOhBF5QoIZkFyNHIbBAtHwzVAgk5RtndVNsDRN61/mmDqg==","node_modules/is-stream":"4.0.1 sha512-Dnz92NInDqYckGEUJv689RbRiTSEHCQ7wOVeALbkOz999YpqT46yMRIGtSNl2iCL1waAZSx40+h59NV/EwzV/A==","node_modules/is-unicode-supported":"2.1.0 sha512-mE00Gnza5EEB3Ds0HfMyllZzbBrmLOX3vfWoj9A9PEnTfratQ/BcaJOuMhnkhjXvb2+FkY3VuHqtAGpTPmglFQ==","node_modules/json-with-bigint":"3.5.12 sha512-uwbF/wSSuOgC7qqlq27Xp5B6a2MHVug3t0idZdTqu0JnlFvgJuH7ju+KAk/J06C7GfhoYy2gnb9wz2INqcne7w==","node_modules/npm-run-path":"6.0.0 sha512-9qny7Z9DsQU8Ou39ERsPU4OZQlSTP47ShQzuKZ6PRXpYLtIFgl/DEBYEXKlvcEa+9tHVcK8CF81Y2V72qaZhWA==","node_modules/npm-run-path/node_modules/path-key":"4.0.0 sha512-haREypq7xkM7ErfgIyA0z+Bj4AGKlMSdlQE2jvJo6huWD1EdkKYV+G/T4nq0YEF2vgTT8kqMFKo1uHn950r4SQ==","node_modules/parse-ms":"4.0.0 sha512-TXfryirbmq34y8QBwgqCVLi+8oA3oWx2eAnSn62ITyEhEYaWRlVZ2DvMM9eZbMs/RfxPu/PK/aBLyGj4IrqMHw==","node_modules/path-key":"3.1.1 sha512-ojmeN0qd+y0jszEtoY48r0Peq5dwMEkIlCOu6Q5f41lfkswXuKtYrhgoTpLnyIcHm24Uhqx+5Tqm2InSwLhE6Q==","node_modules/picomatch":"4.0.7 sha512-qcJu88Q2IWqJsDD529JKMdwGm/dvInW4HvQnRwiH9JtihJvzGOscDtHE3x1pBKeUOTysQ8kVmLnJ2kJu7yhcGA==","node_modules/pretty-ms":"9.3.1 sha512-HzMy3Geq23nVALD/M2LliU+F+M+gVNsvkQWWqeBZ8HDiCgzo6YPJ/Omrmtq24EFrIsk0a3EkQGEd7bDOo+IhGA==","node_modules/shebang-command":"2.0.0 sha512-kHxr2zZpYtdmrN1qDjrrX/Z1rR1kG8Dx+gkpK1G4eXmvXswmcE1hTWBWYUzlraYw1/yZp6YuDY77YtvbN0dmDA==","node_modules/shebang-regex":"3.0.0 sha512-7++dFhtcx3353uBaq8DDR4NuxBetBzC7ZQOhmTQInHEd6bSrXdiEyzCvG07Z44UYdLShWUyXt5M/yhz8ekcb1A==","node_modules/signal-exit":"4.1.0 sha512-bzyZ1e88w9O1iNJbKnOlvYTrWPDl46O1bG0D3XInv+9tkPrxrN8jUUTiFlDkkmKWgn1M6CfIA13SuGqOa9Korw==","node_modules/strip-final-newline":"4.0.0 sha512-aulFJcD6YK8V1G7iRB5tigAP4TsHBZZrOV8pjV++zdUwmeV8uzbY7yn6h9MswN62adStNZFuCIx4haBnRuMDaw==","node_modules/unicorn-magic":"0.3.0 sha512-+QBBXBCvifc56fsbuxZQ6Sic3wqqc3WWaqxs58gvJrcOuN83HGTCwz3oS5phzU9LthRNE9VrJCFCLUgHeeFnfA==","node_modules/universal-user-agent":"7.0.3 sha512-TmnEAEAsBJVZM/AADELsK76llnwcf9vMKuPz8JflO1frO8Lchitr0fNaN9d+Ap0BjKtqWqd/J17qeDnXh8CL2A==","node_modules/yaml":"2.9.1 sha512-3NxN8+78OdzbT7C/WjGsyfPAtJaN3FNDsWxv7Y7mcDsT/oOmgW8BpyQQFFBnvZE3j9Y2Sdz1ULFLezL7Eb2yFw==","node_modules/yoctocolors":"2.2.0 sha512-xYqdZFUK/VYazNl/oCDYN+3WloWQwMfZxBoiNt6qNyk+xfOdi598muWE42rNZFp1kNOiqW936q5RhUdnpqElSg==","node_modules/zod":"4.6.7 sha512-g8W2D2kU6a8untc053fX1uVBKzM7yqAxW/3zwk83+6RyF2+SKOuV+c0wBDhUwzV1PaGapmZH+rmcUzPf+3CGwg=="}}
+// delivery-bundle-manifest {"entry":"cli/main.ts","sources":{"cli/azure-blob.ts":"a29e1a93b0e4d558b17411b744f0d3ec2366be03edd54d6fc6e363b8dc645694","cli/commands/classify.ts":"86ac7869b65c6f69bf1216194a0dea3a8061f6b6f67013ac4bad2cfb307fe132","cli/commands/config.ts":"ca7f95d558e3e34881acdcca7d21811f8abc4887213cb20700744bdfebaf2f0e","cli/commands/docs.ts":"f28292a3bda842ee9acd90b3b2354671724a3b246697b6fd5a6b7094c47a7c91","cli/commands/drift.ts":"a3034c4f89c78685614192240c3664c935e7ac42d2bfc8a9454674770cca0d55","cli/commands/gate.ts":"0c964ca71fbddec6e3dd68e971fc7ef12991153d4573739430330b2f1d1f6b16","cli/commands/github-client.ts":"1f56900edad036347348820e5dffce4f6aaa4a2a7d11c0cb6680882f692ccae1","cli/commands/graft-generate.ts":"1b83ccb195d1d9857f6bbc7a6decbaa2cece2f9816cb58a4a6dbe2ee8cd2c504","cli/commands/graft-status.ts":"ed1cc39f853c563fc289628ff98cb0ddf9980948d5b72ead543ba40ec05252a9","cli/commands/graft-sync.ts":"2e84b967ebb06acd191f13f9d885d385970ad44ec5d141e9a2c1e3998f7b8aa0","cli/commands/index.ts":"ea90c0d6a9fe72d9c935baf10f72dbe55b2a2ecc8c8496586d8720d8181c3a12","cli/commands/intent.ts":"4df91e6039d1e87e7c15b11fba63a109aa67f3c4ad147de8519d179602ef8f7c","cli/commands/pr-comment.ts":"6776e2317f41a55fb3bbdde5b4daea7e92ede6e2bf4da785b506b1858915a9b8","cli/commands/promote.ts":"5266bcef8532f4cec7df419fe4f6e144ea5b76f1ebf04dfc42c38722cf13b7a2","cli/commands/render-workflows.ts":"ad8ce18098996b79760a35be693f69d8ce6a2a7573bc9fd45e6bfa8e140a4044","cli/commands/unlock.ts":"7a3abf04bdf634e702dcebaba197196c12923a435af40c9b77367778ddf614e2","cli/commands/validate.ts":"f6e05c6db624c812468f1f45984740f6be32399ed96e6fc5922ffefea53fb025","cli/commands/whatif.ts":"bb7c81f76f5d88537ca52840d94366ddb35ccce22499557a89fb0366d64c90b9","cli/io.ts":"04397ab50bf9f88fd58e05673b8cf3f9ad12d8643eb21eba30841321d0d83a1d","cli/main.ts":"d7dc3db35f44008b0b5d1dce2d2c50c26c0c8c9ff4ad108b1a0b7b684648af5a","core/azure-roles.ts":"ab4ff9cde1e4d19d7fef3eaa629c848b2237ceed88c9b28b349afbc725daacb0","core/bicep/files.ts":"d6021571e949954d8461f27bfda3c70b09c2f202e8ef23bb6c7cc14a43f1e3cd","core/bicep/spec.ts":"d4e79abb3ab40f32ebc3fbe93c43c2d1b3aae7c40e2505e8f4391364fdc315b9","core/classify.ts":"775cbd5996edffbc6d21509c378119c91f33c48ea5d197f3aaf22e07a8f480ff","core/comment.ts":"f8f07ec4355e69c14147e6bb32d4badf3a44d569baab451507d90873f8273a78","core/config.ts":"99ed6262de5b396d38d0bae2df9d93bb862c2dc87428db4b28b249f4ada5b9f3","core/defaults.ts":"b02c252e4a97eb4cca0a7094f4fc8b706b2807bb756c979eca347426752747a8","core/drift.ts":"a92b5289e76707390b12d29b7b5b67e747faf70a197b644ea62d807b63b3b6cf","core/github-login.ts":"3318b7a92e19d1379d27fc2ded595914815a2f07468d456acdd574d64b99d9c9","core/graft/bedrock.ts":"074c952be464e164122c527211c1528e6ce2f9e24345414548e8c94d64c31da4","core/graft/block-yaml.ts":"dc72cb13eed24f90b6eca62768fe5ab9d2361104590ec264b18cf7b81df68128","core/graft/dvc-lock.ts":"8dcf2a9dcce05724ee7cb3684a3e113b20a9c20fc5a3a5f8aea04b3307cdbb22","core/graft/dvc.ts":"46b08f5e7be18ad3f32614ef685e268aac4069216ddf9a5adf09530f58774651","core/graft/failures.ts":"769a2d44120413f10eb960a11ce1372a7151b7fb25a325dbec32994a1cc42cec","core/graft/front-matter.ts":"2bd640baae138bc653015b679a6d78586e013ec276838f70395ffffc0e371afe","core/graft/generate.ts":"fed3681431615013d293b13e1f23f4558c6f56e6e9613866025a593cc8ac727c","core/graft/hashing.ts":"9a3e9e188918f021b823385977cfcb03882940a455ff045336ca5dd314206826","core/graft/models.ts":"9c95471187b401b928e1c52243d90c96e844235eb97c34a9b712e9d1fffd1f00","core/graft/mutex.ts":"2ac8ce0477ae6108fe8cb07b0d21054e8a6e2a41a83af07301c2a82dbaa5e643","core/graft/pack.ts":"223cc3bc133740bfb6426699ac63e158e04e39fe88037511d03b23b86965402f","core/graft/project.ts":"c5d6fed31479c04527ef412b3051ec28254ad15b25f7a34b7e7920fa86585b1a","core/graft/record.ts":"ecd188db5a80fbbc527aa9ce2346981d345c6e64c9c0cdcef41b9786ebe4c1d6","core/graft/staleness.ts":"a9fbe8c9f49d715b65ff220d40f3a463e66d374702f3f1b2a96b0ed394101a40","core/graft/sync.ts":"de878e30a413809686710e3c75e17cb33fe3ccdec26cdd45d13748e466133f79","core/graft/text.ts":"c91ef5f928798c0bc89159f0e088434c7b2087c07af533c72f0c76418c828f75","core/intent/decide.ts":"e06b362832dc33683bd66bd19187a7596ff40b07cd6f79fc89c5107a6f6d0a7b","core/intent/gates.ts":"6d7e068b3d3f1d48af5961283f2b405a1600a38eda8ba6182aa9760ef907764a","core/intent/index.ts":"6652a504984274e3ade01a6aba0aa97937963e3046b6a52c1063e64fb5253dab","core/intent/parse.ts":"6cdd0996c547a706c27f44d786a237a35facf62433d885692c50b83cd575458c","core/labels.ts":"f60572e4bbf581bf24b483582b0942e6f7b4e7b3b52e758442228a8b5a0ace33","core/oidc.ts":"0815118357268794916dfe10d2e2dbd2654b2d6f4ae496774e9325b2c7e86faa","core/promotion/facts.ts":"805bf81e355f3d22f2e39514c3a1edec929082dc2aa210898236a9429a17aa97","core/promotion/freeze.ts":"1296350adf6850faa952f0fe4a30fab01f20a772ac5d0ea57c0f31353121e355","core/promotion/github-act.ts":"d67f0e551838f6aa323398292be7f1fb84d8e649e2c31ad77008978ba1267b35","core/promotion/github-facts.ts":"1ef6c3db4bfd945246e6112affd915b4c79f0c893fefb58cb65ed90ec6817cf6","core/promotion/index.ts":"41d521e11e3790386ac9c382374101e4ad4e28449f9c613dc2e40501a66b12f9","core/promotion/lock.ts":"fd554e3325885ece955aababa5fbcb5007ed178c4552ca198fd1333e714bd624","core/promotion/machine.ts":"2740cbc00b59239ffd022af1eec5715df5f27114cc34aa4cb91fa7fff269e412","core/promotion/render.ts":"c0507f211dc7ca8b076014ca416d7d4df4586531dd17b7c2f653752c3c6980a8","core/promotion/signoff.ts":"5fbc959af3bb188c545939e3b1821c8756f8ebcd3f53543c7964ab6cd835560c","core/promotion/tree.ts":"8da11b9e59fc20b67f9168c41b90442ed194254527e2a3ba67f6f221de7ecacf","core/promotion/validation-results.ts":"646c46ec7a5d0a53fb43b25d16439a15e925ca407e81cb121ef516690e61b48f","core/resource-tags.ts":"cc14bdf6b6f4e900667aef4b8dd70a06737633fb09d85b6ecc40db0524070ecb","core/retry.ts":"567841eeeb129fff55e0f6683538f3bebc88da8952d125d2be95ca235c81113c","core/stack-file.ts":"a5294d7200e8c63bc8bceb6b7ce77d827287da70f4afada5f10e22759cec5fec","core/state-backend.ts":"7c57e70b497cfc3456dff08672245b6fff38a4714abaad702f1db9ecdef2b48c","core/validate.ts":"b2ac1d249ab707dab2b3717b1878b9b53617c281a7dffa9c7ebfee22080f5dab","core/whatif.ts":"23477d35683e07fdc85ab732d0e8556c4e4c3760703c83ff1292da16c29299a7","workflows/actions.ts":"67e2ff3a27258cd6df21f813bdd9a2df7ecf05aa9516c6c7f51f2162177bd2d7","workflows/common.ts":"dc68f21fb4013d27c1775068d0561096ebbeb05e269274886d713027351376f5","workflows/deploy.ts":"82bffb83f2ee5242a1ad47344403ee329555094a672bf0269c94dd2cd21dad15","workflows/docs.ts":"f1bbc0ba6520a2e194d7f238fc831c0ea01dbf8febafcdc8033c45cfcc4d6908","workflows/drift.ts":"b709ec9e35977a629de906a65ddf8214dc0bd9c109ce2e36ae74b5444619d33d","workflows/index.ts":"7b187b7423ab7c9b5e05e1f261d2f764298ac5eec3cd09128ba28e153b97d8f0","workflows/model.ts":"9849eb60aa9907b884135a966ceaf020e2450326e8204571fda29b946db2aee0","workflows/preview.ts":"e07b9f653640de500cbd197e99c834a6333bb2712a32ee344121d4054ddc5286","workflows/promote.ts":"9c165097f4eb0f6c917932a7c84124f393cfa2d88f0c42ce69fcd8e51fd48754"},"packages":{"node_modules/@aws-sdk/client-bedrock-runtime":"3.1164.0 sha512-yQDXRDOK5RiyucumWsdiz5d69+Winj/7B0bLr8vAHK04XtCY3aVPY3aJHFBnzPyZXbXaq0RsQgbcsaYgaZL4gA==","node_modules/@aws-sdk/core":"3.981.2 sha512-N3XKZdfa+Dcm7Kl8NJnaaHLx860Ts3QYHOraj/wuKOYHqqCApQBIKwzSxrpwZdwrqfbPt7BvJdYVhVMPpsRoGA==","node_modules/@aws-sdk/credential-provider-env":"3.972.86 sha512-ZFIkIzLAiOLOakfrzUuOz938+AF+q4nc/MYINYwFlgBbl8CsI8ofJ8Ueh0/Pp7hXMJfpq10eJdnQ7aaE6kfikQ==","node_modules/@aws-sdk/credential-provider-http":"3.972.88 sha512-92dpM3lwCyDjcDI3R+olUI2IG8R+qfUdnMQgxWZB4XM37P+N+oBaRd5xGc7uOH7FqMQY03XsrVKQeuWbPfIrKg==","node_modules/@aws-sdk/credential-provider-ini":"3.973.32 sha512-MdIAf70d701Hj04Yo7AKqI1RfjTW5dFf+tEvUirYFMbs3NRHWiwqQj/C9wGFptZtmX+z/c57H3gQfzTt5Bsn8A==","node_modules/@aws-sdk/credential-provider-login":"3.972.94 sha512-sSq1PxdXT1kqR11/dRvE5AC2dEWMbYJCXzRU03Ulu4stu6vv08zju8uUNhVdqiIX+OrMIcEHHT1maLrUZDBGDA==","node_modules/@aws-sdk/credential-provider-node":"3.972.99 sha512-AgS2qV8P9XmT4M44LfGcFtKbbt/yLgBydETKxPvqN9y7gMnKYv8GY+QfH7JsNvu6eQgDl600uAjvzC6K7ilkJQ==","node_modules/@aws-sdk/credential-provider-process":"3.972.86 sha512-9x/+gtSDNxMQrRXgwIdwdNCVGxzUZtTZArjEeLfsn9xDvyXdsgs4my1g7JN5wKxT61ZLx4bKPREaDXnO8j7gkg==","node_modules/@aws-sdk/credential-provider-sso":"3.973.30 sha512-sMvwUIaKQEeprbMT5LXrI6nhM1IUEBDRpJAydEkAMrI7brrsRl7pxnOAJ6nweg/Hn5pJOVS7JgieJIv6CvJ7Sw==","node_modules/@aws-sdk/credential-provider-sso/node_modules/@aws-sdk/token-providers":"3.1177.0 sha512-KFQ/2YqE7OIGNu05hys6y9ZUyoNxxLJVHM7NCvjfyjV0Mki0u0Euwjduj5M/HMurdbZJfBV0NjMNQQkGlJEQqg==","node_modules/@aws-sdk/credential-provider-web-identity":"3.972.92 sha512-AKaUwpy1wPN3B/byFWuvL6v+Qk8Gm840InZJw/bA1A+ciCL3zkzBUyEgxdeghJPEe79VKLs6BvbME74MQa3YKg==","node_modules/@aws-sdk/eventstream-handler-node":"3.972.42 sha512-YVB1wrpE1WF8NvMpaRyhwm9XBYl3HTbPNEIgybi0b0XpmBrJ7Y3Y/drbxh9qAVMbR+0hcwM63GPWzhOVRuerfg==","node_modules/@aws-sdk/middleware-eventstream":"3.972.38 sha512-4K6FDz2BxH3rve8Hw/8uApWXKCuKKMeYKzY23PoiGqUBWaA23eAy+GzW9aoG3Cm7HqgYzqkljl3ECJRJCxGs7g==","node_modules/@aws-sdk/middleware-websocket":"3.972.66 sha512-feGNDB15ZgqX4DTsUykkgj7d8hzfzx03v80EIyRA1FTbsbAJQKxYB50kRbrrpE5WeFaWhgk+p5YHlsoyXrI2/g==","node_modules/@aws-sdk/nested-clients":"3.998.5 sha512-9w5mkwVLOuGqlJkPR1uhod6ZP+TOtaxrKtvK2pY9G/+FEx0e8wYRLIDeg30dYQjFDx27jHGSzEA+OaMqxeyTPg==","node_modules/@aws-sdk/signature-v4-multi-region":"3.996.52 sha512-6W6SjGc8OXUhMzNxU1X922ghD+PP1XvzmCk5Scui0jaYsLezycMYR1RaLp5xTIOUrhTXyb4DnAbPr3fBgmdnzg==","node_modules/@aws-sdk/token-providers":"3.1164.0 sha512-9LPRWfev5QZH1EnNn9O/Y++iCRpfxrJs4EIsJuOAKYZ0DY/kZ3aOx0qWzmN1OUOd8JlUk6Mjy1tJ8b7ul5tuVw==","node_modules/@aws-sdk/xml-builder":"3.972.43 sha512-rG8QVx4DOrJWptsogu1Aq+CDsnPKaBrAlJpKLxrJrIDXAq1ElnW0yQjjBnlWSXll0cDakCG6UDvaqwz0A9d9Og==","node_modules/@aws/lambda-invoke-store":"0.3.0 sha512-sl4Bm6yiMNYrZKkqqDFWN0UfnWhlS8ivKxrYl+6t0gCLrqr8y3B2IqZZbFRkfaVVp7C/baApyh71P+LeE1A2sQ==","node_modules/@octokit/auth-token":"6.0.0 sha512-P4YJBPdPSpWTQ1NU4XYdvHvXJJDxM6YwpS0FZHRgP7YFkdVxsWcpWGy/NVqlAA7PcPCnMacXlRm1y2PFZRWL/w==","node_modules/@octokit/core":"7.0.8 sha512-L7y8eYc+AwxGr2PWI4WFt1VG4TiJ66c26BD16mXpYIlXxG0SMigM1+m4aTSlYyBr5BlQsGAlz8uDCoZN4SEMcg==","node_modules/@octokit/endpoint":"11.0.5 sha512-iXa654H3yFafF/ieHkukfbgWo2rmXD2ceD0ZOtrPhw1bc3FDch1d9N/TNs0FQ1/cIbwb7kspUX8jzIs8nzb9DQ==","node_modules/@octokit/graphql":"9.0.5 sha512-bt/hm03LeU6Vy7FwTrkkC9p3XGT/lBwClglMqxBSe5/q0E5CdJTXeAqEI0vlw89/LF/G6tryTIH8HirZ3prMVg==","node_modules/@octokit/plugin-paginate-rest":"14.0.0 sha512-fNVRE7ufJiAA3XUrha2omTA39M6IXIc6GIZLvlbsm8QOQCYvpq/LkMNGyFlB1d8hTDzsAXa3OKtybdMAYsV/fw==","node_modules/@octokit/plugin-request-log":"6.0.0 sha512-UkOzeEN3W91/eBq9sPZNQ7sUBvYCqYbrrD8gTbBuGtHEuycE4/awMXcYvx6sVYo7LypPhmQwwpUe4Yyu4QZN5Q==","node_modules/@octokit/plugin-rest-endpoint-methods":"17.0.0 sha512-B5yCyIlOJFPqUUeiD0cnBJwWJO8lkJs5d8+ze9QDP6SvfiXSz1BF+91+0MeI1d2yxgOhU/O+CvtiZ9jSkHhFAw==","node_modules/@octokit/request-error":"7.1.2 sha512-XZRuT3xZ84D3gYErI1DZvhJ33dCWVV6uzBtWkaBB4TvA/L6eOeTZodxLFVB44bBEEo3vEx7y00UfX1tBLrtLRg==","node_modules/@octokit/request":"10.0.16 sha512-A0zWGjHzISIb+9ccG8s0dq7LKO5zVpJLRICjgUb+sJxEWqn8RUHB1rD3AE51+PECvXHIxqZ1VVvs4fHTSD9nUQ==","node_modules/@octokit/rest":"22.0.1 sha512-Jzbhzl3CEexhnivb1iQ0KJ7s5vvjMWcmRtq5aUsKmKDrRW6z3r84ngmiFKFvpZjpiU/9/S6ITPFRpn5s/3uQJw==","node_modules/@sec-ant/readable-stream":"0.4.1 sha512-831qok9r2t8AlxLko40y2ebgSDhenenCatLVeW/uBtnHPyhHOvG0C7TvfgecV+wHzIm5KUICgzmVpWS+IMEAeg==","node_modules/@sindresorhus/merge-streams":"4.0.0 sha512-tlqY9xq5ukxTUZBmoOp+m61cqwQD5pHJtFY3Mn8CA8ps6yghLH/Hw8UPdqg4OLmFW3IFlcXnQNmo/dh8HzXYIQ==","node_modules/@smithy/core":"3.41.1 sha512-24LyiHSY0R/MLcbTylurWXU6Uy4lzI6KJgsdzxkNnjT9/OLWc2zGPb/3k5AM1f0vcgCGrExanUG339t+TBiIrA==","node_modules/@smithy/credential-provider-imds":"4.5.2 sha512-A9uSdn72ozbRUSit0eib0TW7nXuNPlaeM0zcGkJ+nE6tFcSDbnmtwoxbTCFBukVQcszDAyvsd7+rTduPTXpygg==","node_modules/@smithy/fetch-http-handler":"5.8.1 sha512-h8BdMUrUBhMhMaeK7QqAdINRZezCGuYOCpcOZZ1ewxbHST9rdTd09xwNpvLTYfzDRehxQiReK4SKbdYZxBA+ew==","node_modules/@smithy/node-http-handler":"4.14.2 sha512-i1uORV1v3qBqP43ayRKzIdm1q5x14tf8N4Dd06/QUX1Szm6VxHMrTsu20X5E63UFsaNZCRjI4SXG0jDmqYa+3w==","node_modules/@smithy/signature-v4":"5.7.5 sha512-WPjdr5oWOk1LArpI4pavu+fSo+/evi0Re1olxGvqwuZopd4gYR1UGCi+Soyn/IjmafqbWs+ZC+3AKxJS3ZpwUg==","node_modules/@smithy/types":"4.20.0 sha512-lCA6QG22dPk9ecHbv91jDQZsmtPUjdS1aE2Il6NNPqe7DrYc0dZQi6DhcESk2KYXH2sp5xbAcGdYMZDFnuzA2A==","node_modules/before-after-hook":"4.0.0 sha512-q6tR3RPqIB1pMiTRMFcZwuG5T8vwp+vUvEG0vuI6B+Rikh5BfPp2fQ82c925FOs+b0lcFQ8CFrL+KbilfZFhOQ==","node_modules/bowser":"2.15.1 sha512-ma47ABeUiTsmG4McKDtGCgQSiTCatM97Mlbn13K42N1kPSFE14oN3WFMjtyL4KubhGvQTqYheKl4Qx2bJtMXLQ==","node_modules/commander":"14.0.3 sha512-H+y0Jo/T1RZ9qPP4Eh1pkcQcLRglraJaSLoyOtHxu6AapkjWVCy2Sit1QQ4x3Dng8qDlSsZEet7g5Pq06MvTgw==","node_modules/content-type":"3.1.1 sha512-GW4qUsfFo59d0HbUibDlWv5wPz+vAAcaTWbKIuKCf0JkC7wWkSyf8f13IpXn5JkeMlB2P8iTSSIjwXljorg2vA==","node_modules/cross-spawn":"7.0.6 sha512-uV2QOWP2nWzsy2aMp8aRibhi9dlzF5Hgh5SHaB9OiTGEyDTiJJyx0uy51QXdyWbtAHNua4XJzUKca3OzKUd3vA==","node_modules/cross-spawn/node_modules/isexe":"2.0.0 sha512-RHxMLp9lnKHGHRng9QFhRCMbYAcVpn69smSGcq3f36xjgVVWThj4qqLbTLlq7Ssj8B+fIQ1EuCEGI2lKsyQeIw==","node_modules/cross-spawn/node_modules/which":"2.0.2 sha512-BLI3Tl1TW3Pvl70l3yq3Y64i+awpwXqsGBYWkkqMtnbXgrMD+yj7rhW0kuEDxzJaYXGjEW5ogapKNMEKNMjibA==","node_modules/execa":"9.6.1 sha512-9Be3ZoN4LmYR90tUoVu2te2BsbzHfhJyfEiAVfz7N5/zv+jduIfLrV2xdQXOHbaD6KgpGdO9PRPM1Y4Q9QkPkA==","node_modules/figures":"6.1.0 sha512-d+l3qxjSesT4V7v2fh+QnmFnUWv9lSpjarhShNTgBOfA0ttejbQUAlHLitbjkoRiDulW0OPoQPYIGhIC8ohejg==","node_modules/get-stream":"9.0.1 sha512-kVCxPF3vQM/N0B1PmoqVUqgHP+EeVjmZSQn+1oCRPxd2P21P2F19lIgbR3HBosbB1PUhOAoctJnfEn2GbN2eZA==","node_modules/human-signals":"8.0.1 sha512-eKCa6bwnJhvxj14kZk5NCPc6Hb6BdsU9DZcOnmQKSnO1VKrfV0zCvtttPZUsBvjmNDn8rpcJfpwSYnHBjc95MQ==","node_modules/is-plain-obj":"4.1.0 sha512-+Pgi+vMuUNkJyExiMBt5IlFoMyKnr5zhJ4Uspz58WOhBF5QoIZkFyNHIbBAtHwzVAgk5RtndVNsDRN61/mmDqg==","node_modules/is-stream":"4.0.1 sha512-Dnz92NInDqYckGEUJv689RbRiTSEHCQ7wOVeALbkOz999YpqT46yMRIGtSNl2iCL1waAZSx40+h59NV/EwzV/A==","node_modules/is-unicode-supported":"2.1.0 sha512-mE00Gnza5EEB3Ds0HfMyllZzbBrmLOX3vfWoj9A9PEnTfratQ/BcaJOuMhnkhjXvb2+FkY3VuHqtAGpTPmglFQ==","node_modules/json-with-bigint":"3.5.12 sha512-uwbF/wSSuOgC7qqlq27Xp5B6a2MHVug3t0idZdTqu0JnlFvgJuH7ju+KAk/J06C7GfhoYy2gnb9wz2INqcne7w==","node_modules/npm-run-path":"6.0.0 sha512-9qny7Z9DsQU8Ou39ERsPU4OZQlSTP47ShQzuKZ6PRXpYLtIFgl/DEBYEXKlvcEa+9tHVcK8CF81Y2V72qaZhWA==","node_modules/npm-run-path/node_modules/path-key":"4.0.0 sha512-haREypq7xkM7ErfgIyA0z+Bj4AGKlMSdlQE2jvJo6huWD1EdkKYV+G/T4nq0YEF2vgTT8kqMFKo1uHn950r4SQ==","node_modules/parse-ms":"4.0.0 sha512-TXfryirbmq34y8QBwgqCVLi+8oA3oWx2eAnSn62ITyEhEYaWRlVZ2DvMM9eZbMs/RfxPu/PK/aBLyGj4IrqMHw==","node_modules/path-key":"3.1.1 sha512-ojmeN0qd+y0jszEtoY48r0Peq5dwMEkIlCOu6Q5f41lfkswXuKtYrhgoTpLnyIcHm24Uhqx+5Tqm2InSwLhE6Q==","node_modules/picomatch":"4.0.7 sha512-qcJu88Q2IWqJsDD529JKMdwGm/dvInW4HvQnRwiH9JtihJvzGOscDtHE3x1pBKeUOTysQ8kVmLnJ2kJu7yhcGA==","node_modules/pretty-ms":"9.3.1 sha512-HzMy3Geq23nVALD/M2LliU+F+M+gVNsvkQWWqeBZ8HDiCgzo6YPJ/Omrmtq24EFrIsk0a3EkQGEd7bDOo+IhGA==","node_modules/shebang-command":"2.0.0 sha512-kHxr2zZpYtdmrN1qDjrrX/Z1rR1kG8Dx+gkpK1G4eXmvXswmcE1hTWBWYUzlraYw1/yZp6YuDY77YtvbN0dmDA==","node_modules/shebang-regex":"3.0.0 sha512-7++dFhtcx3353uBaq8DDR4NuxBetBzC7ZQOhmTQInHEd6bSrXdiEyzCvG07Z44UYdLShWUyXt5M/yhz8ekcb1A==","node_modules/signal-exit":"4.1.0 sha512-bzyZ1e88w9O1iNJbKnOlvYTrWPDl46O1bG0D3XInv+9tkPrxrN8jUUTiFlDkkmKWgn1M6CfIA13SuGqOa9Korw==","node_modules/strip-final-newline":"4.0.0 sha512-aulFJcD6YK8V1G7iRB5tigAP4TsHBZZrOV8pjV++zdUwmeV8uzbY7yn6h9MswN62adStNZFuCIx4haBnRuMDaw==","node_modules/unicorn-magic":"0.3.0 sha512-+QBBXBCvifc56fsbuxZQ6Sic3wqqc3WWaqxs58gvJrcOuN83HGTCwz3oS5phzU9LthRNE9VrJCFCLUgHeeFnfA==","node_modules/universal-user-agent":"7.0.3 sha512-TmnEAEAsBJVZM/AADELsK76llnwcf9vMKuPz8JflO1frO8Lchitr0fNaN9d+Ap0BjKtqWqd/J17qeDnXh8CL2A==","node_modules/yaml":"2.9.1 sha512-3NxN8+78OdzbT7C/WjGsyfPAtJaN3FNDsWxv7Y7mcDsT/oOmgW8BpyQQFFBnvZE3j9Y2Sdz1ULFLezL7Eb2yFw==","node_modules/yoctocolors":"2.2.0 sha512-xYqdZFUK/VYazNl/oCDYN+3WloWQwMfZxBoiNt6qNyk+xfOdi598muWE42rNZFp1kNOiqW936q5RhUdnpqElSg==","node_modules/zod":"4.6.7 sha512-g8W2D2kU6a8untc053fX1uVBKzM7yqAxW/3zwk83+6RyF2+SKOuV+c0wBDhUwzV1PaGapmZH+rmcUzPf+3CGwg=="}}
 "use strict";
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -35216,7 +35216,10 @@ function deployJobName(environment) {
 function deployJobId(environment) {
   return `deploy-${environment}`;
 }
-function intentJob() {
+function reportJobId(environment) {
+  return `report-${environment}`;
+}
+function intentJob(cfg) {
   const { steps: tokenSteps, token, environment } = promotionToken({ ...INTENT_PERMISSIONS, members: "read" }, { notice: false });
   return {
     name: "read the command",
@@ -35247,7 +35250,8 @@ function intentJob() {
       commit: expr("steps.gate.outputs.commit"),
       pr: expr("steps.gate.outputs.pr"),
       requested_by: expr("steps.gate.outputs.requested_by"),
-      preview_client_id_variable: expr("steps.gate.outputs.preview_client_id_variable")
+      preview_client_id_variable: expr("steps.gate.outputs.preview_client_id_variable"),
+      validated_commit: expr("steps.tree.outputs.validated_commit")
     },
     "timeout-minutes": 10,
     steps: [
@@ -35263,13 +35267,41 @@ function intentJob() {
         id: "gate",
         env: { GITHUB_TOKEN: token, RUN_URL },
         run: script([DELIVERY + ' gate --intent intent.json --github-output "$GITHUB_OUTPUT" --summary "$GITHUB_STEP_SUMMARY" --run-url "$RUN_URL" --post'])
+      },
+      {
+        // The promise of promotion: what reaches an environment is exactly the tree validated in the
+        // one before (a squash or rebase merge makes a new commit; its tree must not change). Checked
+        // here, before any deploy job starts, with the token that can read the sign-off reviewers' teams
+        // (GITHUB_TOKEN cannot: organization membership is not among its scopes).
+        name: "Verify the validated tree",
+        id: "tree",
+        if: `steps.gate.outputs.proceed == 'true' && steps.gate.outputs.action == 'deploy' && steps.gate.outputs.environment != '${cfg.environments[0].name}'`,
+        env: { GITHUB_TOKEN: token, ...GATE_DECISION_ENV },
+        run: script([DELIVERY + ' promote verify-tree --environment "$STACK" --commit "$COMMIT" --github-output "$GITHUB_OUTPUT" | tee tree.json'])
+      },
+      {
+        // A refused tree ends the run here, before any deploy job: say why where the command came from.
+        name: "Say why the commit was refused",
+        if: "failure() && steps.tree.outcome == 'failure'",
+        env: { GITHUB_TOKEN: token, ...GATE_DECISION_ENV },
+        run: script([
+          DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
+          '  --result failure --tree-verdict tree.json --summary "$GITHUB_STEP_SUMMARY"'
+        ])
+      },
+      {
+        // Here, not in the deploy job: that job runs the commit being deployed and writes nothing.
+        // For an environment with reviewers the deployment starts once they approve.
+        name: "Say the deployment is starting",
+        if: "steps.gate.outputs.proceed == 'true' && (steps.gate.outputs.action == 'deploy' || steps.gate.outputs.action == 'rollback')",
+        env: { GITHUB_TOKEN: expr("github.token"), ...GATE_DECISION_ENV },
+        run: script([DELIVERY + ' pr-comment deploy-start --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER"'])
       }
     ]
   };
 }
-function deployJob(cfg, env2) {
-  const managesRepository = cfg.manageRepository && env2.name === cfg.environment.name;
-  const jobEnv = {
+function deploymentEnv(env2) {
+  return {
     STACK: env2.name,
     ACTION: out("action"),
     COMMIT: out("commit"),
@@ -35277,50 +35309,30 @@ function deployJob(cfg, env2) {
     REQUESTED_BY: out("requested_by"),
     RUN_URL
   };
+}
+function deploysTo(env2) {
+  return `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && (needs.${INTENT_JOB_ID}.outputs.action == 'deploy' || needs.${INTENT_JOB_ID}.outputs.action == 'rollback') && needs.${INTENT_JOB_ID}.outputs.environment == '${env2.name}'`;
+}
+function outcomeArtifact(env2) {
+  return `deploy-outcome-${env2.name}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
+}
+function deployJob(cfg, env2) {
   const steps = [
     checkout({ ref: TRUSTED_REF }),
     ...nodeSetup(),
     {
       // Every gate again, right before deploying (the head, the approval on exactly this commit, the
       // freeze, the checks): time passed while the job waited for its environment's reviewers.
+      // A refusal is posted by the report job, which has the token to post it.
       name: "Re-check the gates",
       id: "recheck",
       env: { GITHUB_TOKEN: expr("github.token") },
-      run: script([
-        DELIVERY + ' intent --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" > intent.json',
-        DELIVERY + ' gate --recheck --intent intent.json --commit "$COMMIT" --run-url "$RUN_URL" --post',
-        DELIVERY + ' pr-comment deploy-start --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER"'
-      ])
+      run: script([RECHECK[0], `${RECHECK[1]} --summary "$GITHUB_STEP_SUMMARY"`, 'echo "passed=true" >> "$GITHUB_OUTPUT"'])
     },
-    ...env2 === cfg.environments[0] ? [] : [
-      {
-        // The promise of promotion: what reaches this environment is exactly the tree validated in
-        // the one before (a squash or rebase merge makes a new commit; its tree must not change).
-        // Checked before anything of the commit is installed and before any cloud login.
-        name: "Verify the validated tree",
-        id: "tree",
-        if: "env.ACTION == 'deploy'",
-        env: { GITHUB_TOKEN: expr("github.token") },
-        // The verdict is kept for the result comment, which says why when the commit is refused.
-        run: script([DELIVERY + ' promote verify-tree --environment "$STACK" --commit "$COMMIT" --github-output "$GITHUB_OUTPUT" | tee tree.json'])
-      }
-    ],
     { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
     { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script([PROGRAM_INSTALL, "npm ci --prefix policies --no-audit --no-fund"]) },
     deployIdentityLogin(),
-    ...managesRepository ? [awsLogin(cfg)] : [],
-    {
-      // The deployment the promotion machine trusts: of the commit really deployed (GitHub's own
-      // deployment for `environment:` carries the run's GITHUB_SHA, the default branch's head).
-      name: "Record the deployment",
-      id: "record",
-      env: { GITHUB_TOKEN: expr("github.token"), VALIDATED_COMMIT: env2 === cfg.environments[0] ? "" : expr("steps.tree.outputs.validated_commit") },
-      run: script([
-        'extra=(); if [ "$ACTION" = rollback ]; then extra=(--rollback); fi',
-        'if [ -n "$VALIDATED_COMMIT" ] && [ "$VALIDATED_COMMIT" != "$COMMIT" ]; then extra+=(--validated-commit "$VALIDATED_COMMIT"); fi',
-        DELIVERY + ' promote record start --environment "$STACK" --commit "$COMMIT" "${extra[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"'
-      ])
-    },
+    ...cfg.manageRepository && env2.name === cfg.environment.name ? [awsLogin(cfg)] : [],
     {
       // A runner that died mid-deploy leaves the stack locked; clear a lock no live run can hold
       // (the run recorded with it has ended), then record this run as the one about to take it.
@@ -35349,13 +35361,10 @@ function deployJob(cfg, env2) {
         'mkdir -p "$DELIVERY_AUDIT_DIR"',
         "start=$(date +%s)",
         "set +e",
-        'npx pulumi up --stack "$STACK" --yes --non-interactive --diff --policy-pack policies --policy-pack-config "policies/config/$STACK.json" 2>&1 | tee "$GITHUB_WORKSPACE/up.log"',
+        'npx pulumi up --stack "$STACK" --yes --non-interactive --diff --policy-pack policies --policy-pack-config "policies/config/$STACK.json" 2>&1 | tee "$DELIVERY_AUDIT_DIR/up.log"',
         'code="${PIPESTATUS[0]}"',
         "set -e",
         'if [ "$code" = 0 ]; then result=success; else result=failure; fi',
-        // The failure class for the comment and the deployment record (retries are already spent).
-        'if [ "$result" = failure ]; then (cd "$GITHUB_WORKSPACE" && ' + DELIVERY + " classify up.log > classify.json) || true; fi",
-        'cp "$GITHUB_WORKSPACE/up.log" "$DELIVERY_AUDIT_DIR/up.log"',
         // The deployment's outputs as the stack now holds them (also after an up that changed nothing in
         // Azure and wrote no audit record): where it answers, for the recorded deployment.
         'if [ "$result" = success ]; then npx pulumi stack output --json --stack "$STACK" > "$DELIVERY_AUDIT_DIR/stack-outputs.json" || echo "::warning::pulumi stack output failed; the deployment records no environment_url"; fi',
@@ -35363,35 +35372,13 @@ function deployJob(cfg, env2) {
         '[ "$result" = success ]'
       ])
     },
-    ...managesRepository ? [
-      {
-        // The Graft provider does not generate on this runner (the checkout dies with it, and this job
-        // does not write to the branch): stale documents go to the docs workflow, the only writer.
-        name: "Hand stale Graft documents to the docs workflow",
-        "continue-on-error": true,
-        env: { GITHUB_TOKEN: expr("github.token"), DEFAULT_BRANCH: TRUSTED_REF },
-        run: script([DELIVERY + ` docs dispatch-stale --root ${TARGET_DIR} --stack "$STACK" --ref "$DEFAULT_BRANCH"`])
-      }
-    ] : [],
     {
-      // Before the comment, so a deployment is never left in progress; a cancelled run is a failure.
-      name: "Record the deployment's result",
-      if: "always() && steps.record.outputs.deployment_id != ''",
-      env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("steps.record.outputs.deployment_id"), RESULT: "${{ steps.up.outputs.result || job.status }}", DELIVERY_AUDIT_DIR: AUDIT_DIR },
-      run: script([
-        'if [ "$RESULT" = success ]; then result=success; else result=failure; fi',
-        DELIVERY + ' promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$DELIVERY_AUDIT_DIR/stack-outputs.json"'
-      ])
-    },
-    {
-      name: "Report the result",
-      // A refused re-check has already said so on the PR; everything after it reports here.
-      if: "always() && steps.recheck.outcome == 'success'",
-      env: { GITHUB_TOKEN: expr("github.token"), RESULT: "${{ steps.up.outputs.result || job.status }}", DURATION: "${{ steps.up.outputs.duration || 0 }}" },
-      run: script([
-        DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
-        '  --result "$RESULT" --duration "$DURATION" --log up.log --classify classify.json --tree-verdict tree.json --summary "$GITHUB_STEP_SUMMARY"'
-      ])
+      name: "Hand the outcome to the report job",
+      if: "always() && steps.up.outputs.result != ''",
+      uses: ACTIONS.uploadArtifact,
+      with: { name: outcomeArtifact(env2), path: `${AUDIT_DIR}/up.log
+${AUDIT_DIR}/stack-outputs.json
+`, "retention-days": 1, "if-no-files-found": "warn" }
     },
     {
       name: "Upload the audit records",
@@ -35411,19 +35398,120 @@ ${TARGET_DIR}/audit/
     name: deployJobName(env2.name),
     "runs-on": RUNNER,
     needs: [INTENT_JOB_ID],
-    if: `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && (needs.${INTENT_JOB_ID}.outputs.action == 'deploy' || needs.${INTENT_JOB_ID}.outputs.action == 'rollback') && needs.${INTENT_JOB_ID}.outputs.environment == '${env2.name}'`,
+    if: deploysTo(env2),
     environment: env2.name,
     // One deployment per stack at a time; a second one waits instead of cancelling the first.
     concurrency: { group: `deploy-${env2.name}`, "cancel-in-progress": false },
-    permissions: { contents: "read", "id-token": "write", "pull-requests": "write", deployments: "write", ...managesRepository ? { actions: "write" } : {} },
+    permissions: { contents: "read", "id-token": "write", ...RECHECK_READS },
     permissionReasons: {
       "id-token": "the environment's deploy identity (OIDC)",
-      "pull-requests": "comments at start and end",
-      deployments: "records the deployment of the commit it deploys",
-      ...managesRepository ? { actions: "dispatches the docs workflow for stale Graft documents (delivery docs dispatch-stale)" } : {}
+      "pull-requests": "re-checks the pull request and its reviews",
+      checks: "re-checks the required check runs",
+      statuses: "re-checks validation statuses (the promotion machine)",
+      issues: "re-checks failure issues (the promotion freeze)",
+      deployments: "re-checks deployments (last known-good, the freeze)",
+      actions: "re-checks deploy runs; reads whether the run that holds a lock has ended"
     },
-    env: jobEnv,
+    outputs: { rechecked: expr("steps.recheck.outputs.passed"), result: expr("steps.up.outputs.result"), duration: expr("steps.up.outputs.duration") },
+    env: deploymentEnv(env2),
     "timeout-minutes": 120,
+    steps
+  };
+}
+function reportJobName(environment) {
+  return `report (${environment})`;
+}
+function reportJob(cfg, env2) {
+  const managesRepository = cfg.manageRepository && env2.name === cfg.environment.name;
+  const deploy = `needs.${deployJobId(env2.name)}`;
+  const ran = "env.RECHECKED == 'true' && env.UP_RESULT != ''";
+  const steps = [
+    checkout({ ref: TRUSTED_REF }),
+    ...nodeSetup(),
+    {
+      // The deploy job stopped before or at its re-check (or its reviewers rejected it): re-check
+      // here, with the token that can reply, and say why on the pull request.
+      name: "Say why the re-check refused",
+      if: "env.RECHECKED != 'true'",
+      env: { GITHUB_TOKEN: expr("github.token") },
+      run: script([RECHECK[0], `if ${RECHECK[1]} --post; then`, '  echo "::notice::The gates pass now; the deploy job ended before pulumi up for another reason (see its log)."', "fi"])
+    },
+    {
+      name: "Read the deploy job's outcome",
+      if: ran,
+      "continue-on-error": true,
+      uses: ACTIONS.downloadArtifact,
+      with: { name: outcomeArtifact(env2), path: OUTCOME_DIR }
+    },
+    {
+      // The deployment the promotion machine trusts: of the commit really deployed (GitHub's own
+      // deployment for `environment:` carries the run's GITHUB_SHA, the default branch's head).
+      name: "Record the deployment",
+      id: "record",
+      if: ran,
+      env: { GITHUB_TOKEN: expr("github.token"), VALIDATED_COMMIT: env2 === cfg.environments[0] ? "" : out("validated_commit") },
+      run: script([
+        'extra=(); if [ "$ACTION" = rollback ]; then extra=(--rollback); fi',
+        'if [ -n "$VALIDATED_COMMIT" ] && [ "$VALIDATED_COMMIT" != "$COMMIT" ]; then extra+=(--validated-commit "$VALIDATED_COMMIT"); fi',
+        DELIVERY + ' promote record start --environment "$STACK" --commit "$COMMIT" "${extra[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"'
+      ])
+    },
+    {
+      // The failure class for the comment and the deployment record (retries are already spent).
+      name: "Classify a failure",
+      if: `${ran} && env.UP_RESULT != 'success'`,
+      env: { OUTCOME_DIR },
+      run: script([DELIVERY + ' classify "$OUTCOME_DIR/up.log" > classify.json || true'])
+    },
+    {
+      name: "Record the deployment's result",
+      if: "always() && steps.record.outputs.deployment_id != ''",
+      env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("steps.record.outputs.deployment_id"), OUTCOME_DIR },
+      run: script([
+        'if [ "$UP_RESULT" = success ]; then result=success; else result=failure; fi',
+        DELIVERY + ' promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$OUTCOME_DIR/stack-outputs.json"'
+      ])
+    },
+    {
+      name: "Report the result",
+      // A refused re-check has already said so on the PR; everything after it reports here.
+      if: "env.RECHECKED == 'true'",
+      env: { GITHUB_TOKEN: expr("github.token"), RESULT: `\${{ ${deploy}.outputs.result || ${deploy}.result }}`, DURATION: `\${{ ${deploy}.outputs.duration || 0 }}`, OUTCOME_DIR },
+      run: script([
+        DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
+        '  --result "$RESULT" --duration "$DURATION" --log "$OUTCOME_DIR/up.log" --classify classify.json --summary "$GITHUB_STEP_SUMMARY"'
+      ])
+    },
+    ...managesRepository ? [
+      { name: "Check out the deployed commit's documents", if: "env.UP_RESULT == 'success'", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
+      {
+        // The Graft provider does not generate on the deploy runner (the checkout dies with it, and
+        // that job does not write to the branch): stale documents go to the docs workflow, the only
+        // writer. The deployed commit's files are read here, not run.
+        name: "Hand stale Graft documents to the docs workflow",
+        if: "env.UP_RESULT == 'success'",
+        "continue-on-error": true,
+        env: { GITHUB_TOKEN: expr("github.token"), DEFAULT_BRANCH: TRUSTED_REF },
+        run: script([DELIVERY + ` docs dispatch-stale --root ${TARGET_DIR} --stack "$STACK" --ref "$DEFAULT_BRANCH"`])
+      }
+    ] : []
+  ];
+  return {
+    name: reportJobName(env2.name),
+    "runs-on": RUNNER,
+    needs: [INTENT_JOB_ID, deployJobId(env2.name)],
+    if: `always() && needs.${INTENT_JOB_ID}.result == 'success' && ${deploysTo(env2)}`,
+    permissions: { contents: "read", ...RECHECK_READS, "pull-requests": "write", deployments: "write", ...managesRepository ? { actions: "write" } : {} },
+    permissionReasons: {
+      "pull-requests": "the result comment, or why the re-check refused",
+      deployments: "records the deployment of the commit the deploy job deployed",
+      checks: "re-checks the required check runs, to say why the re-check refused",
+      statuses: "re-checks validation statuses",
+      issues: "re-checks failure issues (the promotion freeze)",
+      actions: managesRepository ? "re-checks deploy runs; dispatches the docs workflow for stale Graft documents (delivery docs dispatch-stale)" : "re-checks deploy runs"
+    },
+    env: { ...deploymentEnv(env2), RECHECKED: expr(`${deploy}.outputs.rechecked`), UP_RESULT: expr(`${deploy}.outputs.result`) },
+    "timeout-minutes": 15,
     steps
   };
 }
@@ -35546,8 +35634,11 @@ function commandUnlockJob() {
   };
 }
 function deployWorkflow(cfg) {
-  const jobs = { [INTENT_JOB_ID]: intentJob() };
-  for (const env2 of cfg.environments) jobs[deployJobId(env2.name)] = deployJob(cfg, env2);
+  const jobs = { [INTENT_JOB_ID]: intentJob(cfg) };
+  for (const env2 of cfg.environments) {
+    jobs[deployJobId(env2.name)] = deployJob(cfg, env2);
+    jobs[reportJobId(env2.name)] = reportJob(cfg, env2);
+  }
   for (const env2 of cfg.environments) jobs[`issueops-preview-${env2.name}`] = commandPreviewJob(cfg, env2);
   jobs[PROMOTE_JOB_ID] = commandPromoteJob();
   jobs[UNLOCK_JOB_ID] = commandUnlockJob();
@@ -35577,7 +35668,7 @@ function deployWorkflow(cfg) {
     jobs
   };
 }
-var DEPLOY_WORKFLOW_FILE, DEPLOY_WORKFLOW_NAME, INTENT_JOB_ID, PROMOTE_JOB_ID, UNLOCK_JOB_ID, TARGET_DIR, out, INTENT_PERMISSIONS, PROMOTE_PERMISSIONS, MARKDOWN_TICKS;
+var DEPLOY_WORKFLOW_FILE, DEPLOY_WORKFLOW_NAME, INTENT_JOB_ID, PROMOTE_JOB_ID, UNLOCK_JOB_ID, TARGET_DIR, OUTCOME_DIR, out, INTENT_PERMISSIONS, GATE_DECISION_ENV, RECHECK, RECHECK_READS, PROMOTE_PERMISSIONS, MARKDOWN_TICKS;
 var init_deploy = __esm({
   "workflows/deploy.ts"() {
     "use strict";
@@ -35590,8 +35681,22 @@ var init_deploy = __esm({
     PROMOTE_JOB_ID = "issueops-promote";
     UNLOCK_JOB_ID = "issueops-unlock";
     TARGET_DIR = "target";
+    OUTCOME_DIR = "${{ runner.temp }}/deploy-outcome";
     out = (name) => expr(`needs.${INTENT_JOB_ID}.outputs.${name}`);
     INTENT_PERMISSIONS = { contents: "read", "pull-requests": "write", issues: "read", checks: "read", statuses: "read", deployments: "read", actions: "read" };
+    GATE_DECISION_ENV = {
+      STACK: expr("steps.gate.outputs.environment"),
+      COMMIT: expr("steps.gate.outputs.commit"),
+      ACTION: expr("steps.gate.outputs.action"),
+      PR_NUMBER: expr("steps.gate.outputs.pr"),
+      REQUESTED_BY: expr("steps.gate.outputs.requested_by"),
+      RUN_URL
+    };
+    RECHECK = [
+      DELIVERY + ' intent --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" > intent.json',
+      DELIVERY + ' gate --recheck --intent intent.json --commit "$COMMIT" --run-url "$RUN_URL"'
+    ];
+    RECHECK_READS = { "pull-requests": "read", checks: "read", statuses: "read", issues: "read", deployments: "read", actions: "read" };
     PROMOTE_PERMISSIONS = { contents: "write", "pull-requests": "write", deployments: "read", issues: "read", actions: "read", checks: "read", statuses: "read" };
     MARKDOWN_TICKS = "# shellcheck disable=SC2016 # backticks in these replies are Markdown, not command substitution";
   }

@@ -9,17 +9,22 @@
  *    applied by a second person, the prod branch policy, the promotion freeze; it resolves
  *    `/rollback <env>` to the environment's last known-good commit and checks `/promote` against
  *    the promotion machine. Refusals and help are replied to on the PR.
+ *    After the gate it proves a promoted commit's tree (`delivery promote verify-tree`) and
+ *    says on the PR that the deployment is starting.
  * 2. `deploy (<env>)`, one job per environment so each declares its `environment:` literally
  *    (GitHub's required reviewers and branch policy apply) and has its own `concurrency` group.
- *    It re-checks that the PR has not moved, logs in to Azure (and AWS for the stack that owns
- *    the generated docs) through OIDC, records the GitHub deployment of the commit it really
- *    deploys (`delivery promote record start|finish`, the facts the promotion machine reads),
- *    runs `pulumi up` with retries that `delivery classify` decides, comments at start and end,
- *    writes the job summary, and uploads the audit records.
- * 3. `issueops preview`: the preview steps of the PR preview workflow, for `/preview <env>`.
- * 4. `issueops promote`: `/promote <from> <to>` opens the promotion pull request the machine
+ *    It runs the commit being deployed, so its token writes nothing: it re-checks every gate,
+ *    logs in to Azure (and AWS for the stack that owns the generated docs) through OIDC, runs
+ *    `pulumi up` once (the Bicep provider owns the retries), and uploads its outcome and the
+ *    audit records.
+ * 3. `report (<env>)`, trusted code after the deploy job whatever happened: records the GitHub
+ *    deployment of the commit deployed (`delivery promote record start|finish`, the facts the
+ *    promotion machine reads), classifies a failure, posts the result (or why the re-check
+ *    refused) and the job summary, and hands stale Graft documents to the docs workflow.
+ * 4. `issueops preview`: the preview steps of the PR preview workflow, for `/preview <env>`.
+ * 5. `issueops promote`: `/promote <from> <to>` opens the promotion pull request the machine
  *    asks for (`delivery promote act --only open-pr`), in the promotion concurrency group.
- * 5. `issueops unlock`: `/unlock <env>` clears the environment's Pulumi lock a dead run left
+ * 6. `issueops unlock`: `/unlock <env>` clears the environment's Pulumi lock a dead run left
  *    (`delivery unlock --force`), in the environment's deploy concurrency group.
  */
 import type { EnvironmentConfig, StackConfig } from "../core/config";
@@ -44,15 +49,31 @@ export function deployJobId(environment: string): string {
   return `deploy-${environment}`;
 }
 
+export function reportJobId(environment: string): string {
+  return `report-${environment}`;
+}
+
 /** Where trusted tooling (the default branch) lives; the deployed commit is checked out under it. */
 const TARGET_DIR = "target";
+/** Where the report job reads the deploy job's outcome (its artifact). */
+const OUTCOME_DIR = "${{ runner.temp }}/deploy-outcome";
 
 const out = (name: string) => expr(`needs.${INTENT_JOB_ID}.outputs.${name}`);
 
 /** Read the promotion facts (deployments, runs, failure issues) for the freeze, rollbacks and `/promote`; write only replies. */
 const INTENT_PERMISSIONS: Permissions = { contents: "read", "pull-requests": "write", issues: "read", checks: "read", statuses: "read", deployments: "read", actions: "read" };
 
-function intentJob(): Job {
+/** The gate's decision, for the intent job's steps after the gate: the same names the deploy and report jobs use. */
+const GATE_DECISION_ENV = {
+  STACK: expr("steps.gate.outputs.environment"),
+  COMMIT: expr("steps.gate.outputs.commit"),
+  ACTION: expr("steps.gate.outputs.action"),
+  PR_NUMBER: expr("steps.gate.outputs.pr"),
+  REQUESTED_BY: expr("steps.gate.outputs.requested_by"),
+  RUN_URL,
+};
+
+function intentJob(cfg: StackConfig): Job {
   const { steps: tokenSteps, token, environment } = promotionToken({ ...INTENT_PERMISSIONS, members: "read" }, { notice: false });
   return {
     name: "read the command",
@@ -84,6 +105,7 @@ function intentJob(): Job {
       pr: expr("steps.gate.outputs.pr"),
       requested_by: expr("steps.gate.outputs.requested_by"),
       preview_client_id_variable: expr("steps.gate.outputs.preview_client_id_variable"),
+      validated_commit: expr("steps.tree.outputs.validated_commit"),
     },
     "timeout-minutes": 10,
     steps: [
@@ -100,13 +122,42 @@ function intentJob(): Job {
         env: { GITHUB_TOKEN: token, RUN_URL },
         run: script([DELIVERY + ' gate --intent intent.json --github-output "$GITHUB_OUTPUT" --summary "$GITHUB_STEP_SUMMARY" --run-url "$RUN_URL" --post']),
       },
+      {
+        // The promise of promotion: what reaches an environment is exactly the tree validated in the
+        // one before (a squash or rebase merge makes a new commit; its tree must not change). Checked
+        // here, before any deploy job starts, with the token that can read the sign-off reviewers' teams
+        // (GITHUB_TOKEN cannot: organization membership is not among its scopes).
+        name: "Verify the validated tree",
+        id: "tree",
+        if: `steps.gate.outputs.proceed == 'true' && steps.gate.outputs.action == 'deploy' && steps.gate.outputs.environment != '${cfg.environments[0].name}'`,
+        env: { GITHUB_TOKEN: token, ...GATE_DECISION_ENV },
+        run: script([DELIVERY + ' promote verify-tree --environment "$STACK" --commit "$COMMIT" --github-output "$GITHUB_OUTPUT" | tee tree.json']),
+      },
+      {
+        // A refused tree ends the run here, before any deploy job: say why where the command came from.
+        name: "Say why the commit was refused",
+        if: "failure() && steps.tree.outcome == 'failure'",
+        env: { GITHUB_TOKEN: token, ...GATE_DECISION_ENV },
+        run: script([
+          DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
+          '  --result failure --tree-verdict tree.json --summary "$GITHUB_STEP_SUMMARY"',
+        ]),
+      },
+      {
+        // Here, not in the deploy job: that job runs the commit being deployed and writes nothing.
+        // For an environment with reviewers the deployment starts once they approve.
+        name: "Say the deployment is starting",
+        if: "steps.gate.outputs.proceed == 'true' && (steps.gate.outputs.action == 'deploy' || steps.gate.outputs.action == 'rollback')",
+        env: { GITHUB_TOKEN: expr("github.token"), ...GATE_DECISION_ENV },
+        run: script([DELIVERY + ' pr-comment deploy-start --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER"']),
+      },
     ],
   };
 }
 
-function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
-  const managesRepository = cfg.manageRepository && env.name === cfg.environment.name;
-  const jobEnv = {
+/** Who asked for what: the same in a deploy job and its report job. */
+function deploymentEnv(env: EnvironmentConfig): Record<string, string> {
+  return {
     STACK: env.name,
     ACTION: out("action"),
     COMMIT: out("commit"),
@@ -114,52 +165,51 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     REQUESTED_BY: out("requested_by"),
     RUN_URL,
   };
+}
+
+/** When an environment's deploy job (and its report job) run: the gate let a deploy or rollback of exactly this environment through. */
+function deploysTo(env: EnvironmentConfig): string {
+  return `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && (needs.${INTENT_JOB_ID}.outputs.action == 'deploy' || needs.${INTENT_JOB_ID}.outputs.action == 'rollback') && needs.${INTENT_JOB_ID}.outputs.environment == '${env.name}'`;
+}
+
+/** The artifact that carries a deploy job's `pulumi up` output and stack outputs to its report job. */
+function outcomeArtifact(env: EnvironmentConfig): string {
+  return `deploy-outcome-${env.name}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
+}
+
+/** The decision of the event again (`intent.json`), then every gate of it against the commit the deploy job was started for. */
+const RECHECK = [
+  DELIVERY + ' intent --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" > intent.json',
+  DELIVERY + ' gate --recheck --intent intent.json --commit "$COMMIT" --run-url "$RUN_URL"',
+] as const;
+
+/** The reads `gate --recheck` makes, as the intent job's gate made them. */
+const RECHECK_READS: Permissions = { "pull-requests": "read", checks: "read", statuses: "read", issues: "read", deployments: "read", actions: "read" };
+
+/**
+ * `deploy (<env>)` runs the commit being deployed (its install scripts, its Pulumi program): for
+ * `/deploy dev` an unreviewed pull request head. So its token writes nothing to GitHub, and the
+ * Pulumi GitHub provider of dev and staging gets that read-only token; everything that writes (the
+ * deployment record, the comments, the docs dispatch) is the report job's, which reads this job's
+ * outcome as data.
+ */
+function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
   const steps: Step[] = [
     checkout({ ref: TRUSTED_REF }),
     ...nodeSetup(),
     {
       // Every gate again, right before deploying (the head, the approval on exactly this commit, the
       // freeze, the checks): time passed while the job waited for its environment's reviewers.
+      // A refusal is posted by the report job, which has the token to post it.
       name: "Re-check the gates",
       id: "recheck",
       env: { GITHUB_TOKEN: expr("github.token") },
-      run: script([
-        DELIVERY + ' intent --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" > intent.json',
-        DELIVERY + ' gate --recheck --intent intent.json --commit "$COMMIT" --run-url "$RUN_URL" --post',
-        DELIVERY + ' pr-comment deploy-start --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER"',
-      ]),
+      run: script([RECHECK[0], `${RECHECK[1]} --summary "$GITHUB_STEP_SUMMARY"`, 'echo "passed=true" >> "$GITHUB_OUTPUT"']),
     },
-    ...(env === cfg.environments[0]
-      ? []
-      : [
-          {
-            // The promise of promotion: what reaches this environment is exactly the tree validated in
-            // the one before (a squash or rebase merge makes a new commit; its tree must not change).
-            // Checked before anything of the commit is installed and before any cloud login.
-            name: "Verify the validated tree",
-            id: "tree",
-            if: "env.ACTION == 'deploy'",
-            env: { GITHUB_TOKEN: expr("github.token") },
-            // The verdict is kept for the result comment, which says why when the commit is refused.
-            run: script([DELIVERY + ' promote verify-tree --environment "$STACK" --commit "$COMMIT" --github-output "$GITHUB_OUTPUT" | tee tree.json']),
-          },
-        ]),
     { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
     { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script([PROGRAM_INSTALL, "npm ci --prefix policies --no-audit --no-fund"]) },
     deployIdentityLogin(),
-    ...(managesRepository ? [awsLogin(cfg)] : []),
-    {
-      // The deployment the promotion machine trusts: of the commit really deployed (GitHub's own
-      // deployment for `environment:` carries the run's GITHUB_SHA, the default branch's head).
-      name: "Record the deployment",
-      id: "record",
-      env: { GITHUB_TOKEN: expr("github.token"), VALIDATED_COMMIT: env === cfg.environments[0] ? "" : expr("steps.tree.outputs.validated_commit") },
-      run: script([
-        'extra=(); if [ "$ACTION" = rollback ]; then extra=(--rollback); fi',
-        'if [ -n "$VALIDATED_COMMIT" ] && [ "$VALIDATED_COMMIT" != "$COMMIT" ]; then extra+=(--validated-commit "$VALIDATED_COMMIT"); fi',
-        DELIVERY + ' promote record start --environment "$STACK" --commit "$COMMIT" "${extra[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"',
-      ]),
-    },
+    ...(cfg.manageRepository && env.name === cfg.environment.name ? [awsLogin(cfg)] : []),
     {
       // A runner that died mid-deploy leaves the stack locked; clear a lock no live run can hold
       // (the run recorded with it has ended), then record this run as the one about to take it.
@@ -188,13 +238,10 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
         'mkdir -p "$DELIVERY_AUDIT_DIR"',
         "start=$(date +%s)",
         "set +e",
-        'npx pulumi up --stack "$STACK" --yes --non-interactive --diff --policy-pack policies --policy-pack-config "policies/config/$STACK.json" 2>&1 | tee "$GITHUB_WORKSPACE/up.log"',
+        'npx pulumi up --stack "$STACK" --yes --non-interactive --diff --policy-pack policies --policy-pack-config "policies/config/$STACK.json" 2>&1 | tee "$DELIVERY_AUDIT_DIR/up.log"',
         'code="${PIPESTATUS[0]}"',
         "set -e",
         'if [ "$code" = 0 ]; then result=success; else result=failure; fi',
-        // The failure class for the comment and the deployment record (retries are already spent).
-        'if [ "$result" = failure ]; then (cd "$GITHUB_WORKSPACE" && ' + DELIVERY + ' classify up.log > classify.json) || true; fi',
-        'cp "$GITHUB_WORKSPACE/up.log" "$DELIVERY_AUDIT_DIR/up.log"',
         // The deployment's outputs as the stack now holds them (also after an up that changed nothing in
         // Azure and wrote no audit record): where it answers, for the recorded deployment.
         'if [ "$result" = success ]; then npx pulumi stack output --json --stack "$STACK" > "$DELIVERY_AUDIT_DIR/stack-outputs.json" || echo "::warning::pulumi stack output failed; the deployment records no environment_url"; fi',
@@ -202,37 +249,11 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
         '[ "$result" = success ]',
       ]),
     },
-    ...(managesRepository
-      ? [
-          {
-            // The Graft provider does not generate on this runner (the checkout dies with it, and this job
-            // does not write to the branch): stale documents go to the docs workflow, the only writer.
-            name: "Hand stale Graft documents to the docs workflow",
-            "continue-on-error": true,
-            env: { GITHUB_TOKEN: expr("github.token"), DEFAULT_BRANCH: TRUSTED_REF },
-            run: script([DELIVERY + ` docs dispatch-stale --root ${TARGET_DIR} --stack "$STACK" --ref "$DEFAULT_BRANCH"`]),
-          },
-        ]
-      : []),
     {
-      // Before the comment, so a deployment is never left in progress; a cancelled run is a failure.
-      name: "Record the deployment's result",
-      if: "always() && steps.record.outputs.deployment_id != ''",
-      env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("steps.record.outputs.deployment_id"), RESULT: "${{ steps.up.outputs.result || job.status }}", DELIVERY_AUDIT_DIR: AUDIT_DIR },
-      run: script([
-        'if [ "$RESULT" = success ]; then result=success; else result=failure; fi',
-        DELIVERY + ' promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$DELIVERY_AUDIT_DIR/stack-outputs.json"',
-      ]),
-    },
-    {
-      name: "Report the result",
-      // A refused re-check has already said so on the PR; everything after it reports here.
-      if: "always() && steps.recheck.outcome == 'success'",
-      env: { GITHUB_TOKEN: expr("github.token"), RESULT: "${{ steps.up.outputs.result || job.status }}", DURATION: "${{ steps.up.outputs.duration || 0 }}" },
-      run: script([
-        DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
-        '  --result "$RESULT" --duration "$DURATION" --log up.log --classify classify.json --tree-verdict tree.json --summary "$GITHUB_STEP_SUMMARY"',
-      ]),
+      name: "Hand the outcome to the report job",
+      if: "always() && steps.up.outputs.result != ''",
+      uses: ACTIONS.uploadArtifact,
+      with: { name: outcomeArtifact(env), path: `${AUDIT_DIR}/up.log\n${AUDIT_DIR}/stack-outputs.json\n`, "retention-days": 1, "if-no-files-found": "warn" },
     },
     {
       name: "Upload the audit records",
@@ -250,19 +271,132 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     name: deployJobName(env.name),
     "runs-on": RUNNER,
     needs: [INTENT_JOB_ID],
-    if: `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && (needs.${INTENT_JOB_ID}.outputs.action == 'deploy' || needs.${INTENT_JOB_ID}.outputs.action == 'rollback') && needs.${INTENT_JOB_ID}.outputs.environment == '${env.name}'`,
+    if: deploysTo(env),
     environment: env.name,
     // One deployment per stack at a time; a second one waits instead of cancelling the first.
     concurrency: { group: `deploy-${env.name}`, "cancel-in-progress": false },
-    permissions: { contents: "read", "id-token": "write", "pull-requests": "write", deployments: "write", ...(managesRepository ? { actions: "write" as const } : {}) },
+    permissions: { contents: "read", "id-token": "write", ...RECHECK_READS },
     permissionReasons: {
       "id-token": "the environment's deploy identity (OIDC)",
-      "pull-requests": "comments at start and end",
-      deployments: "records the deployment of the commit it deploys",
-      ...(managesRepository ? { actions: "dispatches the docs workflow for stale Graft documents (delivery docs dispatch-stale)" } : {}),
+      "pull-requests": "re-checks the pull request and its reviews",
+      checks: "re-checks the required check runs",
+      statuses: "re-checks validation statuses (the promotion machine)",
+      issues: "re-checks failure issues (the promotion freeze)",
+      deployments: "re-checks deployments (last known-good, the freeze)",
+      actions: "re-checks deploy runs; reads whether the run that holds a lock has ended",
     },
-    env: jobEnv,
+    outputs: { rechecked: expr("steps.recheck.outputs.passed"), result: expr("steps.up.outputs.result"), duration: expr("steps.up.outputs.duration") },
+    env: deploymentEnv(env),
     "timeout-minutes": 120,
+    steps,
+  };
+}
+
+/** The check name of the report job of one environment. */
+export function reportJobName(environment: string): string {
+  return `report (${environment})`;
+}
+
+/**
+ * `report (<env>)`: trusted code only (the default branch's `delivery`), after the deploy job
+ * whatever happened to it. It records the GitHub deployment the promotion machine reads, posts the
+ * result (or why the re-check refused), and hands stale documents to the docs workflow. What it
+ * takes from the deploy job (the `pulumi up` result and output, the stack outputs) is data: read,
+ * never run.
+ */
+function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
+  const managesRepository = cfg.manageRepository && env.name === cfg.environment.name;
+  const deploy = `needs.${deployJobId(env.name)}`;
+  const ran = "env.RECHECKED == 'true' && env.UP_RESULT != ''";
+  const steps: Step[] = [
+    checkout({ ref: TRUSTED_REF }),
+    ...nodeSetup(),
+    {
+      // The deploy job stopped before or at its re-check (or its reviewers rejected it): re-check
+      // here, with the token that can reply, and say why on the pull request.
+      name: "Say why the re-check refused",
+      if: "env.RECHECKED != 'true'",
+      env: { GITHUB_TOKEN: expr("github.token") },
+      run: script([RECHECK[0], `if ${RECHECK[1]} --post; then`, '  echo "::notice::The gates pass now; the deploy job ended before pulumi up for another reason (see its log)."', "fi"]),
+    },
+    {
+      name: "Read the deploy job's outcome",
+      if: ran,
+      "continue-on-error": true,
+      uses: ACTIONS.downloadArtifact,
+      with: { name: outcomeArtifact(env), path: OUTCOME_DIR },
+    },
+    {
+      // The deployment the promotion machine trusts: of the commit really deployed (GitHub's own
+      // deployment for `environment:` carries the run's GITHUB_SHA, the default branch's head).
+      name: "Record the deployment",
+      id: "record",
+      if: ran,
+      env: { GITHUB_TOKEN: expr("github.token"), VALIDATED_COMMIT: env === cfg.environments[0] ? "" : out("validated_commit") },
+      run: script([
+        'extra=(); if [ "$ACTION" = rollback ]; then extra=(--rollback); fi',
+        'if [ -n "$VALIDATED_COMMIT" ] && [ "$VALIDATED_COMMIT" != "$COMMIT" ]; then extra+=(--validated-commit "$VALIDATED_COMMIT"); fi',
+        DELIVERY + ' promote record start --environment "$STACK" --commit "$COMMIT" "${extra[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"',
+      ]),
+    },
+    {
+      // The failure class for the comment and the deployment record (retries are already spent).
+      name: "Classify a failure",
+      if: `${ran} && env.UP_RESULT != 'success'`,
+      env: { OUTCOME_DIR },
+      run: script([DELIVERY + ' classify "$OUTCOME_DIR/up.log" > classify.json || true']),
+    },
+    {
+      name: "Record the deployment's result",
+      if: "always() && steps.record.outputs.deployment_id != ''",
+      env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("steps.record.outputs.deployment_id"), OUTCOME_DIR },
+      run: script([
+        'if [ "$UP_RESULT" = success ]; then result=success; else result=failure; fi',
+        DELIVERY + ' promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$OUTCOME_DIR/stack-outputs.json"',
+      ]),
+    },
+    {
+      name: "Report the result",
+      // A refused re-check has already said so on the PR; everything after it reports here.
+      if: "env.RECHECKED == 'true'",
+      env: { GITHUB_TOKEN: expr("github.token"), RESULT: `\${{ ${deploy}.outputs.result || ${deploy}.result }}`, DURATION: `\${{ ${deploy}.outputs.duration || 0 }}`, OUTCOME_DIR },
+      run: script([
+        DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
+        '  --result "$RESULT" --duration "$DURATION" --log "$OUTCOME_DIR/up.log" --classify classify.json --summary "$GITHUB_STEP_SUMMARY"',
+      ]),
+    },
+    ...(managesRepository
+      ? [
+          { name: "Check out the deployed commit's documents", if: "env.UP_RESULT == 'success'", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
+          {
+            // The Graft provider does not generate on the deploy runner (the checkout dies with it, and
+            // that job does not write to the branch): stale documents go to the docs workflow, the only
+            // writer. The deployed commit's files are read here, not run.
+            name: "Hand stale Graft documents to the docs workflow",
+            if: "env.UP_RESULT == 'success'",
+            "continue-on-error": true,
+            env: { GITHUB_TOKEN: expr("github.token"), DEFAULT_BRANCH: TRUSTED_REF },
+            run: script([DELIVERY + ` docs dispatch-stale --root ${TARGET_DIR} --stack "$STACK" --ref "$DEFAULT_BRANCH"`]),
+          },
+        ]
+      : []),
+  ];
+  return {
+    name: reportJobName(env.name),
+    "runs-on": RUNNER,
+    needs: [INTENT_JOB_ID, deployJobId(env.name)],
+    if: `always() && needs.${INTENT_JOB_ID}.result == 'success' && ${deploysTo(env)}`,
+    permissions: { contents: "read", ...RECHECK_READS, "pull-requests": "write", deployments: "write", ...(managesRepository ? { actions: "write" as const } : {}) },
+    permissionReasons: {
+      "pull-requests": "the result comment, or why the re-check refused",
+      deployments: "records the deployment of the commit the deploy job deployed",
+      checks: "re-checks the required check runs, to say why the re-check refused",
+      statuses: "re-checks validation statuses",
+      issues: "re-checks failure issues (the promotion freeze)",
+      actions: managesRepository ? "re-checks deploy runs; dispatches the docs workflow for stale Graft documents (delivery docs dispatch-stale)" : "re-checks deploy runs",
+    },
+    env: { ...deploymentEnv(env), RECHECKED: expr(`${deploy}.outputs.rechecked`), UP_RESULT: expr(`${deploy}.outputs.result`) },
+    "timeout-minutes": 15,
     steps,
   };
 }
@@ -415,8 +549,11 @@ function commandUnlockJob(): Job {
 }
 
 export function deployWorkflow(cfg: StackConfig): Workflow {
-  const jobs: Jobs = { [INTENT_JOB_ID]: intentJob() };
-  for (const env of cfg.environments) jobs[deployJobId(env.name)] = deployJob(cfg, env);
+  const jobs: Jobs = { [INTENT_JOB_ID]: intentJob(cfg) };
+  for (const env of cfg.environments) {
+    jobs[deployJobId(env.name)] = deployJob(cfg, env);
+    jobs[reportJobId(env.name)] = reportJob(cfg, env);
+  }
   for (const env of cfg.environments) jobs[`issueops-preview-${env.name}`] = commandPreviewJob(cfg, env);
   jobs[PROMOTE_JOB_ID] = commandPromoteJob();
   jobs[UNLOCK_JOB_ID] = commandUnlockJob();

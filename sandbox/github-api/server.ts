@@ -11,13 +11,17 @@
  *
  * Every request is recorded (`calls`) with the identity its token stands for, so a scenario can
  * assert "one comment per stack, edited in place" or "nothing was deployed". Tokens are mapped to
- * identities by the test (`tokens`); an unknown token is refused with 401, as GitHub does.
+ * identities by the test (`tokens`); an unknown token is refused with 401, as GitHub does. A scoped
+ * token (a job's, which carries the job's `permissions:`, or an App installation token asked for
+ * with `permissions`) is refused with GitHub's 403 on a route its scopes do not open
+ * (token-scopes.ts).
  * Unknown routes answer 404 and are recorded, so a missing endpoint shows up in the call log
  * instead of being guessed.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { bareRepository, type GitData } from "./git-data";
+import { jobTokenParts, missingScope, type TokenPermissions } from "./token-scopes";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read";
 
@@ -197,6 +201,8 @@ export class GitHubWorld {
   branchRules: Record<string, unknown[]> = {};
   /** Token -> who it acts as. */
   tokens: Record<string, string> = {};
+  /** Token -> the scopes it was issued with (App installation tokens asked for with `permissions`). */
+  tokenPermissions: Record<string, TokenPermissions> = {};
   /**
    * Called after each answered request: a scenario can make something happen between two calls,
    * e.g. push to a pull request after the gate read it and before the deploy job re-reads it.
@@ -730,6 +736,8 @@ export function createGitHubApi(world: GitHubWorld, git: GitData, options: { log
         if (req.actor.type !== "Bot") throw new HttpError(401, "A JSON web token could not be decoded");
         const token = `ghs_standin_${world.id()}`;
         world.tokens[token] = req.actor.login;
+        const asked = req.body.permissions as TokenPermissions | undefined;
+        if (asked && Object.keys(asked).length > 0) world.tokenPermissions[token] = asked;
         return { token, expires_at: new Date(Date.parse(world.now()) + 3600_000).toISOString(), permissions: req.body.permissions ?? {} };
       },
     ],
@@ -859,13 +867,21 @@ export function createGitHubApi(world: GitHubWorld, git: GitData, options: { log
     let result: unknown;
     let routeName = `${method} ${url.pathname}`;
     const token = request.authorization.replace(/^(token|bearer)\s+/i, "");
-    const login = world.tokens[token];
+    // A job's token carries the job's permissions after the token the runner was given (token-scopes.ts).
+    const job = world.tokens[token] === undefined ? jobTokenParts(token) : null;
+    const login = job ? world.tokens[job.base] : world.tokens[token];
+    const permissions = job ? job.permissions : world.tokenPermissions[token];
     try {
       if (request.body) body = JSON.parse(request.body) as Record<string, unknown>;
       if (!login) throw new HttpError(401, "Bad credentials");
       const match = compiled.find((r) => r.method === method && r.regex.test(url.pathname));
       if (!match) throw notFound(`no stand-in route for ${method} ${url.pathname}`);
       routeName = `${method} ${match.route}`;
+      const refusal = permissions ? missingScope(permissions, method, match.route) : null;
+      if (refusal) {
+        options.log?.(`403 ${refusal}`);
+        throw new HttpError(403, "Resource not accessible by integration");
+      }
       const values = match.regex.exec(url.pathname)!.slice(1).map(decodeURIComponent);
       const params = Object.fromEntries(match.names.map((n, i) => [n, values[i]]));
       if ((params.owner && params.owner !== world.owner) || (params.repo && params.repo !== world.repo)) throw notFound(`repository ${params.owner}/${params.repo}`);

@@ -160,12 +160,13 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
   const env: NodeJS.ProcessEnv = {
     ...runnerMachineEnv(world),
     ...options.machineEnv,
-    DELIVERY_RUNNER_WORKFLOW_FILE: workflowFile,
     // act copies each action into its cache; their shared code is loaded from here.
     DELIVERY_RUNNER_STANDINS: path.join(projectRoot, "sandbox", "actions"),
     DELIVERY_RUNNER_GIT_REMOTE: world.remote,
     DELIVERY_RUNNER_ARTIFACTS_DIR: path.join(world.artifacts, String(run)),
     ACT_ENVIRONMENT_BRANCH_POLICIES: branchPoliciesFile,
+    // Each job's token carries its `permissions:`, which the stand-in GitHub enforces (act.patch).
+    ACT_SCOPED_JOB_TOKENS: "1",
     // act's own home (its config and caches), never the user's.
     XDG_CACHE_HOME: path.join(world.root, "xdg-cache"),
     XDG_CONFIG_HOME: path.join(world.root, "xdg-config"),

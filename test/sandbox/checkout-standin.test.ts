@@ -28,7 +28,6 @@ beforeAll(() => {
   remote = path.join(dir, "remote.git");
   git(["clone", "--quiet", "--bare", work, remote], dir);
   git(["update-ref", "refs/pull/7/head", head], remote);
-  fs.writeFileSync(path.join(dir, "workflow.yml"), "on: pull_request_target\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps: []\n");
 });
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -41,7 +40,6 @@ function checkout(headRepo: { id: number; full_name: string }, inputs: Record<st
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DELIVERY_RUNNER_STANDINS: ACTIONS,
-    DELIVERY_RUNNER_WORKFLOW_FILE: path.join(dir, "workflow.yml"),
     DELIVERY_RUNNER_GIT_REMOTE: remote,
     GITHUB_JOB: "deploy",
     GITHUB_REPOSITORY: "contoso/payments-service",

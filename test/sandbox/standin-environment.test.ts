@@ -3,31 +3,19 @@
  * patched runner evaluates `environment:` when the job starts and hands the name to the job's
  * actions as ACT_DEPLOYMENT_ENVIRONMENT (empty for a job without one); the OIDC subject follows it.
  * Run outside that runner (the variable missing), the stand-in fails rather than taking the job
- * for one without an environment.
+ * for one without an environment. The job's permissions come from the runner too
+ * (ACT_JOB_PERMISSIONS): without `id-token: write` GitHub issues the job no OIDC token.
  */
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 
 const STANDINS = path.join(__dirname, "..", "..", "sandbox", "actions");
-let dir: string;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "standin-env-"));
-  fs.writeFileSync(
-    path.join(dir, "workflow.yml"),
-    ["on: issue_comment", "jobs:", "  unlock:", "    runs-on: ubuntu-latest", "    permissions: { id-token: write }", "    steps: []", ""].join("\n"),
-  );
-});
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function subject(environment: string | undefined, event = "issue_comment"): { status: number | null; out: string } {
+function subject(environment: string | undefined, event = "issue_comment", permissions: string | null = '{"id-token":"write"}'): { status: number | null; out: string } {
   const r = spawnSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(path.join(STANDINS, "lib", "standin.js"))}).oidcSubject())`], {
     env: {
       PATH: process.env.PATH,
-      DELIVERY_RUNNER_WORKFLOW_FILE: path.join(dir, "workflow.yml"),
       GITHUB_JOB: "unlock",
+      ...(permissions === null ? {} : { ACT_JOB_PERMISSIONS: permissions }),
       GITHUB_REPOSITORY: "contoso/payments-service",
       GITHUB_EVENT_NAME: event,
       GITHUB_REF: "refs/heads/main",
@@ -52,4 +40,16 @@ it("fails outside the patched runner instead of assuming no environment", () => 
   const r = subject(undefined);
   expect(r.status).toBe(1);
   expect(r.out).toContain("ACT_DEPLOYMENT_ENVIRONMENT is not set");
+});
+
+it("issues no subject to a job without `id-token: write`, as GitHub issues it no token", () => {
+  for (const permissions of ['{"contents":"read"}', '{"id-token":"read"}', "{}", '{"*":"read"}']) {
+    const r = subject("dev", "issue_comment", permissions);
+    expect(r.status).toBe(1);
+    expect(r.out).toContain("Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable");
+  }
+  expect(subject("dev", "issue_comment", '{"*":"write"}')).toEqual({ status: 0, out: "repo:contoso/payments-service:environment:dev" });
+  const outside = subject("dev", "issue_comment", null);
+  expect(outside.status).toBe(1);
+  expect(outside.out).toContain("ACT_JOB_PERMISSIONS is not set");
 });

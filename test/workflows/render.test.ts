@@ -60,19 +60,20 @@ describe("security rules", () => {
     const allowedWrites: Record<string, string[]> = {
       "id-token": [...perStack("preview.yml#preview"), "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", ...perStack("deploy.yml#issueops-preview"), "deploy.yml#issueops-unlock", "docs-generate.yml#generate", "promote.yml#validate", ...perStack("drift.yml#drift")],
       // docs (request) replies when it refuses a label; docs (generate) opens the pull request of a default-branch run.
-      "pull-requests": [...perStack("preview.yml#preview"), "docs-generate.yml#request", "docs-generate.yml#generate", "deploy.yml#intent", "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", ...perStack("deploy.yml#issueops-preview"), "deploy.yml#issueops-promote", "deploy.yml#issueops-unlock", "promote.yml#act"],
+      // The deploy jobs run the commit being deployed and write nothing; their report jobs comment.
+      "pull-requests": [...perStack("preview.yml#preview"), "docs-generate.yml#request", "docs-generate.yml#generate", "deploy.yml#intent", ...perStack("deploy.yml#report"), ...perStack("deploy.yml#issueops-preview"), "deploy.yml#issueops-promote", "deploy.yml#issueops-unlock", "promote.yml#act"],
       // docs (generate) pushes the documents; the promotion jobs create the promotion branch at the validated SHA.
       contents: ["docs-generate.yml#generate", "deploy.yml#issueops-promote", "promote.yml#act"],
-      // The deploy jobs record the deployment of the commit they really deploy.
-      deployments: ["deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod"],
-      // Validations are commit statuses on the deployed SHA; act asks for manual-test sign-off.
-      statuses: ["promote.yml#validate", "promote.yml#act"],
+      // The report jobs record the deployment of the commit their deploy job really deployed.
+      deployments: perStack("deploy.yml#report"),
+      // act reports the validations as commit statuses on the deployed SHA and asks for manual-test sign-off.
+      statuses: ["promote.yml#act"],
       // drift opens, updates and closes one issue per stack.
       issues: ["promote.yml#act", ...perStack("drift.yml#drift")],
       // act dispatches the rollback through the deploy workflow.
-      // docs (request) dispatches the docs run on the default branch; so does the deploy job of the
+      // docs (request) dispatches the docs run on the default branch; so does the report job of the
       // stack that owns the Graft documents, when its `pulumi up` left them stale (it does not generate).
-      actions: ["promote.yml#act", "docs-generate.yml#request", "deploy.yml#deploy-prod"],
+      actions: ["promote.yml#act", "docs-generate.yml#request", "deploy.yml#report-prod"],
     };
     for (const { file, id, job } of allJobs) {
       expect(job.permissions).toBeDefined();
@@ -198,11 +199,13 @@ describe("the deploy workflow", () => {
     expect(up.run.match(/npx pulumi up/g)).toHaveLength(1);
     expect(up.run).not.toMatch(/while|sleep|attempt/);
     expect(up.run).toContain('npx pulumi up --stack "$STACK" --yes');
-    expect(up.run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" classify up.log');
+    // The report job classifies a failure, from the log the deploy job hands over as data.
+    const classify = (deploy.jobs["report-dev"].steps as Any[]).find((s) => s.name === "Classify a failure");
+    expect(classify.run).toBe('node "$GITHUB_WORKSPACE/bin/delivery.js" classify "$OUTCOME_DIR/up.log" > classify.json || true\n');
   });
 
   it("uploads the audit records for 90 days, whatever happened", () => {
-    const upload = (deploy.jobs["deploy-prod"].steps as Any[]).find((s) => typeof s.uses === "string" && s.uses.startsWith("actions/upload-artifact@"));
+    const upload = (deploy.jobs["deploy-prod"].steps as Any[]).find((s) => s.name === "Upload the audit records");
     expect(upload.if).toBe("always()");
     expect(upload.with["retention-days"]).toBe(90);
   });
@@ -212,25 +215,62 @@ describe("the deploy workflow", () => {
     expect(checkout.with.ref).toBe("${{ github.event.repository.default_branch }}");
   });
 
-  it.each(["dev", "staging", "prod"])("records the deployment of %s around pulumi up, and its result whatever happened", (env) => {
+  it.each(["dev", "staging", "prod"])("runs the commit deployed to %s in a job that writes nothing, and records and reports it in a trusted job after it", (env) => {
     const job = deploy.jobs[`deploy-${env}`];
-    // Only the stack that owns the Graft documents dispatches the docs run (actions: write).
-    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write", deployments: "write", ...(env === "prod" ? { actions: "write" } : {}) });
+    // Reads only: what `gate --recheck` reads, as the intent job's gate did (the runner's stand-in GitHub refuses anything less).
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "read", checks: "read", statuses: "read", issues: "read", deployments: "read", actions: "read" });
     const steps = job.steps as Any[];
-    const record = steps.findIndex((s) => s.id === "record");
-    const up = steps.findIndex((s) => s.id === "up");
-    const finish = steps.findIndex((s) => s.name === "Record the deployment's result");
-    expect([record > -1, up > record, finish > up]).toEqual([true, true, true]);
-    expect(steps[record].run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote record start --environment "$STACK" --commit "$COMMIT" "${extra[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"');
-    expect(steps[record].run).toContain('if [ "$ACTION" = rollback ]; then extra=(--rollback); fi');
-    // After the first environment, a deploy proves the validated tree before it is recorded and run.
-    const tree = steps.findIndex((s) => s.id === "tree");
-    expect(tree > -1 && tree < record).toBe(env !== "dev");
-    expect(steps[finish].if).toBe("always() && steps.record.outputs.deployment_id != ''");
-    expect(steps[finish].env).toMatchObject({ DEPLOYMENT_ID: "${{ steps.record.outputs.deployment_id }}", RESULT: "${{ steps.up.outputs.result || job.status }}" });
-    expect(steps[finish].run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL"');
+    const names = steps.map((s) => s.name);
+    expect(names.indexOf("Re-check the gates")).toBeLessThan(names.indexOf("Install the deployed commit's dependencies"));
+    expect(steps.find((s) => s.id === "recheck").run).not.toContain("--post");
+    expect(steps.some((s) => /promote record|pr-comment|dispatch-stale/.test(s.run ?? ""))).toBe(false);
+    expect(job.outputs).toEqual({ rechecked: "${{ steps.recheck.outputs.passed }}", result: "${{ steps.up.outputs.result }}", duration: "${{ steps.up.outputs.duration }}" });
+    // dev's and staging's Pulumi GitHub provider gets the read token or this job's token, which reads only.
+    expect(steps.find((s) => s.id === "up").env.GITHUB_TOKEN).toBe(env === "prod" ? "${{ secrets.DELIVERY_GITHUB_ADMIN_TOKEN }}" : "${{ secrets.DELIVERY_GITHUB_READ_TOKEN || github.token }}");
+
+    const report = deploy.jobs[`report-${env}`];
+    expect(report.needs).toEqual(["intent", `deploy-${env}`]);
+    expect(report.if).toMatch(/^always\(\) && needs\.intent\.result == 'success' && needs\.intent\.outputs\.proceed == 'true'/);
+    expect(report.environment).toBeUndefined();
+    expect(report.permissions).toEqual({ contents: "read", "pull-requests": "write", checks: "read", statuses: "read", issues: "read", deployments: "write", actions: env === "prod" ? "write" : "read" });
+    expect(report.env).toMatchObject({ RECHECKED: `\${{ needs.deploy-${env}.outputs.rechecked }}`, UP_RESULT: `\${{ needs.deploy-${env}.outputs.result }}`, COMMIT: "${{ needs.intent.outputs.commit }}" });
+    const rsteps = report.steps as Any[];
+    // Trusted tooling only: the deployed commit is never installed or run here.
+    expect(rsteps.some((s) => /npm ci|npm run|npx pulumi/.test(s.run ?? ""))).toBe(false);
+    const record = rsteps.findIndex((s) => s.id === "record");
+    const finish = rsteps.findIndex((s) => s.name === "Record the deployment's result");
+    expect(record > -1 && finish > record).toBe(true);
+    expect(rsteps[record].if).toBe("env.RECHECKED == 'true' && env.UP_RESULT != ''");
+    expect(rsteps[record].run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote record start --environment "$STACK" --commit "$COMMIT" "${extra[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"');
+    expect(rsteps[record].run).toContain('if [ "$ACTION" = rollback ]; then extra=(--rollback); fi');
+    // After the first environment, the deployment records the commit validated before it, as the intent job proved it.
+    expect(rsteps[record].env.VALIDATED_COMMIT).toBe(env === "dev" ? "" : "${{ needs.intent.outputs.validated_commit }}");
+    expect(rsteps[finish].if).toBe("always() && steps.record.outputs.deployment_id != ''");
+    expect(rsteps[finish].run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$OUTCOME_DIR/stack-outputs.json"');
+    expect(rsteps.find((s) => s.name === "Say why the re-check refused").run).toContain("--post");
+    // The outcome crosses as an artifact: the deploy job's `pulumi up` log and stack outputs.
+    const handed = steps.find((s) => s.name === "Hand the outcome to the report job");
+    const read = rsteps.find((s) => s.name === "Read the deploy job's outcome");
+    expect(read.with.name).toBe(handed.with.name);
+    expect(handed.with.name).toBe(`deploy-outcome-${env}-\${{ github.run_id }}-\${{ github.run_attempt }}`);
     // The deployed commit is the gate's, a full SHA; the deploy jobs run for deploys and rollbacks alike.
     expect(job.env.COMMIT).toBe("${{ needs.intent.outputs.commit }}");
+  });
+
+  it("proves the validated tree in the intent job, before any deploy job, and says why when it refuses", () => {
+    const steps = deploy.jobs.intent.steps as Any[];
+    const names = steps.map((s) => s.name);
+    const tree = steps.find((s) => s.id === "tree");
+    expect(names.indexOf("Verify the validated tree")).toBeGreaterThan(names.indexOf("Check the gates and reply"));
+    expect(tree.if).toBe("steps.gate.outputs.proceed == 'true' && steps.gate.outputs.action == 'deploy' && steps.gate.outputs.environment != 'dev'");
+    // The App's token where there is one: the sign-off reviewers' teams are not readable with GITHUB_TOKEN.
+    expect(tree.env.GITHUB_TOKEN).toBe("${{ steps.app-token.outputs.token || github.token }}");
+    expect(tree.run).toBe('node "$GITHUB_WORKSPACE/bin/delivery.js" promote verify-tree --environment "$STACK" --commit "$COMMIT" --github-output "$GITHUB_OUTPUT" | tee tree.json\n');
+    expect(deploy.jobs.intent.outputs.validated_commit).toBe("${{ steps.tree.outputs.validated_commit }}");
+    const why = steps.find((s) => s.name === "Say why the commit was refused");
+    expect(why.if).toBe("failure() && steps.tree.outcome == 'failure'");
+    expect(why.run).toContain("--result failure --tree-verdict tree.json");
+    for (const env of ["dev", "staging", "prod"]) expect((deploy.jobs[`deploy-${env}`].steps as Any[]).some((s) => s.id === "tree")).toBe(false);
   });
 
   it("reads the promotion facts in the gate (freeze, last known-good, /promote) with read-only scopes", () => {

@@ -47,25 +47,16 @@ function info(message) {
 }
 
 /** The running workflow's job as written in its file (the runner knows it; act is told the file by the harness). */
-function currentJob() {
-  const file = process.env.DELIVERY_RUNNER_WORKFLOW_FILE;
-  if (!file) fail("DELIVERY_RUNNER_WORKFLOW_FILE is not set: run workflows through the project's runner (sandbox/workflow-runner)");
-  const YAML = require("yaml");
-  const workflow = YAML.parse(fs.readFileSync(file, "utf8"));
-  const id = process.env.GITHUB_JOB;
-  const job = workflow.jobs?.[id];
-  if (!job) fail(`job ${id} is not in ${file}`);
-  return { workflow, job, id };
-}
-
-/** The job's effective permission for a scope: the job's `permissions`, else the workflow's. */
+/**
+ * The job's effective permission for a scope, as the patched runner computed it when the job started
+ * (the job's `permissions:`, else the workflow's) and hands it to every action as
+ * ACT_JOB_PERMISSIONS: the same value its token carries to the stand-in GitHub API.
+ */
 function permission(scope) {
-  const { workflow, job } = currentJob();
-  const permissions = job.permissions ?? workflow.permissions;
-  if (permissions === undefined) return "write"; // the repository default, which workflows here never rely on
-  if (permissions === "write-all") return "write";
-  if (permissions === "read-all") return "read";
-  return permissions?.[scope] ?? "none";
+  const text = process.env.ACT_JOB_PERMISSIONS;
+  if (text === undefined) fail("ACT_JOB_PERMISSIONS is not set: run workflows through the project's patched runner (sandbox/workflow-runner)");
+  const permissions = JSON.parse(text);
+  return permissions[scope] ?? permissions["*"] ?? "none";
 }
 
 /**
@@ -105,4 +96,4 @@ function cloud(provider) {
   return Object.entries(JSON.parse(fs.readFileSync(file, "utf8")).resources ?? {}).map(([id, r]) => ({ id, ...r }));
 }
 
-module.exports = { jobEnvironment, input, setOutput, exportVariable, setSecret, fail, info, oidcSubject, permission, currentJob, cloud };
+module.exports = { jobEnvironment, input, setOutput, exportVariable, setSecret, fail, info, oidcSubject, permission, cloud };

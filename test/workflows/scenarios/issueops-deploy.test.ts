@@ -4,6 +4,7 @@
  * `/preview dev` and `/preview staging` from a comment log in with that environment's preview
  * identity and preview; a pull request previews all three stacks, one comment per stack.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { dispatchEvent, labeledTargetEvent, prCommentEvent, pullRequestEvent } from "../../../sandbox/workflow-runner/events";
@@ -59,6 +60,33 @@ it("/deploy dev by a writer passes the gate and deploys exactly the PR head", as
   expect(world.github.deploymentStatuses.filter((s) => s.deployment_id === deployment!.id).map((s) => s.state)).toEqual(["in_progress", "success"]);
   const replies = world.github.commentsOn(pr.number).map((c) => c.body);
   expect(replies.some((b) => b.includes(pr.head.sha.slice(0, 12)) && /✅|succeeded/.test(b))).toBe(true);
+});
+
+it("ATTACK: a pull request's own Pulumi program, deployed to dev, writes to GitHub with the token the deploy job gives it: GitHub refuses, and the report job records what happened", async () => {
+  // What the program tries: a deployment record of this commit in prod (which the promotion machine
+  // trusts from the platform's bot) and a comment as the bot. Synchronous, so it finishes before `up` goes on.
+  const forge = [
+    'const api = process.env.GITHUB_API_URL + "/repos/" + process.env.GITHUB_REPOSITORY;',
+    'const headers = { authorization: "token " + process.env.GITHUB_TOKEN, "content-type": "application/json" };',
+    "(async () => {",
+    '  const deployment = await fetch(api + "/deployments", { method: "POST", headers, body: JSON.stringify({ ref: process.env.COMMIT, environment: "prod", task: "deploy", payload: { delivery: { commit: process.env.COMMIT } }, auto_merge: false, required_contexts: [] }) });',
+    '  const comment = await fetch(api + "/issues/" + process.env.PR_NUMBER + "/comments", { method: "POST", headers, body: JSON.stringify({ body: "prod approved" }) });',
+    '  console.log("ATTACK deployment " + deployment.status + " comment " + comment.status);',
+    "})();",
+  ].join("\n");
+  const program = execFileSync("git", ["--git-dir", world.remote, "show", "refs/heads/dev:index.ts"], { encoding: "utf8" });
+  const pr = openGreenPullRequest("feature/forge", { "index.ts": `${program}\nrequire("node:child_process").execFileSync(process.execPath, ["-e", ${JSON.stringify(forge)}], { stdio: "inherit" });\n` });
+  const writesBefore = world.api.calls.length;
+  const run = await comment(pr, "/deploy dev", "alice");
+  expect(run.results("deploy (dev)")).toEqual(["success"]);
+  expect(run.results("report (dev)")).toEqual(["success"]);
+  // The program ran and was refused: the deploy job's token reads only.
+  expect(run.log).toContain("ATTACK deployment 403 comment 403");
+  // `pulumi up` runs the program for its preview and again for the update: each run tried both.
+  const refused = world.api.calls.slice(writesBefore).filter((c) => c.status === 403);
+  expect([...new Set(refused.map((c) => `${c.route} by ${c.actor}`))]).toEqual(["POST /repos/{owner}/{repo}/deployments by github-actions[bot]", "POST /repos/{owner}/{repo}/issues/{issue_number}/comments by github-actions[bot]"]);
+  expect(world.github.deployments.filter((d) => d.sha === pr.head.sha).map((d) => d.environment)).toEqual(["dev"]);
+  expect(world.github.commentsOn(pr.number).some((c) => c.body === "prod approved")).toBe(false);
 });
 
 it("/deploy dev by a reader is refused with a reply, and nothing is deployed", async () => {

@@ -18,6 +18,12 @@ import { actionsVariables, bootstrap, createWorld, workflowSecrets, type World }
 import type { PullRequest } from "../../../sandbox/github-api/server";
 
 let world: World;
+/**
+ * The repository's variables, with the promotion App the administrator set up: staging's sign-off
+ * reviewers are a team, whose membership only the App's token can read (GITHUB_TOKEN has no
+ * organization scope), so the promise of promotion cannot be checked without it.
+ */
+const variables = () => ({ ...actionsVariables(world), PROMOTION_APP_ID: "424240" });
 /** The checks the rulesets require, green on every head a test deploys. */
 const REQUIRED = ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"];
 /** Staging's QA reviewer (a member of its reviewers' team), who signs off manual testing. */
@@ -44,7 +50,7 @@ it("previews prod with read-only Azure and AWS credentials, and edits its one co
   const original = fs.readFileSync(path.join(world.clone, params), "utf8");
   const head = world.commit("feature/prod-retention", { [params]: original.replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 21") }, "Keep deleted blobs longer in prod", { author: "alice" });
   const pr = world.github.openPullRequest({ author: "alice", head: "feature/prod-retention", headSha: head, base: "main", baseSha: world.sha("refs/heads/main") });
-  const opened = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), job: "preview-prod", vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
+  const opened = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), job: "preview-prod", vars: variables(), secrets: workflowSecrets(world), onLine: log });
   expect(opened.results("preview (prod)")).toEqual(["success"]);
   // The preview job runs in prod's preview environment: the preview identity and the AWS preview role trust its subject.
   expect(opened.log).toContain("subject claim - repo:contoso/payments-service:environment:prod-preview");
@@ -56,7 +62,7 @@ it("previews prod with read-only Azure and AWS credentials, and edits its one co
 
   const pushed = world.commit("feature/prod-retention", { [params]: original.replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 28") }, "28 days", { author: "alice" });
   pr.head.sha = pushed;
-  const synchronized = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "synchronize"), job: "preview-prod", vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
+  const synchronized = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "synchronize"), job: "preview-prod", vars: variables(), secrets: workflowSecrets(world), onLine: log });
   expect(synchronized.results("preview (prod)")).toEqual(["success"]);
   expect(comments()).toHaveLength(1);
   expect(comments()[0].body).toContain(pushed.slice(0, 12));
@@ -73,12 +79,12 @@ it("/deploy prod of a commit never validated in staging is refused before anythi
   world.github.addReview(pr.number, "carol", "APPROVED", head);
   const before = world.azCalls().length;
 
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: variables(), secrets: workflowSecrets(world), onLine: log });
   // The gates pass: the approval is a third person's, on the exact head; the checks are green.
-  expect(run.results("read the command")).toEqual(["success"]);
-  expect(run.log).toContain("Re-check the gates");
-  // The promise of promotion stops it: only a tree validated in staging reaches prod.
-  expect(run.results("deploy (prod)")).toEqual(["failure"]);
+  expect(run.log).toContain("::set-output:: proceed=true");
+  // The promise of promotion stops it in the intent job: only a tree validated in staging reaches prod.
+  expect(run.results("read the command")).toEqual(["failure"]);
+  expect(run.results("deploy (prod)")).toEqual([]);
   expect(run.log).toContain(`${head.slice(0, 12)} is not a commit validated in staging`);
   // Before the commit's own install and before any login: no OIDC token was asked for, no az call made.
   expect(run.log).toContain("Run Main Verify the validated tree");
@@ -87,7 +93,7 @@ it("/deploy prod of a commit never validated in staging is refused before anythi
   expect(run.log).not.toContain("subject claim");
   expect(world.azCalls().length).toBe(before);
   expect(world.github.deployments.filter((d) => d.environment === "prod" && d.sha === head)).toEqual([]);
-  const result = world.github.commentsOn(pr.number).filter((c) => c.user.login === "github-actions[bot]").pop()!.body;
+  const result = world.github.commentsOn(pr.number).filter((c) => c.body.includes("stopped before")).pop()!.body;
   expect(result).toContain(`❌ The deploy of \`prod\` to ${head.slice(0, 12)} stopped before \`pulumi up\`; nothing was deployed.`);
   expect(result).toContain("only a tree validated in staging may be deployed to prod");
 });
@@ -124,7 +130,7 @@ it("/deploy prod of the commit staging validated, approved by a third person, de
 
   const pr = promotionPullRequest(release);
 
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: variables(), secrets: workflowSecrets(world), onLine: log });
   expect(run.results("read the command")).toEqual(["success"]);
   expect(run.results("deploy (prod)")).toEqual(["success"]);
   expect(run.log).toContain(`${release.slice(0, 12)} is itself a commit validated in staging`);
@@ -163,7 +169,7 @@ function squashMergedPromotion(validated: string, extra: Record<string, string> 
 }
 
 function pushToMain(before: string, squash: string): Promise<RunResult> {
-  return runWorkflow(world, { workflow: "deploy.yml", ...pushEvent(world, "main", before, squash, "bob"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
+  return runWorkflow(world, { workflow: "deploy.yml", ...pushEvent(world, "main", before, squash, "bob"), vars: variables(), secrets: workflowSecrets(world), onLine: log });
 }
 
 it("a squash-merged promotion whose tree is the validated tree deploys on the push, recording both commits", async () => {
@@ -185,7 +191,8 @@ it("a squash-merged promotion whose tree differs from the validated one stops be
   const { squash, before } = squashMergedPromotion(validated, { "notes/sneaked-in.txt": "never validated\n" });
   const azBefore = world.azCalls().length;
   const run = await pushToMain(before, squash);
-  expect(run.results("deploy (prod)")).toEqual(["failure"]);
+  expect(run.results("read the command")).toEqual(["failure"]);
+  expect(run.results("deploy (prod)")).toEqual([]);
   expect(run.log).toContain("the merge changed what was validated");
   expect(run.log).not.toContain("Run Main Install the deployed commit's dependencies");
   expect(run.log).not.toContain("Run Main Log in to Azure");
