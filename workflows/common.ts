@@ -172,7 +172,8 @@ export const PROGRAM_INSTALL = "npm ci --omit=dev --no-audit --no-fund";
  * script runs in those jobs, next to their tokens. A job that runs the Pulumi CLI without the
  * program (`/unlock`) installs the `cli` workspace, which locks that CLI, with install scripts off.
  * A job that runs the program (`pulumi preview` of its checkout) installs it all, and optionally
- * the policy pack's.
+ * the policy pack's. No job uses setup-node's npm cache: `/preview` installs a pull request's code
+ * in the default branch's context, and a cache it saved there would be restored by every job.
  */
 export function nodeSetup(options: NodeSetup = {}): Step[] {
   if (!options.program) {
@@ -182,7 +183,7 @@ export function nodeSetup(options: NodeSetup = {}): Step[] {
     ];
   }
   const steps: Step[] = [
-    { name: "Set up Node.js", uses: ACTIONS.setupNode, with: { "node-version-file": NODE_VERSION_FILE, cache: "npm" } },
+    { name: "Set up Node.js", uses: ACTIONS.setupNode, with: { "node-version-file": NODE_VERSION_FILE } },
     { name: "Install dependencies", run: PROGRAM_INSTALL },
   ];
   if (options.policies) steps.push({ name: "Install the policy pack's dependencies", run: "npm ci --prefix policies --no-audit --no-fund" });

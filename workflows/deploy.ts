@@ -31,7 +31,7 @@ import type { EnvironmentConfig, StackConfig } from "../core/config";
 import { ACTIONS } from "./actions";
 import { AUDIT_DIR, awsLogin, checkout, DELIVERY, deployGithubToken, deployIdentityLogin, expr, type Jobs, nodeSetup, previewClientIdVariable, PROGRAM_INSTALL, previewJobEnvironment, PROMOTION_CONCURRENCY, promotionToken, pulumiEnv, RUN_URL, RUNNER, script, stateBackendEnv, TRUSTED_REF } from "./common";
 import type { Job, Permissions, RunStep, Step, Workflow } from "./model";
-import { previewSteps } from "./preview";
+import { previewCommentScript, previewOutcomeArtifact, previewSteps, whatIfArtifact } from "./preview";
 
 export const DEPLOY_WORKFLOW_FILE = "deploy.yml";
 /** The workflow's name, which the promote workflow's `workflow_run` trigger names. */
@@ -55,6 +55,9 @@ export function reportJobId(environment: string): string {
 
 /** Where trusted tooling (the default branch) lives; the deployed commit is checked out under it. */
 const TARGET_DIR = "target";
+/** Where `/preview`'s comment job reads the preview job's output and what-ifs (their artifacts). */
+const PREVIEW_OUTCOME_DIR = "${{ runner.temp }}/preview-outcome";
+const PREVIEW_WHATIF_DIR = "${{ runner.temp }}/preview-whatifs";
 /** Where the report job reads the deploy job's outcome (its artifact). */
 const OUTCOME_DIR = "${{ runner.temp }}/deploy-outcome";
 
@@ -357,8 +360,9 @@ function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     },
     {
       name: "Report the result",
-      // A refused re-check has already said so on the PR; everything after it reports here.
-      if: "env.RECHECKED == 'true'",
+      // A refused re-check has already said so on the PR; everything after it reports here, even
+      // when recording the deployment failed.
+      if: "always() && env.RECHECKED == 'true'",
       env: { GITHUB_TOKEN: expr("github.token"), RESULT: `\${{ ${deploy}.outputs.result || ${deploy}.result }}`, DURATION: `\${{ ${deploy}.outputs.duration || 0 }}`, OUTCOME_DIR },
       run: script([
         DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
@@ -407,14 +411,53 @@ function commandPreviewJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     name: `issueops preview (${env.name})`,
     "runs-on": RUNNER,
     needs: [INTENT_JOB_ID],
-    if: `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && needs.${INTENT_JOB_ID}.outputs.action == 'preview' && needs.${INTENT_JOB_ID}.outputs.environment == '${env.name}'`,
+    if: previewsIn(env),
     environment: previewJobEnvironment(env.name),
-    permissions: { contents: "read", "id-token": "write", "pull-requests": "write" },
-    permissionReasons: { "id-token": "the stack's read-only preview identity (OIDC)", "pull-requests": "the preview comment" },
+    // The pull request's code runs here, in the default branch's context: no token that writes. Its
+    // output goes to the comment job, which reads it as data.
+    permissions: { contents: "read", "id-token": "write" },
+    permissionReasons: { "id-token": "the stack's read-only preview identity (OIDC)" },
     concurrency: { group: `preview-${env.name}-${out("pr")}`, "cancel-in-progress": true },
     "timeout-minutes": 30,
-    steps: previewSteps(cfg, env.name, out("pr"), `vars.${previewClientIdVariable(env.name)}`, { ref: out("commit"), commit: out("commit") }),
+    outputs: { exit_code: expr("steps.preview.outputs.exit-code") },
+    steps: previewSteps(cfg, env.name, out("pr"), `vars.${previewClientIdVariable(env.name)}`, { ref: out("commit"), commit: out("commit") }, { handOff: true }),
   };
+}
+
+/** When an environment's `/preview` jobs run. */
+function previewsIn(env: EnvironmentConfig): string {
+  return `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && needs.${INTENT_JOB_ID}.outputs.action == 'preview' && needs.${INTENT_JOB_ID}.outputs.environment == '${env.name}'`;
+}
+
+/** `/preview <env>`'s comment: trusted code only, from what the preview job handed over. */
+function commandPreviewCommentJob(env: EnvironmentConfig): Job {
+  const preview = `needs.${commandPreviewJobId(env.name)}`;
+  return {
+    name: `issueops preview comment (${env.name})`,
+    "runs-on": RUNNER,
+    needs: [INTENT_JOB_ID, commandPreviewJobId(env.name)],
+    if: `always() && needs.${INTENT_JOB_ID}.result == 'success' && ${previewsIn(env)} && ${preview}.outputs.exit_code != ''`,
+    permissions: { contents: "read", "pull-requests": "write" },
+    permissionReasons: { "pull-requests": "the preview comment" },
+    "timeout-minutes": 10,
+    env: { STACK: env.name, PR_NUMBER: out("pr"), COMMIT: out("commit"), RUN_URL, EXIT_CODE: expr(`${preview}.outputs.exit_code`), WHATIF_ARTIFACT: whatIfArtifact(env.name) },
+    steps: [
+      checkout({ ref: TRUSTED_REF }),
+      ...nodeSetup(),
+      { name: "Read the preview", uses: ACTIONS.downloadArtifact, with: { name: previewOutcomeArtifact(env.name), path: PREVIEW_OUTCOME_DIR } },
+      // A preview that changed nothing in Azure leaves no what-ifs, and no artifact of them.
+      { name: "Read the what-ifs", "continue-on-error": true, uses: ACTIONS.downloadArtifact, with: { name: whatIfArtifact(env.name), path: PREVIEW_WHATIF_DIR } },
+      {
+        name: "Comment on the pull request",
+        env: { GITHUB_TOKEN: expr("github.token"), OUTCOME_DIR: PREVIEW_OUTCOME_DIR, WHATIF_DIR: PREVIEW_WHATIF_DIR },
+        run: previewCommentScript({ log: "$OUTCOME_DIR/preview.log", graft: "$OUTCOME_DIR/graft-status.json", whatIfDir: '"$WHATIF_DIR"' }),
+      },
+    ],
+  };
+}
+
+function commandPreviewJobId(environment: string): string {
+  return `issueops-preview-${environment}`;
 }
 
 /**
@@ -554,7 +597,10 @@ export function deployWorkflow(cfg: StackConfig): Workflow {
     jobs[deployJobId(env.name)] = deployJob(cfg, env);
     jobs[reportJobId(env.name)] = reportJob(cfg, env);
   }
-  for (const env of cfg.environments) jobs[`issueops-preview-${env.name}`] = commandPreviewJob(cfg, env);
+  for (const env of cfg.environments) {
+    jobs[commandPreviewJobId(env.name)] = commandPreviewJob(cfg, env);
+    jobs[`${commandPreviewJobId(env.name)}-comment`] = commandPreviewCommentJob(env);
+  }
   jobs[PROMOTE_JOB_ID] = commandPromoteJob();
   jobs[UNLOCK_JOB_ID] = commandUnlockJob();
   return {

@@ -80,6 +80,7 @@ function renderStep(step: Step): Record<string, unknown> {
     o.uses = usesRef(step.uses);
     if (step.with) o.with = { ...step.with };
     if (step.env) o.env = { ...step.env };
+    if (step["continue-on-error"] !== undefined) o["continue-on-error"] = step["continue-on-error"];
   } else {
     if (step.shell) o.shell = step.shell;
     if (step["working-directory"]) o["working-directory"] = step["working-directory"];

@@ -35,6 +35,8 @@ export interface UsesStep {
   readonly uses: PinnedAction;
   readonly with?: Readonly<Record<string, string | number | boolean>>;
   readonly env?: Readonly<Record<string, string>>;
+  /** An optional step: its failure does not fail the job (e.g. reading an artifact that may not exist). */
+  readonly "continue-on-error"?: boolean;
 }
 
 export type Step = RunStep | UsesStep;

@@ -37,10 +37,11 @@ function unwrap(value: string): string {
 
 /**
  * The steps that preview one stack and post its comment; shared with the deploy workflow's
- * `/preview` command. `stack` and `pr` are expressions or literals (never untrusted text);
- * `clientId` is the expression (without `${{ }}`) of the preview identity's client id.
+ * `/preview` command, which hands the output to a comment job instead (`handOff`). `stack` and
+ * `pr` are expressions or literals (never untrusted text); `clientId` is the expression (without
+ * `${{ }}`) of the preview identity's client id.
  */
-export function previewSteps(cfg: StackConfig, stack: string, pr: string, clientId: string, source: { ref?: string; commit: string }): Step[] {
+export function previewSteps(cfg: StackConfig, stack: string, pr: string, clientId: string, source: { ref?: string; commit: string }, options: { handOff?: boolean } = {}): Step[] {
   const env = { STACK: stack, PR_NUMBER: pr, RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}" };
   const preview: RunStep = {
     name: "pulumi preview",
@@ -61,19 +62,19 @@ export function previewSteps(cfg: StackConfig, stack: string, pr: string, client
     run: script([DELIVERY + ' graft-status --stack "$STACK" --json > graft-status.json || true']),
     env: { STACK: stack },
   };
-  // One artifact per stack and attempt (artifact names are unique within a run).
-  const artifact = `whatif-\${{ github.run_attempt }}-${stack}`;
   const comment: RunStep = {
     name: "Comment on the pull request",
     if: `always() && steps.preview.outcome != 'skipped'`,
-    env: { ...env, EXIT_CODE: "${{ steps.preview.outputs.exit-code }}", GITHUB_TOKEN: expr("github.token"), COMMIT: source.commit, DELIVERY_WHATIF_DIR: WHATIF_DIR, WHATIF_ARTIFACT: artifact },
-    run: script([
-      // The comment reads the raw what-ifs itself: counts, property deltas, destructive changes first,
-      // under GitHub's size limit, pointing to the artifact for anything left out.
-      'args=(--stack "$STACK" --exit-code "${EXIT_CODE:-1}" --log preview.log --whatif-dir "$DELIVERY_WHATIF_DIR" --whatif-artifact "$WHATIF_ARTIFACT" --graft graft-status.json --commit "$COMMIT" --run-url "$RUN_URL" --summary "$GITHUB_STEP_SUMMARY")',
-      'if [ -n "$PR_NUMBER" ]; then args+=(--pr "$PR_NUMBER"); fi',
-      DELIVERY + ' pr-comment preview "${args[@]}"',
-    ]),
+    env: { ...env, EXIT_CODE: "${{ steps.preview.outputs.exit-code }}", GITHUB_TOKEN: expr("github.token"), COMMIT: source.commit, DELIVERY_WHATIF_DIR: WHATIF_DIR, WHATIF_ARTIFACT: whatIfArtifact(stack) },
+    run: previewCommentScript({ log: "preview.log", graft: "graft-status.json", whatIfDir: '"$DELIVERY_WHATIF_DIR"' }),
+  };
+  // `/preview` from a comment runs in the default branch's context: the pull request's code gets no
+  // token that writes, and its output goes to a trusted job that comments (deploy.ts).
+  const handOff: Step = {
+    name: "Hand the preview to the comment job",
+    if: "always() && steps.preview.outcome != 'skipped'",
+    uses: ACTIONS.uploadArtifact,
+    with: { name: previewOutcomeArtifact(stack), path: "preview.log\ngraft-status.json\n", "retention-days": 1, "if-no-files-found": "warn" },
   };
   const verdict: RunStep = {
     name: "Fail when the preview failed or a mandatory policy is violated",
@@ -100,15 +101,39 @@ export function previewSteps(cfg: StackConfig, stack: string, pr: string, client
         : []),
     preview,
     report,
-    comment,
+    options.handOff ? handOff : comment,
     {
       name: "Upload the what-ifs",
       if: "always() && steps.preview.outcome != 'skipped'",
       uses: ACTIONS.uploadArtifact,
-      with: { name: artifact, path: WHATIF_DIR, "retention-days": 30, "if-no-files-found": "ignore" },
+      with: { name: whatIfArtifact(stack), path: WHATIF_DIR, "retention-days": 30, "if-no-files-found": "ignore" },
     },
     verdict,
   ];
+}
+
+/** One artifact of what-ifs per stack and attempt (artifact names are unique within a run). */
+export function whatIfArtifact(stack: string): string {
+  return `whatif-\${{ github.run_attempt }}-${stack}`;
+}
+
+/** What a `/preview` job hands its comment job: `preview.log` and `graft-status.json`. */
+export function previewOutcomeArtifact(stack: string): string {
+  return `preview-outcome-\${{ github.run_attempt }}-${stack}`;
+}
+
+/**
+ * `delivery pr-comment preview` over a preview's output: the comment reads the raw what-ifs itself
+ * (counts, property deltas, destructive changes first, under GitHub's size limit, pointing to the
+ * artifact for anything left out). Takes STACK, EXIT_CODE, COMMIT, RUN_URL, PR_NUMBER and
+ * WHATIF_ARTIFACT from the step's env; `whatIfDir` is a shell word.
+ */
+export function previewCommentScript(files: { log: string; graft: string; whatIfDir: string }): string {
+  return script([
+    `args=(--stack "$STACK" --exit-code "\${EXIT_CODE:-1}" --log "${files.log}" --whatif-dir ${files.whatIfDir} --whatif-artifact "$WHATIF_ARTIFACT" --graft "${files.graft}" --commit "$COMMIT" --run-url "$RUN_URL" --summary "$GITHUB_STEP_SUMMARY")`,
+    'if [ -n "$PR_NUMBER" ]; then args+=(--pr "$PR_NUMBER"); fi',
+    DELIVERY + ' pr-comment preview "${args[@]}"',
+  ]);
 }
 
 /** The id of one stack's preview job. */

@@ -56,12 +56,19 @@ describe("security rules", () => {
     for (const f of files) expect(docs[f.path].permissions).toEqual({});
   });
 
+  it("shares no npm cache between jobs: /preview installs pull request code in the default branch's context", () => {
+    const setups = allJobs.flatMap(({ job }) => (job.steps as Any[]).filter((step) => typeof step.uses === "string" && step.uses.startsWith("actions/setup-node@")));
+    expect(setups.length).toBeGreaterThan(10);
+    for (const step of setups) expect(step.with?.cache).toBeUndefined();
+  });
+
   it("gives every job explicit permissions, write only where needed", () => {
     const allowedWrites: Record<string, string[]> = {
       "id-token": [...perStack("preview.yml#preview"), "deploy.yml#deploy-dev", "deploy.yml#deploy-staging", "deploy.yml#deploy-prod", ...perStack("deploy.yml#issueops-preview"), "deploy.yml#issueops-unlock", "docs-generate.yml#generate", "promote.yml#validate", ...perStack("drift.yml#drift")],
       // docs (request) replies when it refuses a label; docs (generate) opens the pull request of a default-branch run.
-      // The deploy jobs run the commit being deployed and write nothing; their report jobs comment.
-      "pull-requests": [...perStack("preview.yml#preview"), "docs-generate.yml#request", "docs-generate.yml#generate", "deploy.yml#intent", ...perStack("deploy.yml#report"), ...perStack("deploy.yml#issueops-preview"), "deploy.yml#issueops-promote", "deploy.yml#issueops-unlock", "promote.yml#act"],
+      // The deploy jobs and `/preview`'s preview jobs run the pull request's code and write nothing;
+      // their report and comment jobs comment.
+      "pull-requests": [...perStack("preview.yml#preview"), "docs-generate.yml#request", "docs-generate.yml#generate", "deploy.yml#intent", ...perStack("deploy.yml#report"), ...["dev", "staging", "prod"].map((e) => `deploy.yml#issueops-preview-${e}-comment`), "deploy.yml#issueops-promote", "deploy.yml#issueops-unlock", "promote.yml#act"],
       // docs (generate) pushes the documents; the promotion jobs create the promotion branch at the validated SHA.
       contents: ["docs-generate.yml#generate", "deploy.yml#issueops-promote", "promote.yml#act"],
       // The report jobs record the deployment of the commit their deploy job really deployed.
@@ -255,6 +262,25 @@ describe("the deploy workflow", () => {
     expect(handed.with.name).toBe(`deploy-outcome-${env}-\${{ github.run_id }}-\${{ github.run_attempt }}`);
     // The deployed commit is the gate's, a full SHA; the deploy jobs run for deploys and rollbacks alike.
     expect(job.env.COMMIT).toBe("${{ needs.intent.outputs.commit }}");
+  });
+
+  it("runs /preview's pull request code with no token that writes, and comments from a trusted job that reads its output as data", () => {
+    for (const env of ["dev", "staging", "prod"]) {
+      const preview = deploy.jobs[`issueops-preview-${env}`];
+      expect(preview.permissions).toEqual({ contents: "read", "id-token": "write" });
+      const steps = preview.steps as Any[];
+      expect(steps.some((s) => /pr-comment/.test(s.run ?? ""))).toBe(false);
+      expect(steps.find((s) => s.name === "Hand the preview to the comment job").with).toMatchObject({ name: `preview-outcome-\${{ github.run_attempt }}-${env}`, path: "preview.log\ngraft-status.json\n" });
+      const comment = deploy.jobs[`issueops-preview-${env}-comment`];
+      expect(comment.needs).toEqual(["intent", `issueops-preview-${env}`]);
+      expect(comment.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+      const csteps = comment.steps as Any[];
+      expect(csteps[0].with.ref).toBe("${{ github.event.repository.default_branch }}");
+      expect(csteps.some((s) => /npm ci|npm run|npx pulumi/.test(s.run ?? ""))).toBe(false);
+      expect(csteps.at(-1).run).toContain('--log "$OUTCOME_DIR/preview.log"');
+      // A preview that changed nothing leaves no what-ifs: the comment is posted without them.
+      expect(csteps.find((s) => s.name === "Read the what-ifs")["continue-on-error"]).toBe(true);
+    }
   });
 
   it("proves the validated tree in the intent job, before any deploy job, and says why when it refuses", () => {

@@ -44,7 +44,9 @@ describe("environment secrets", () => {
     const previews = ["dev", "staging", "prod"].map((s) => ({ name: `${s}-preview`, deployment: false }));
     expect(of("preview.yml#")).toEqual(previews);
     expect(of("drift.yml#")).toEqual(previews);
-    expect(of("deploy.yml#issueops-preview-")).toEqual(previews);
+    expect(environments.filter(([id]) => (id as string).startsWith("deploy.yml#issueops-preview-") && !(id as string).endsWith("-comment")).map(([, env]) => env)).toEqual(previews);
+    // `/preview`'s comment jobs run trusted code only and need no environment.
+    expect(environments.filter(([id]) => (id as string).endsWith("-comment")).map(([, env]) => env)).toEqual([undefined, undefined, undefined]);
     const promotion = { name: PROMOTION_ENVIRONMENT, deployment: false };
     expect([...of("deploy.yml#intent"), ...of("deploy.yml#issueops-promote"), ...of("promote.yml#decide"), ...of("promote.yml#act")]).toEqual([promotion, promotion, promotion, promotion]);
   });

@@ -103,7 +103,9 @@ it("/preview dev from a comment logs in with dev's read-only preview identity an
   const pr = openGreenPullRequest("feature/preview", { "NOTES.txt": "preview\n" }, "alice");
   const run = await comment(pr, "/preview dev", "alice");
   expect(run.results("read the command")).toEqual(["success"]);
-  expect(run.results("issueops preview")).toEqual(["success"]);
+  // The pull request's code previews with no token that writes; a trusted job comments from its output.
+  expect(run.results("issueops preview (dev)")).toEqual(["success"]);
+  expect(run.results("issueops preview comment (dev)")).toEqual(["success"]);
   // The job runs in dev's preview environment; dev's preview identity trusts that subject.
   expect(run.log).toContain("subject claim - repo:contoso/payments-service:environment:dev-preview");
   expect(world.github.commentsOn(pr.number).some((c) => c.user.login === "github-actions[bot]" && c.body.includes("dev"))).toBe(true);
@@ -116,7 +118,8 @@ const extended = process.env.DELIVERY_SCENARIOS === "all" ? it : it.skip;
 extended("/preview staging from a comment logs in with staging's read-only preview identity and posts the preview", async () => {
   const pr = openGreenPullRequest("feature/preview-staging", { "NOTES.txt": "preview staging\n" }, "alice");
   const run = await comment(pr, "/preview staging", "alice");
-  expect(run.results("issueops preview")).toEqual(["success"]);
+  expect(run.results("issueops preview (staging)")).toEqual(["success"]);
+  expect(run.results("issueops preview comment (staging)")).toEqual(["success"]);
   expect(run.log).toContain("subject claim - repo:contoso/payments-service:environment:staging-preview");
   // Staging's own preview identity (id-<resource group>-preview), not dev's or prod's.
   expect(run.log).toMatch(/Login successful as id-\S*staging\S*-preview /);
