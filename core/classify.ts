@@ -384,6 +384,22 @@ export function retriesExhaustedVerdict(attempts: number, last: Pick<Classificat
   return `[retries exhausted after ${attempts} attempt${attempts === 1 ? "" : "s"}; last failure ${last.category}/${last.kind}]`;
 }
 
+/**
+ * A deployment whose `pulumi up` reported no result: the deploy job ended (cancelled, timed out, its
+ * runner lost, or a step before `up` failed) after its gates were re-checked. Nobody can tell from
+ * outside whether Azure changed, so it counts as a failure (the promotion machine freezes and rolls
+ * back) and is never retried blindly.
+ */
+export function deployJobEndedClassification(jobResult: string): Classification {
+  const result = /^[a-z_]{1,20}$/.test(jobResult) ? jobResult : "unknown";
+  return {
+    category: "unknown",
+    retryable: false,
+    kind: "deploy-job-ended",
+    reason: `The deploy job ended (${result}) after re-checking the gates and before pulumi up reported a result, so it may have changed Azure. Read the deploy job's log; if the stack is locked, /unlock it; then deploy again or roll back.`,
+  };
+}
+
 /** The classification a rule gives, by its kind (for failures recognised without text, e.g. a lint error). */
 export function classificationOfKind(kind: string): Classification {
   const rule = CLASSIFICATION_RULES.find((r) => r.kind === kind);

@@ -295,6 +295,8 @@ export interface DeployEndInput extends DeployStartInput {
   readonly log: string;
   /** Why the deployment stopped before `pulumi up` ran (the commit's tree was not the validated one), if it did. */
   readonly stoppedBefore?: string | null;
+  /** The deploy job ended before it re-checked the gates (rejected by a reviewer, cancelled, failed to start), and the gates pass now. */
+  readonly endedBeforeRecheck?: boolean;
 }
 
 export function formatDuration(seconds: number): string {
@@ -306,7 +308,13 @@ export function deployEndBody(i: DeployEndInput, limit = GITHUB_COMMENT_LIMIT): 
   const retries = Math.max(0, i.attempts - 1);
   const retryText = retries === 0 ? "no retries" : `${retries} ${retries === 1 ? "retry" : "retries"}`;
   const lines: string[] = [];
-  if (i.result === "success") {
+  if (i.endedBeforeRecheck && i.result !== "success") {
+    lines.push(
+      `${i.result === "cancelled" ? "⚪" : "❌"} The ${i.action} of \`${mdCell(i.environment)}\` to ${i.commit.slice(0, 12)} ended before its gates were re-checked (deploy job: ${i.result}); no deployment was recorded.`,
+      "",
+      "A reviewer rejected it, it was cancelled, or its job failed before the re-check; the gates pass now. Read the run, then give the command again to retry.",
+    );
+  } else if (i.result === "success") {
     lines.push(
       `✅ ${i.action === "rollback" ? "Rolled back" : "Deployed"} \`${mdCell(i.environment)}\` to ${i.commit.slice(0, 12)} in ${formatDuration(i.durationSeconds)} (${retryText}${retries > 0 ? ", transient failures" : ""}).`,
     );

@@ -180,11 +180,10 @@ function outcomeArtifact(env: EnvironmentConfig): string {
   return `deploy-outcome-${env.name}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
 }
 
-/** The decision of the event again (`intent.json`), then every gate of it against the commit the deploy job was started for. */
-const RECHECK = [
-  DELIVERY + ' intent --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" > intent.json',
-  DELIVERY + ' gate --recheck --intent intent.json --commit "$COMMIT" --run-url "$RUN_URL"',
-] as const;
+/** The decision of the event again, for the re-check. */
+const RECHECK_INTENT = DELIVERY + ' intent --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" > intent.json';
+/** Every gate of that decision, against the commit the deploy job was started for. */
+const RECHECK_GATES = DELIVERY + ' gate --recheck --intent intent.json --commit "$COMMIT" --run-url "$RUN_URL"';
 
 /** The reads `gate --recheck` makes, as the intent job's gate made them. */
 const RECHECK_READS: Permissions = { "pull-requests": "read", checks: "read", statuses: "read", issues: "read", deployments: "read", actions: "read" };
@@ -207,7 +206,7 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       name: "Re-check the gates",
       id: "recheck",
       env: { GITHUB_TOKEN: expr("github.token") },
-      run: script([RECHECK[0], `${RECHECK[1]} --summary "$GITHUB_STEP_SUMMARY"`, 'echo "passed=true" >> "$GITHUB_OUTPUT"']),
+      run: script([RECHECK_INTENT, `${RECHECK_GATES} --summary "$GITHUB_STEP_SUMMARY"`, 'echo "passed=true" >> "$GITHUB_OUTPUT"']),
     },
     { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
     { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script([PROGRAM_INSTALL, "npm ci --prefix policies --no-audit --no-fund"]) },
@@ -310,21 +309,24 @@ export function reportJobName(environment: string): string {
 function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
   const managesRepository = cfg.manageRepository && env.name === cfg.environment.name;
   const deploy = `needs.${deployJobId(env.name)}`;
-  const ran = "env.RECHECKED == 'true' && env.UP_RESULT != ''";
+  // The re-check passed, so `pulumi up` may have run: whatever happened after, the deployment is
+  // recorded (a job that ended before `up` reported a result is recorded as failed).
+  const ran = "env.RECHECKED == 'true'";
+  const deployEnd = DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER"';
   const steps: Step[] = [
     checkout({ ref: TRUSTED_REF }),
     ...nodeSetup(),
     {
-      // The deploy job stopped before or at its re-check (or its reviewers rejected it): re-check
-      // here, with the token that can reply, and say why on the pull request.
-      name: "Say why the re-check refused",
-      if: "env.RECHECKED != 'true'",
+      // The deploy job ended before its re-check passed: refused by it, rejected by a reviewer,
+      // cancelled, or failed to start. Re-check here, with the token that can reply, and say which.
+      name: "Say why nothing was deployed",
+      if: `!(${ran})`,
       env: { GITHUB_TOKEN: expr("github.token") },
-      run: script([RECHECK[0], `if ${RECHECK[1]} --post; then`, '  echo "::notice::The gates pass now; the deploy job ended before pulumi up for another reason (see its log)."', "fi"]),
+      run: script([RECHECK_INTENT, `if ${RECHECK_GATES} --post; then`, `  ${deployEnd} --result "$DEPLOY_RESULT" --ended-before-recheck --summary "$GITHUB_STEP_SUMMARY"`, "fi"]),
     },
     {
       name: "Read the deploy job's outcome",
-      if: ran,
+      if: `${ran} && env.UP_RESULT != ''`,
       "continue-on-error": true,
       uses: ACTIONS.downloadArtifact,
       with: { name: outcomeArtifact(env), path: OUTCOME_DIR },
@@ -347,7 +349,10 @@ function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       name: "Classify a failure",
       if: `${ran} && env.UP_RESULT != 'success'`,
       env: { OUTCOME_DIR },
-      run: script([DELIVERY + ' classify "$OUTCOME_DIR/up.log" > classify.json || true']),
+      run: script([
+        'if [ -n "$UP_RESULT" ]; then ' + DELIVERY + ' classify "$OUTCOME_DIR/up.log" > classify.json || true',
+        'else ' + DELIVERY + ' classify --deploy-job-ended "$DEPLOY_RESULT" > classify.json; fi',
+      ]),
     },
     {
       name: "Record the deployment's result",
@@ -362,11 +367,12 @@ function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       name: "Report the result",
       // A refused re-check has already said so on the PR; everything after it reports here, even
       // when recording the deployment failed.
-      if: "always() && env.RECHECKED == 'true'",
-      env: { GITHUB_TOKEN: expr("github.token"), RESULT: `\${{ ${deploy}.outputs.result || ${deploy}.result }}`, DURATION: `\${{ ${deploy}.outputs.duration || 0 }}`, OUTCOME_DIR },
+      if: `always() && ${ran}`,
+      env: { GITHUB_TOKEN: expr("github.token"), DURATION: `\${{ ${deploy}.outputs.duration || 0 }}`, OUTCOME_DIR },
       run: script([
-        DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
-        '  --result "$RESULT" --duration "$DURATION" --log "$OUTCOME_DIR/up.log" --classify classify.json --summary "$GITHUB_STEP_SUMMARY"',
+        'if [ "$UP_RESULT" = success ]; then result=success; else result=failure; fi',
+        `${deployEnd} \\`,
+        '  --result "$result" --duration "$DURATION" --log "$OUTCOME_DIR/up.log" --classify classify.json --summary "$GITHUB_STEP_SUMMARY"',
       ]),
     },
     ...(managesRepository
@@ -399,7 +405,7 @@ function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       issues: "re-checks failure issues (the promotion freeze)",
       actions: managesRepository ? "re-checks deploy runs; dispatches the docs workflow for stale Graft documents (delivery docs dispatch-stale)" : "re-checks deploy runs",
     },
-    env: { ...deploymentEnv(env), RECHECKED: expr(`${deploy}.outputs.rechecked`), UP_RESULT: expr(`${deploy}.outputs.result`) },
+    env: { ...deploymentEnv(env), RECHECKED: expr(`${deploy}.outputs.rechecked`), UP_RESULT: expr(`${deploy}.outputs.result`), DEPLOY_RESULT: expr(`${deploy}.result`) },
     "timeout-minutes": 15,
     steps,
   };

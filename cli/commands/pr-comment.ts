@@ -175,8 +175,9 @@ export function registerPrComment(program: Command, io: CliIo, clientFactory: Cl
     .option("--duration <seconds>", "seconds the deployment took", "0")
     .option("--log <file>", "output of the last pulumi up")
     .option("--classify <file>", "`delivery classify` output for the last failure")
+    .option("--ended-before-recheck", "the deploy job ended before it re-checked the gates (--result is its result): nothing was recorded, and the comment says so")
     .option("--tree-verdict <file>", "`delivery promote verify-tree` output: when it refused the commit, the deployment stopped before `pulumi up` and the comment says why")
-    .action(async (opts: Common & { action: string; stack: string; commit: string; requestedBy: string; result: string; attempts: string; duration: string; log?: string; classify?: string; treeVerdict?: string }) => {
+    .action(async (opts: Common & { action: string; stack: string; commit: string; requestedBy: string; result: string; attempts: string; duration: string; log?: string; classify?: string; treeVerdict?: string; endedBeforeRecheck?: boolean }) => {
       const result: DeployEndInput["result"] = opts.result === "success" ? "success" : opts.result === "cancelled" ? "cancelled" : "failure";
       const log = readIfExists(io, opts.log);
       let classification: DeployEndInput["classification"] = null;
@@ -196,6 +197,7 @@ export function registerPrComment(program: Command, io: CliIo, clientFactory: Cl
       const body = deployEndBody({
         ...deployInput(opts),
         stoppedBefore,
+        endedBeforeRecheck: Boolean(opts.endedBeforeRecheck),
         result,
         attempts: Math.max(1, Number.parseInt(opts.attempts, 10) || 1),
         durationSeconds: Number.parseInt(opts.duration, 10) || 0,

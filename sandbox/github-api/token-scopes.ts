@@ -44,6 +44,15 @@ const ROUTE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches": ["actions"],
 };
 
+/**
+ * Where one method of a route differs from the rule above: creating an issue needs `issues` (a pull
+ * request is opened elsewhere), and a commit comment is created with read access to the contents.
+ */
+const METHOD_ROUTE_SCOPES: Readonly<Record<string, { readonly scopes: readonly string[]; readonly access: "read" | "write" }>> = {
+  "POST /repos/{owner}/{repo}/issues": { scopes: ["issues"], access: "write" },
+  "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments": { scopes: ["contents"], access: "read" },
+};
+
 export type TokenPermissions = Readonly<Record<string, string>>;
 
 /** Splits a job token into the token act was given and the job's permissions; null when it carries none. */
@@ -61,9 +70,10 @@ export function jobTokenParts(token: string): { base: string; permissions: Token
 
 /** Why a token with `permissions` may not call `method route`, or null when it may. */
 export function missingScope(permissions: TokenPermissions, method: string, route: string): string | null {
-  const scopes = ROUTE_SCOPES[route];
+  const special = METHOD_ROUTE_SCOPES[`${method} ${route}`];
+  const scopes = special?.scopes ?? ROUTE_SCOPES[route];
   if (!scopes) return null;
-  const access = method === "GET" ? "read" : "write";
+  const access = special?.access ?? (method === "GET" ? "read" : "write");
   const granted = (scope: string) => {
     // A workflow names scopes with hyphens (`pull-requests`), the App API with underscores (`pull_requests`).
     const level = permissions[scope] ?? permissions[scope.replace(/-/g, "_")] ?? permissions["*"] ?? "none";

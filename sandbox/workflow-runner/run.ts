@@ -58,6 +58,8 @@ export interface RunResult {
   readonly seconds: number;
   /** The jobs' step summaries, concatenated. */
   readonly summary: string;
+  /** The run's GITHUB_RUN_ID, which the jobs saw (and wrote into, e.g., the record of who holds a stack's lock). */
+  readonly runId: number;
   /** `result` of every job whose id or name starts with `prefix` (matrix jobs share one id). */
   results(prefix: string): string[];
 }
@@ -93,6 +95,7 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
   const projectRoot = world.sandbox.root;
   const act = actBinary(projectRoot);
   const run = ++runCounter;
+  const runId = 1000 + run;
   const runDir = path.join(world.root, "runs", `${run}-${path.basename(options.workflow, ".yml")}-${options.eventName}`);
   const workspace = path.join(runDir, "workspace");
   fs.mkdirSync(workspace, { recursive: true });
@@ -143,7 +146,7 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
     "--env",
     `SHA_REF=${options.sha}`,
     "--env",
-    `GITHUB_RUN_ID=${1000 + run}`,
+    `GITHUB_RUN_ID=${runId}`,
     "--defaultbranch",
     world.github.defaultBranch,
     "-s",
@@ -220,6 +223,7 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
     jobs,
     seconds: (Date.now() - started) / 1000,
     summary,
+    runId,
     results: (prefix) => jobs.filter((j) => j.jobId.startsWith(prefix) || j.job.startsWith(prefix)).map((j) => j.result),
   };
 }

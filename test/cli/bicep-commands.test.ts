@@ -39,6 +39,21 @@ describe("delivery classify", () => {
     expect(JSON.parse(t.out.join(""))).toMatchObject({ category: "environmental", retryable: false, kind: "retries-exhausted" });
   });
 
+  it("classifies a deploy whose job ended before pulumi up reported as a failure that is not retried, and refuses a file beside it", async () => {
+    const t = io();
+    expect(await run(["classify", "--deploy-job-ended", "cancelled"], t)).toBe(0);
+    const c = JSON.parse(t.out.join(""));
+    expect(c).toMatchObject({ category: "unknown", retryable: false, kind: "deploy-job-ended" });
+    expect(c.reason).toContain("The deploy job ended (cancelled) after re-checking the gates");
+    // A job result is a word; anything else is not echoed into the deployment record.
+    const odd = io();
+    expect(await run(["classify", "--deploy-job-ended", "x; rm -rf /"], odd)).toBe(0);
+    expect(JSON.parse(odd.out.join("")).reason).toContain("The deploy job ended (unknown)");
+    const both = io();
+    expect(await run(["classify", "up.log", "--deploy-job-ended", "failure"], both)).toBe(2);
+    expect(both.err.join("")).toContain("give either a file to classify (up.log) or --deploy-job-ended, not both");
+  });
+
   it("says so when the file is missing", async () => {
     const t = io();
     expect(await run(["classify", "nope.log"], t)).toBe(2);

@@ -102,6 +102,18 @@ describe("delivery pr-comment", () => {
     expect(posted(later.gh)[0]).toContain("failed after 1 attempt(s)");
   });
 
+  it("says nothing was recorded when the deploy job ended before its re-check, and never claims a failed deployment", async () => {
+    const args = ["pr-comment", "deploy-end", "--pr", "1", "--action", "deploy", "--stack", "prod", "--commit", SHA, "--requested-by", "octocat", "--ended-before-recheck"];
+    const rejected = posted((await cli([...args, "--result", "failure"])).gh)[0];
+    expect(rejected.split("\n").slice(0, 3)).toEqual([
+      `❌ The deploy of \`prod\` to ${SHA.slice(0, 12)} ended before its gates were re-checked (deploy job: failure); no deployment was recorded.`,
+      "",
+      "A reviewer rejected it, it was cancelled, or its job failed before the re-check; the gates pass now. Read the run, then give the command again to retry.",
+    ]);
+    expect(rejected).not.toContain("attempt");
+    expect(posted((await cli([...args, "--result", "cancelled"])).gh)[0]).toMatch(/^⚪ The deploy of `prod` .* \(deploy job: cancelled\)/);
+  });
+
   it("replies to a command with the text its job wrote, or the fallback when the job died first, linking the run", async () => {
     fs.writeFileSync(path.join(dir, "reply.md"), "✅ `/unlock dev`: cleared: the run that held it ended.\n");
     const written = await cli(["pr-comment", "reply", "--pr", "2", "--body-file", "reply.md", "--fallback", "❌ `/unlock dev` failed; see the workflow run.", "--run-url", "https://x/run/1"]);

@@ -34,6 +34,12 @@ describe("missingScope", () => {
     expect(missingScope({}, "GET", "/repos/{owner}/{repo}/collaborators/{username}/permission")).toBeNull();
     expect(missingScope({ "*": "write" }, "GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}")).toBeNull();
     expect(missingScope({ contents: "write", "pull-requests": "write" }, "GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}")).toContain("needs members: read");
+    // One method of a route can differ: opening an issue needs `issues` (listing them, either scope);
+    // a commit comment is created with read access to the contents.
+    expect(missingScope({ "pull-requests": "write" }, "POST", "/repos/{owner}/{repo}/issues")).toBe('POST /repos/{owner}/{repo}/issues needs issues: write; the token has {"pull-requests":"write"}');
+    expect(missingScope({ "pull-requests": "read" }, "GET", "/repos/{owner}/{repo}/issues")).toBeNull();
+    expect(missingScope({ contents: "read" }, "POST", "/repos/{owner}/{repo}/commits/{commit_sha}/comments")).toBeNull();
+    expect(missingScope({ issues: "write" }, "POST", "/repos/{owner}/{repo}/commits/{commit_sha}/comments")).toContain("needs contents: read");
     // An App installation token names its scopes as the App API does.
     expect(missingScope({ pull_requests: "write" }, "POST", "/repos/{owner}/{repo}/pulls")).toBeNull();
   });

@@ -208,7 +208,7 @@ describe("the deploy workflow", () => {
     expect(up.run).toContain('npx pulumi up --stack "$STACK" --yes');
     // The report job classifies a failure, from the log the deploy job hands over as data.
     const classify = (deploy.jobs["report-dev"].steps as Any[]).find((s) => s.name === "Classify a failure");
-    expect(classify.run).toBe('node "$GITHUB_WORKSPACE/bin/delivery.js" classify "$OUTCOME_DIR/up.log" > classify.json || true\n');
+    expect(classify.run.split("\n")[0]).toBe('if [ -n "$UP_RESULT" ]; then node "$GITHUB_WORKSPACE/bin/delivery.js" classify "$OUTCOME_DIR/up.log" > classify.json || true');
   });
 
   it("uploads the audit records for 90 days, whatever happened", () => {
@@ -247,14 +247,23 @@ describe("the deploy workflow", () => {
     const record = rsteps.findIndex((s) => s.id === "record");
     const finish = rsteps.findIndex((s) => s.name === "Record the deployment's result");
     expect(record > -1 && finish > record).toBe(true);
-    expect(rsteps[record].if).toBe("env.RECHECKED == 'true' && env.UP_RESULT != ''");
+    // Once the re-check passed, `pulumi up` may have run: the deployment is recorded whatever followed.
+    expect(rsteps[record].if).toBe("env.RECHECKED == 'true'");
+    expect(report.env.DEPLOY_RESULT).toBe(`\${{ needs.deploy-${env}.result }}`);
+    // A job that ended before `up` reported anything is a failure of a known class, not a silence.
+    const classifyStep = rsteps.find((s) => s.name === "Classify a failure");
+    expect(classifyStep.if).toBe("env.RECHECKED == 'true' && env.UP_RESULT != 'success'");
+    expect(classifyStep.run).toContain('classify --deploy-job-ended "$DEPLOY_RESULT" > classify.json');
     expect(rsteps[record].run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote record start --environment "$STACK" --commit "$COMMIT" "${extra[@]}" --run-url "$RUN_URL" --requested-by "$REQUESTED_BY" --github-output "$GITHUB_OUTPUT"');
     expect(rsteps[record].run).toContain('if [ "$ACTION" = rollback ]; then extra=(--rollback); fi');
     // After the first environment, the deployment records the commit validated before it, as the intent job proved it.
     expect(rsteps[record].env.VALIDATED_COMMIT).toBe(env === "dev" ? "" : "${{ needs.intent.outputs.validated_commit }}");
     expect(rsteps[finish].if).toBe("always() && steps.record.outputs.deployment_id != ''");
     expect(rsteps[finish].run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$OUTCOME_DIR/stack-outputs.json"');
-    expect(rsteps.find((s) => s.name === "Say why the re-check refused").run).toContain("--post");
+    const nothing = rsteps.find((s) => s.name === "Say why nothing was deployed");
+    expect(nothing.if).toBe("!(env.RECHECKED == 'true')");
+    expect(nothing.run).toContain("--post; then");
+    expect(nothing.run).toContain('--result "$DEPLOY_RESULT" --ended-before-recheck');
     // The outcome crosses as an artifact: the deploy job's `pulumi up` log and stack outputs.
     const handed = steps.find((s) => s.name === "Hand the outcome to the report job");
     const read = rsteps.find((s) => s.name === "Read the deploy job's outcome");

@@ -89,6 +89,63 @@ it("ATTACK: a pull request's own Pulumi program, deployed to dev, writes to GitH
   expect(world.github.commentsOn(pr.number).some((c) => c.body === "prod approved")).toBe(false);
 });
 
+it("a deploy job whose runner dies during pulumi up is recorded as a failed deployment though up reported nothing; the next deploy clears the lock it left", async () => {
+  // The update pass of `up` kills the step's shell, as when the runner is lost or the job is
+  // cancelled or times out mid-update: the result line is never written, `pulumi up` dies with it and
+  // leaves the stack locked. Nobody outside can tell whether Azure changed.
+  const dieMidUp = [
+    "if (!pulumi.runtime.isDryRun()) {",
+    "  let pid = process.ppid;",
+    "  for (let hop = 0; hop < 12 && pid > 1; hop++) {",
+    '    const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8");',
+    '    if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === "bash") { process.kill(pid, "SIGKILL"); break; }',
+    '    pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);',
+    "  }",
+    "}",
+  ].join("\n");
+  const program = execFileSync("git", ["--git-dir", world.remote, "show", "refs/heads/dev:index.ts"], { encoding: "utf8" });
+  const params = fs.readFileSync(path.join(world.clone, "bicep/parameters/dev.bicepparam"), "utf8").replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 9");
+  const pr = openGreenPullRequest("feature/lost-runner", { "index.ts": `${program}\n${dieMidUp}\n`, "bicep/parameters/dev.bicepparam": params });
+  const lost = await comment(pr, "/deploy dev", "alice");
+  expect(lost.results("deploy (dev)")).toEqual(["failure"]);
+  expect(lost.results("report (dev)")).toEqual(["success"]);
+  const lockDir = path.join(world.sandbox.backend, ".pulumi", "locks", "organization", "delivery-platform", "dev");
+  const locks = () => (fs.existsSync(lockDir) ? fs.readdirSync(lockDir).filter((f) => f.endsWith(".json")) : []);
+  expect(locks()).toHaveLength(1);
+  const deployment = world.github.deployments.find((d) => d.environment === "dev" && d.sha === pr.head.sha)!;
+  expect(deployment).toBeDefined();
+  const statuses = () => world.github.deploymentStatuses.filter((s) => s.deployment_id === deployment.id);
+  expect(statuses().map((s) => s.state)).toEqual(["in_progress", "failure"]);
+  expect(statuses()[1].description).toContain("failed (unknown/deploy-job-ended)");
+  const end = world.github.commentsOn(pr.number).filter((c) => c.user.login === "github-actions[bot]").pop()!.body;
+  expect(end).toContain(`❌ The deploy of \`dev\` to ${pr.head.sha.slice(0, 12)} failed`);
+  expect(end).toContain("The deploy job ended (failure) after re-checking the gates and before pulumi up reported a result");
+
+  // GitHub reports the lost run as ended; the next deploy (of a head that does not die) clears the
+  // lock the run left and deploys.
+  world.github.workflowRuns.push({
+    id: lost.runId,
+    workflow_id: "deploy.yml",
+    name: "Deploy",
+    event: "issue_comment",
+    status: "completed",
+    conclusion: "failure",
+    head_sha: world.sha("refs/heads/main"),
+    head_branch: "main",
+    html_url: `https://github.com/contoso/payments-service/actions/runs/${lost.runId}`,
+    created_at: new Date(Date.now() - lost.seconds * 1000).toISOString(),
+    actor: world.github.user("alice"),
+    artifacts: [],
+  });
+  const fixed = openGreenPullRequest("feature/lost-runner-fixed", { "bicep/parameters/dev.bicepparam": params });
+  const before = azCreates().length;
+  const again = await comment(fixed, "/deploy dev", "alice");
+  expect(again.results("deploy (dev)")).toEqual(["success"]);
+  expect(again.log).toContain(`taken by run ${lost.runId}`);
+  expect(locks()).toHaveLength(0);
+  expect(azCreates().length).toBe(before + 1);
+});
+
 it("/deploy dev by a reader is refused with a reply, and nothing is deployed", async () => {
   const pr = openGreenPullRequest("feature/reader", { "NOTES.txt": "reader\n" }, "alice");
   const before = azCreates().length;
