@@ -40,7 +40,7 @@ export function engineSkipReason(): string | undefined {
 }
 
 const COPIED = ["index.ts", "Pulumi.yaml", "Pulumi.sandbox.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "core", "providers", "workflows", "bicep", "docs", "policies", path.join("sandbox", "bin"), path.join("test", "fakes", "generator")];
-const LINKED = ["node_modules", "dist", path.join("policies", "node_modules")];
+const LINKED = ["node_modules", "dist"];
 
 export interface RunResult {
   readonly code: number;

@@ -107,11 +107,6 @@ export async function ensureSandbox(p: SandboxPaths, say: (line: string) => void
   const plugins = installStandInPlugins({ pulumiHome: p.pulumiHome, sandboxDir: p.dir, repoRoot: p.root });
   for (const plugin of plugins.filter((x) => x.changed)) say(`sandbox: installed the stand-in provider plugin ${plugin.pkg} v${plugin.version} (${path.relative(p.root, plugin.launcher)})`);
   fs.mkdirSync(p.backend, { recursive: true });
-  if (!fs.existsSync(path.join(p.root, "policies", "node_modules", "@pulumi", "policy"))) {
-    say("sandbox: installing the policy pack's dependencies (npm ci --prefix policies)");
-    const r = spawnSync("npm", ["ci", "--prefix", "policies", "--no-audit", "--no-fund"], { cwd: p.root, stdio: ["ignore", "inherit", "inherit"] });
-    if (r.status !== 0) throw new Error("npm ci --prefix policies failed; see its output above.");
-  }
 }
 
 /** Runs pulumi in the sandbox environment; resolves with its exit code (output inherited unless captured). */

@@ -13,7 +13,7 @@ trap 'rm -f "$log"' EXIT
 # (its paths are relative to it), and a copy in the user's cache carries it to a new clone of the
 # same dependencies; a stale copy costs a full check, never a wrong one.
 info_dir=node_modules/.cache/delivery-platform/tsc
-shared="${XDG_CACHE_HOME:-$HOME/.cache}/delivery-platform/tsc-$(sha256sum package-lock.json policies/package-lock.json | sha256sum | cut -c1-12)"
+shared="${XDG_CACHE_HOME:-$HOME/.cache}/delivery-platform/tsc-$(sha256sum package-lock.json | cut -c1-12)"
 mkdir -p "$info_dir"
 for f in program policies; do
     [ -f "$info_dir/$f.tsbuildinfo" ] || cp "$shared/$f.tsbuildinfo" "$info_dir/" 2> /dev/null || true

@@ -155,11 +155,12 @@ export function checkout(options: { ref?: string; fetchDepth?: number } = {}): U
  * the `delivery` workspace when it also runs the Pulumi CLI on its own (`pulumiCli`), or the
  * Pulumi program it runs (optionally with the policy pack).
  */
-export type NodeSetup = { readonly program?: false; readonly pulumiCli?: boolean } | { readonly program: true; readonly policies: boolean };
+export type NodeSetup = { readonly program?: false; readonly pulumiCli?: boolean } | { readonly program: true };
 
 /**
  * How a job installs the Pulumi program: the locked runtime dependencies (the install builds
- * dist/), without the test tooling. A deploy installs the deployed commit exactly as its PR
+ * dist/), without the test tooling. The policy pack is a workspace of the same lock, so this one
+ * install gives `--policy-pack policies` what it needs. A deploy installs the deployed commit exactly as its PR
  * preview installed it, so what was previewed is what deploys. (Validation installs the commit in
  * full: its checks are the commit's own npm scripts, which may run its test tooling.)
  */
@@ -171,8 +172,8 @@ export const PROGRAM_INSTALL = "npm ci --omit=dev --no-audit --no-fund";
  * and refuses to when it is not the build of that checkout's sources. So no dependency's install
  * script runs in those jobs, next to their tokens. A job that runs the Pulumi CLI without the
  * program (`/unlock`) installs the `cli` workspace, which locks that CLI, with install scripts off.
- * A job that runs the program (`pulumi preview` of its checkout) installs it all, and optionally
- * the policy pack's. No job uses setup-node's npm cache: `/preview` installs a pull request's code
+ * A job that runs the program (`pulumi preview` of its checkout) installs it all, the policy pack
+ * included. No job uses setup-node's npm cache: `/preview` installs a pull request's code
  * in the default branch's context, and a cache it saved there would be restored by every job.
  */
 export function nodeSetup(options: NodeSetup = {}): Step[] {
@@ -182,12 +183,10 @@ export function nodeSetup(options: NodeSetup = {}): Step[] {
       ...(options.pulumiCli ? [{ name: "Install the Pulumi CLI", run: `npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace ${CLI_WORKSPACE}` }] : []),
     ];
   }
-  const steps: Step[] = [
+  return [
     { name: "Set up Node.js", uses: ACTIONS.setupNode, with: { "node-version-file": NODE_VERSION_FILE } },
     { name: "Install dependencies", run: PROGRAM_INSTALL },
   ];
-  if (options.policies) steps.push({ name: "Install the policy pack's dependencies", run: "npm ci --prefix policies --no-audit --no-fund" });
-  return steps;
 }
 
 /** The npm workspace (cli/package.json): what the `delivery` bundle is built from, and the Pulumi CLI it drives. */

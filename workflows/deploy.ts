@@ -209,7 +209,7 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       run: script([RECHECK_INTENT, `${RECHECK_GATES} --summary "$GITHUB_STEP_SUMMARY"`, 'echo "passed=true" >> "$GITHUB_OUTPUT"']),
     },
     { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
-    { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: script([PROGRAM_INSTALL, "npm ci --prefix policies --no-audit --no-fund"]) },
+    { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: PROGRAM_INSTALL },
     deployIdentityLogin(),
     ...(cfg.manageRepository && env.name === cfg.environment.name ? [awsLogin(cfg)] : []),
     {

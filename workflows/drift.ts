@@ -30,7 +30,7 @@ function driftJob(cfg: StackConfig, stack: string, branch: string): Job {
     env: { STACK: stack, RUN_URL },
     steps: [
       checkout({ ref: branch }),
-      ...nodeSetup({ program: true, policies: false }),
+      ...nodeSetup({ program: true }),
       azureLogin(expr(`vars.${previewClientIdVariable(stack)}`), cfg.azure.tenantId, cfg.azure.subscriptionId),
       ...(stack === docsStack(cfg) ? [awsLogin(cfg, { roleVariable: AWS_PREVIEW_ROLE_VARIABLE })] : []),
       {

@@ -83,7 +83,7 @@ export function previewSteps(cfg: StackConfig, stack: string, pr: string, client
   };
   return [
     checkout(source.ref ? { ref: source.ref } : {}),
-    ...nodeSetup({ program: true, policies: true }),
+    ...nodeSetup({ program: true }),
     {
       // The jobs that hold tokens run the committed bundle without building it (bin/delivery.js
       // only detects a stale one); here, in a required check, it is rebuilt and compared, so a

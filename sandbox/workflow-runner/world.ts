@@ -230,7 +230,6 @@ export async function bootstrap(world: World, stacks: readonly string[], options
   // The person's machine has run `npm ci` already: reuse this project's installation.
   const project = world.sandbox.root;
   fs.symlinkSync(path.join(project, "node_modules"), path.join(work, "node_modules"));
-  fs.symlinkSync(path.join(project, "policies", "node_modules"), path.join(work, "policies", "node_modules"));
   fs.cpSync(path.join(project, "dist"), path.join(work, "dist"), { recursive: true });
   const env = { ...sandboxEnv(world.sandbox), PULUMI_CONFIG_PASSPHRASE: WORLD_PASSPHRASE, GITHUB_TOKEN: ADMIN_TOKEN, DELIVERY_AUDIT_DIR: path.join(world.root, "bootstrap-audit") };
   const pulumi = path.join(world.sandbox.cliBin, "pulumi");
