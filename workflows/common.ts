@@ -153,16 +153,17 @@ export function checkout(options: { ref?: string; fetchDepth?: number } = {}): U
 /**
  * What a job installs: nothing beyond Node.js when it only runs `delivery` (the committed bundle),
  * the `delivery` workspace when it also runs the Pulumi CLI on its own (`pulumiCli`), or the
- * Pulumi program it runs (optionally with the policy pack).
+ * Pulumi program it runs (with the policy pack, a workspace of the same install).
  */
 export type NodeSetup = { readonly program?: false; readonly pulumiCli?: boolean } | { readonly program: true };
 
 /**
  * How a job installs the Pulumi program: the locked runtime dependencies (the install builds
  * dist/), without the test tooling. The policy pack is a workspace of the same lock, so this one
- * install gives `--policy-pack policies` what it needs. A deploy installs the deployed commit exactly as its PR
- * preview installed it, so what was previewed is what deploys. (Validation installs the commit in
- * full: its checks are the commit's own npm scripts, which may run its test tooling.)
+ * install gives `--policy-pack policies` what it needs. A deploy installs the deployed commit
+ * exactly as its PR preview installed it, so what was previewed is what deploys. (Validation
+ * installs the commit in full: its checks are the commit's own npm scripts, which may run its test
+ * tooling.)
  */
 export const PROGRAM_INSTALL = "npm ci --omit=dev --no-audit --no-fund";
 

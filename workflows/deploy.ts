@@ -66,6 +66,9 @@ const out = (name: string) => expr(`needs.${INTENT_JOB_ID}.outputs.${name}`);
 /** Read the promotion facts (deployments, runs, failure issues) for the freeze, rollbacks and `/promote`; write only replies. */
 const INTENT_PERMISSIONS: Permissions = { contents: "read", "pull-requests": "write", issues: "read", checks: "read", statuses: "read", deployments: "read", actions: "read" };
 
+/** The end-of-deployment comment, from the decision in STACK, COMMIT, ACTION, PR_NUMBER, REQUESTED_BY and RUN_URL. */
+const DEPLOY_END = DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER"';
+
 /** The gate's decision, for the intent job's steps after the gate: the same names the deploy and report jobs use. */
 const GATE_DECISION_ENV = {
   STACK: expr("steps.gate.outputs.environment"),
@@ -141,10 +144,7 @@ function intentJob(cfg: StackConfig): Job {
         name: "Say why the commit was refused",
         if: "failure() && steps.tree.outcome == 'failure'",
         env: { GITHUB_TOKEN: token, ...GATE_DECISION_ENV },
-        run: script([
-          DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER" \\',
-          '  --result failure --tree-verdict tree.json --summary "$GITHUB_STEP_SUMMARY"',
-        ]),
+        run: script([`${DEPLOY_END} \\`, '  --result failure --tree-verdict tree.json --summary "$GITHUB_STEP_SUMMARY"']),
       },
       {
         // Here, not in the deploy job: that job runs the commit being deployed and writes nothing.
@@ -156,6 +156,11 @@ function intentJob(cfg: StackConfig): Job {
       },
     ],
   };
+}
+
+/** The environment whose deploy also manages the repository and its generated docs (AWS login, docs dispatch). */
+function managesRepository(cfg: StackConfig, env: EnvironmentConfig): boolean {
+  return cfg.manageRepository && env.name === cfg.environment.name;
 }
 
 /** Who asked for what: the same in a deploy job and its report job. */
@@ -170,9 +175,15 @@ function deploymentEnv(env: EnvironmentConfig): Record<string, string> {
   };
 }
 
-/** When an environment's deploy job (and its report job) run: the gate let a deploy or rollback of exactly this environment through. */
+/** When a job of one environment runs: the gate let one of `actions` of exactly that environment through. */
+function gateLetThrough(env: EnvironmentConfig, actions: readonly string[]): string {
+  const action = actions.map((a) => `needs.${INTENT_JOB_ID}.outputs.action == '${a}'`).join(" || ");
+  return `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && ${actions.length > 1 ? `(${action})` : action} && needs.${INTENT_JOB_ID}.outputs.environment == '${env.name}'`;
+}
+
+/** When an environment's deploy job (and its report job) run. */
 function deploysTo(env: EnvironmentConfig): string {
-  return `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && (needs.${INTENT_JOB_ID}.outputs.action == 'deploy' || needs.${INTENT_JOB_ID}.outputs.action == 'rollback') && needs.${INTENT_JOB_ID}.outputs.environment == '${env.name}'`;
+  return gateLetThrough(env, ["deploy", "rollback"]);
 }
 
 /** The artifact that carries a deploy job's `pulumi up` output and stack outputs to its report job. */
@@ -211,7 +222,7 @@ function deployJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     { name: "Check out the commit to deploy", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
     { name: "Install the deployed commit's dependencies", "working-directory": TARGET_DIR, run: PROGRAM_INSTALL },
     deployIdentityLogin(),
-    ...(cfg.manageRepository && env.name === cfg.environment.name ? [awsLogin(cfg)] : []),
+    ...(managesRepository(cfg, env) ? [awsLogin(cfg)] : []),
     {
       // A runner that died mid-deploy leaves the stack locked; clear a lock no live run can hold
       // (the run recorded with it has ended), then record this run as the one about to take it.
@@ -307,12 +318,11 @@ export function reportJobName(environment: string): string {
  * never run.
  */
 function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
-  const managesRepository = cfg.manageRepository && env.name === cfg.environment.name;
+  const ownsDocs = managesRepository(cfg, env);
   const deploy = `needs.${deployJobId(env.name)}`;
   // The re-check passed, so `pulumi up` may have run: whatever happened after, the deployment is
   // recorded (a job that ended before `up` reported a result is recorded as failed).
   const ran = "env.RECHECKED == 'true'";
-  const deployEnd = DELIVERY + ' pr-comment deploy-end --action "$ACTION" --stack "$STACK" --commit "$COMMIT" --requested-by "$REQUESTED_BY" --run-url "$RUN_URL" --pr "$PR_NUMBER"';
   const steps: Step[] = [
     checkout({ ref: TRUSTED_REF }),
     ...nodeSetup(),
@@ -322,7 +332,7 @@ function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       name: "Say why nothing was deployed",
       if: `!(${ran})`,
       env: { GITHUB_TOKEN: expr("github.token") },
-      run: script([RECHECK_INTENT, `if ${RECHECK_GATES} --post; then`, `  ${deployEnd} --result "$DEPLOY_RESULT" --ended-before-recheck --summary "$GITHUB_STEP_SUMMARY"`, "fi"]),
+      run: script([RECHECK_INTENT, `if ${RECHECK_GATES} --post; then`, `  ${DEPLOY_END} --result "$DEPLOY_RESULT" --ended-before-recheck --summary "$GITHUB_STEP_SUMMARY"`, "fi"]),
     },
     {
       name: "Read the deploy job's outcome",
@@ -359,8 +369,7 @@ function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       if: "always() && steps.record.outputs.deployment_id != ''",
       env: { GITHUB_TOKEN: expr("github.token"), DEPLOYMENT_ID: expr("steps.record.outputs.deployment_id"), OUTCOME_DIR },
       run: script([
-        'if [ "$UP_RESULT" = success ]; then result=success; else result=failure; fi',
-        DELIVERY + ' promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$OUTCOME_DIR/stack-outputs.json"',
+        DELIVERY + ' promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$RESULT" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$OUTCOME_DIR/stack-outputs.json"',
       ]),
     },
     {
@@ -370,12 +379,11 @@ function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
       if: `always() && ${ran}`,
       env: { GITHUB_TOKEN: expr("github.token"), DURATION: `\${{ ${deploy}.outputs.duration || 0 }}`, OUTCOME_DIR },
       run: script([
-        'if [ "$UP_RESULT" = success ]; then result=success; else result=failure; fi',
-        `${deployEnd} \\`,
-        '  --result "$result" --duration "$DURATION" --log "$OUTCOME_DIR/up.log" --classify classify.json --summary "$GITHUB_STEP_SUMMARY"',
+        `${DEPLOY_END} \\`,
+        '  --result "$RESULT" --duration "$DURATION" --log "$OUTCOME_DIR/up.log" --classify classify.json --summary "$GITHUB_STEP_SUMMARY"',
       ]),
     },
-    ...(managesRepository
+    ...(ownsDocs
       ? [
           { name: "Check out the deployed commit's documents", if: "env.UP_RESULT == 'success'", uses: ACTIONS.checkout, with: { ref: out("commit"), path: TARGET_DIR, "persist-credentials": false } },
           {
@@ -396,16 +404,23 @@ function reportJob(cfg: StackConfig, env: EnvironmentConfig): Job {
     "runs-on": RUNNER,
     needs: [INTENT_JOB_ID, deployJobId(env.name)],
     if: `always() && needs.${INTENT_JOB_ID}.result == 'success' && ${deploysTo(env)}`,
-    permissions: { contents: "read", ...RECHECK_READS, "pull-requests": "write", deployments: "write", ...(managesRepository ? { actions: "write" as const } : {}) },
+    permissions: { contents: "read", ...RECHECK_READS, "pull-requests": "write", deployments: "write", ...(ownsDocs ? { actions: "write" as const } : {}) },
     permissionReasons: {
       "pull-requests": "the result comment, or why the re-check refused",
       deployments: "records the deployment of the commit the deploy job deployed",
       checks: "re-checks the required check runs, to say why the re-check refused",
       statuses: "re-checks validation statuses",
       issues: "re-checks failure issues (the promotion freeze)",
-      actions: managesRepository ? "re-checks deploy runs; dispatches the docs workflow for stale Graft documents (delivery docs dispatch-stale)" : "re-checks deploy runs",
+      actions: ownsDocs ? "re-checks deploy runs; dispatches the docs workflow for stale Graft documents (delivery docs dispatch-stale)" : "re-checks deploy runs",
     },
-    env: { ...deploymentEnv(env), RECHECKED: expr(`${deploy}.outputs.rechecked`), UP_RESULT: expr(`${deploy}.outputs.result`), DEPLOY_RESULT: expr(`${deploy}.result`) },
+    env: {
+      ...deploymentEnv(env),
+      RECHECKED: expr(`${deploy}.outputs.rechecked`),
+      UP_RESULT: expr(`${deploy}.outputs.result`),
+      // What is recorded and reported once the re-check passed: anything but a successful `up` is a failure.
+      RESULT: expr(`${deploy}.outputs.result == 'success' && 'success' || 'failure'`),
+      DEPLOY_RESULT: expr(`${deploy}.result`),
+    },
     "timeout-minutes": 15,
     steps,
   };
@@ -432,7 +447,7 @@ function commandPreviewJob(cfg: StackConfig, env: EnvironmentConfig): Job {
 
 /** When an environment's `/preview` jobs run. */
 function previewsIn(env: EnvironmentConfig): string {
-  return `needs.${INTENT_JOB_ID}.outputs.proceed == 'true' && needs.${INTENT_JOB_ID}.outputs.action == 'preview' && needs.${INTENT_JOB_ID}.outputs.environment == '${env.name}'`;
+  return gateLetThrough(env, ["preview"]);
 }
 
 /** `/preview <env>`'s comment: trusted code only, from what the preview job handed over. */

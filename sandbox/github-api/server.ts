@@ -318,6 +318,30 @@ export class GitHubWorld {
     return run;
   }
 
+  /**
+   * A run of the deploy workflow that GitHub lists as ended (`GET .../actions/runs`): the runner's
+   * own runs are not listed by themselves, so a scenario that needs "this run has ended" (a stale
+   * lock, the promotion machine's deploy runs) records it.
+   */
+  addEndedDeployRun(run: { id: number; conclusion: string; headSha: string; by: string; createdAt: string; event?: string; artifacts?: WorkflowRun["artifacts"] }): WorkflowRun {
+    const ended: WorkflowRun = {
+      id: run.id,
+      workflow_id: "deploy.yml",
+      name: "Deploy",
+      event: run.event ?? "issue_comment",
+      status: "completed",
+      conclusion: run.conclusion,
+      head_sha: run.headSha,
+      head_branch: this.defaultBranch,
+      html_url: `https://github.com/${this.fullName}/actions/runs/${run.id}`,
+      created_at: run.createdAt,
+      actor: this.user(run.by),
+      artifacts: run.artifacts ?? [],
+    };
+    this.workflowRuns.push(ended);
+    return ended;
+  }
+
   /** Records that `by` pushed `after` to `branch` (the activity the approval check reads). */
   recordPush(branch: string, after: string, options: { by: string; before?: string; type?: Push["activity_type"]; at?: string }): Push {
     const push: Push = { id: this.id(), ref: `refs/heads/${branch}`, before: options.before ?? "0".repeat(40), after, activity_type: options.type ?? "push", actor: this.user(options.by), timestamp: options.at ?? this.now() };

@@ -259,7 +259,10 @@ describe("the deploy workflow", () => {
     // After the first environment, the deployment records the commit validated before it, as the intent job proved it.
     expect(rsteps[record].env.VALIDATED_COMMIT).toBe(env === "dev" ? "" : "${{ needs.intent.outputs.validated_commit }}");
     expect(rsteps[finish].if).toBe("always() && steps.record.outputs.deployment_id != ''");
-    expect(rsteps[finish].run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$result" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$OUTCOME_DIR/stack-outputs.json"');
+    expect(rsteps[finish].run).toContain('node "$GITHUB_WORKSPACE/bin/delivery.js" promote record finish --deployment-id "$DEPLOYMENT_ID" --result "$RESULT" --classify classify.json --run-url "$RUN_URL" --stack-outputs "$OUTCOME_DIR/stack-outputs.json"');
+    // Recorded and reported alike: anything but a successful `up` is a failure.
+    expect(report.env.RESULT).toBe(`\${{ needs.deploy-${env}.outputs.result == 'success' && 'success' || 'failure' }}`);
+    expect(rsteps.find((s) => s.name === "Report the result").run).toContain('--result "$RESULT"');
     const nothing = rsteps.find((s) => s.name === "Say why nothing was deployed");
     expect(nothing.if).toBe("!(env.RECHECKED == 'true')");
     expect(nothing.run).toContain("--post; then");

@@ -46,7 +46,6 @@ function info(message) {
   process.stdout.write(`${message}\n`);
 }
 
-/** The running workflow's job as written in its file (the runner knows it; act is told the file by the harness). */
 /**
  * The job's effective permission for a scope, as the patched runner computed it when the job started
  * (the job's `permissions:`, else the workflow's) and hands it to every action as

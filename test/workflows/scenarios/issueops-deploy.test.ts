@@ -123,20 +123,7 @@ it("a deploy job whose runner dies during pulumi up is recorded as a failed depl
 
   // GitHub reports the lost run as ended; the next deploy (of a head that does not die) clears the
   // lock the run left and deploys.
-  world.github.workflowRuns.push({
-    id: lost.runId,
-    workflow_id: "deploy.yml",
-    name: "Deploy",
-    event: "issue_comment",
-    status: "completed",
-    conclusion: "failure",
-    head_sha: world.sha("refs/heads/main"),
-    head_branch: "main",
-    html_url: `https://github.com/contoso/payments-service/actions/runs/${lost.runId}`,
-    created_at: new Date(Date.now() - lost.seconds * 1000).toISOString(),
-    actor: world.github.user("alice"),
-    artifacts: [],
-  });
+  world.github.addEndedDeployRun({ id: lost.runId, conclusion: "failure", headSha: world.sha("refs/heads/main"), by: "alice", createdAt: new Date(Date.now() - lost.seconds * 1000).toISOString() });
   const fixed = openGreenPullRequest("feature/lost-runner-fixed", { "bicep/parameters/dev.bicepparam": params });
   const before = azCreates().length;
   const again = await comment(fixed, "/deploy dev", "alice");
@@ -230,20 +217,7 @@ it("/unlock dev: a reader is refused; a writer's clears the lock a lost runner l
   const record = path.join(backend, ".pulumi", "delivery", "runs", "organization", "delivery-platform", "dev.json");
   fs.mkdirSync(path.dirname(record), { recursive: true });
   fs.writeFileSync(record, `${JSON.stringify({ runId: lostRun, runUrl: `https://github.com/contoso/payments-service/actions/runs/${lostRun}`, hostname: "runner-lost-7", startedAt: startedAt.toISOString() })}\n`);
-  world.github.workflowRuns.push({
-    id: lostRun,
-    workflow_id: "deploy.yml",
-    name: "Deploy",
-    event: "issue_comment",
-    status: "completed",
-    conclusion: "cancelled",
-    head_sha: world.sha("refs/heads/main"),
-    head_branch: "main",
-    html_url: `https://github.com/contoso/payments-service/actions/runs/${lostRun}`,
-    created_at: startedAt.toISOString(),
-    actor: world.github.user("alice"),
-    artifacts: [],
-  });
+  world.github.addEndedDeployRun({ id: lostRun, conclusion: "cancelled", headSha: world.sha("refs/heads/main"), by: "alice", createdAt: startedAt.toISOString() });
   const pr = openGreenPullRequest("feature/unlock", { "NOTES.txt": "unlock\n" }, "alice");
 
   const byReader = await comment(pr, "/unlock dev", "rita");

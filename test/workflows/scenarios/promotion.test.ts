@@ -40,20 +40,8 @@ async function deployDev(pr: PullRequest): Promise<number> {
   const deployment = world.github.deployments.filter((d) => d.environment === "dev" && d.sha === pr.head.sha).pop()!;
   const success = world.github.deploymentStatuses.find((s) => s.deployment_id === deployment.id && s.state === "success")!;
   const runId = Number(/\/actions\/runs\/(\d+)$/.exec(success.log_url ?? "")?.[1]);
-  world.github.workflowRuns.push({
-    id: runId,
-    workflow_id: "deploy.yml",
-    name: "Deploy",
-    event: "issue_comment",
-    status: "completed",
-    conclusion: "success",
-    head_sha: world.sha("refs/heads/main"),
-    head_branch: "main",
-    html_url: success.log_url!,
-    created_at: deployment.created_at,
-    actor: world.github.user("alice"),
-    artifacts: [{ id: runId * 10, name: `audit-dev-${runId}-1`, expired: false }],
-  });
+  const listed = world.github.addEndedDeployRun({ id: runId, conclusion: "success", headSha: world.sha("refs/heads/main"), by: "alice", createdAt: deployment.created_at, artifacts: [{ id: runId * 10, name: `audit-dev-${runId}-1`, expired: false }] });
+  expect(listed.html_url).toBe(success.log_url);
   return runId;
 }
 
