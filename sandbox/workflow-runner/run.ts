@@ -130,7 +130,7 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
     "--actor",
     options.actor,
     "--action-cache-path",
-    path.join(world.root, "act-cache"),
+    world.runnerDisk,
     "--secret-file",
     path.join(runDir, "no-secrets"),
     "--var-file",
@@ -214,7 +214,7 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
       resolve(c ?? (signal ? 128 : 1));
     });
   });
-  const summaryFiles = fs.existsSync(path.join(world.root, "act-cache")) ? findFiles(path.join(world.root, "act-cache"), "step_summary") : [];
+  const summaryFiles = fs.existsSync(world.runnerDisk) ? findFiles(world.runnerDisk, "step_summary") : [];
   for (const f of summaryFiles) summary += fs.readFileSync(f, "utf8");
   fs.closeSync(logFile);
   return {

@@ -45,6 +45,8 @@ export interface World {
   /** Prod's stack configuration, which renders the workflows. */
   readonly cfg: StackConfig;
   readonly artifacts: string;
+  /** The runner machine's disk: act's action cache, under which each job gets its workspace (`runnerDisk`). */
+  readonly runnerDisk: string;
   git(args: string[], cwd?: string): string;
   /** git in the bare repository (what GitHub holds). */
   remoteGit(args: string[]): string;
@@ -96,6 +98,33 @@ export interface WorldOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Free space the RAM disk must have for the runner's workspaces (two jobs' installs of the program are about 1 GiB). */
+const RAM_DISK_MIN_FREE = 4 * 1024 ** 3;
+
+/**
+ * Where the runner keeps its job workspaces: a new directory in DELIVERY_RUNNER_DISK when set,
+ * else on the RAM disk (/dev/shm) when it has room, else in the world. A hosted runner installs on a
+ * local SSD; this machine's virtual disk creates files about 2.5 times slower, and a job's
+ * `npm ci` writes 42,000 of them (25 s on disk, 11 s in RAM, measured on 2 cores). Only the
+ * workspaces live there; the world (logs, state, artifacts) stays in `root`.
+ */
+export function runnerDisk(root: string, env: NodeJS.ProcessEnv = process.env, ramDisk = "/dev/shm"): string {
+  const chosen = env.DELIVERY_RUNNER_DISK || (hasRoom(ramDisk) ? ramDisk : undefined);
+  if (chosen === undefined) return path.join(root, "act-cache");
+  fs.mkdirSync(chosen, { recursive: true });
+  return fs.mkdtempSync(path.join(chosen, "delivery-runner-"));
+}
+
+function hasRoom(dir: string): boolean {
+  try {
+    const s = fs.statfsSync(dir);
+    fs.accessSync(dir, fs.constants.W_OK);
+    return s.bavail * s.bsize >= RAM_DISK_MIN_FREE;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Lays out a new world: the project at one commit on `main`, `dev` and `test`, with the workflows
  * prod renders under .github/workflows, and the stand-in GitHub API serving it.
@@ -108,6 +137,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const sandboxDir = path.join(root, "sandbox");
   const artifacts = path.join(root, "artifacts");
   fs.mkdirSync(artifacts, { recursive: true });
+  const disk = runnerDisk(root);
 
   // The project as a new repository: the files, then the workflows the prod stack commits.
   fs.mkdirSync(clone, { recursive: true });
@@ -148,6 +178,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     sandbox,
     cfg,
     artifacts,
+    runnerDisk: disk,
     git: (args, cwd = clone) => gitIn(cwd, args),
     remoteGit: (args) => execFileSync("git", ["--git-dir", remote, ...args], { encoding: "utf8" }).trim(),
     sha: (ref) => execFileSync("git", ["--git-dir", remote, "rev-parse", `${ref}^{commit}`], { encoding: "utf8" }).trim(),
@@ -196,7 +227,11 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       gitIn(clone, ["push", "--quiet", "--force", "origin", `${head}:refs/pull/${number}/head`, `${merge}:refs/pull/${number}/merge`]);
       return { head, merge };
     },
-    close: () => api.close(),
+    close: async () => {
+      await api.close();
+      // Workspaces outside the world are the runner's scratch (a RAM disk is memory): gone with it.
+      if (path.relative(root, disk).startsWith("..")) fs.rmSync(disk, { recursive: true, force: true });
+    },
   };
   return world;
 }

@@ -40,10 +40,14 @@ export function tempDir(prefix = "graft-test-"): string {
   return dir;
 }
 
-/** A fresh copy of the fixture repository. */
+/**
+ * A fresh copy of the fixture repository, its files as old as the checkout's (as in a job's
+ * checkout): a copy stamped "now" shares the clock tick of a hash cache written at once, which the
+ * cache rightly distrusts (core/graft/hashing.ts, "racy clean"), so a warm run would hash it again.
+ */
 export function copyFixture(): string {
   const root = path.join(tempDir(), "repo");
-  cpSync(FIXTURE_REPO, root, { recursive: true });
+  cpSync(FIXTURE_REPO, root, { recursive: true, preserveTimestamps: true });
   return root;
 }
 
