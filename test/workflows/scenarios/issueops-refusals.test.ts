@@ -10,10 +10,9 @@ import { prCommentEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow, type RunResult } from "../../../sandbox/workflow-runner/run";
 import { createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
 import type { PullRequest } from "../../../sandbox/github-api/server";
+import { REQUIRED, runnerLog } from "./issueops";
 
 let world: World;
-const REQUIRED = ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"];
-const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 
 function pullRequest(branch: string, base: string, author: string, options: { fork?: boolean; draft?: boolean } = {}): PullRequest {
   const head = world.commit(branch, { [`notes/${branch.replace(/\//g, "-")}.txt`]: `${branch}\n` }, `Change ${branch}`, { from: base, author });
@@ -28,7 +27,7 @@ function greenPullRequest(branch: string, base: string, author: string, options:
 
 async function comment(pr: PullRequest, body: string, by: string): Promise<RunResult> {
   // No cloud is reached before the gates refuse; the variables would only be read after them.
-  return runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, body, by), secrets: workflowSecrets(world), onLine: log });
+  return runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, body, by), secrets: workflowSecrets(world), onLine: runnerLog });
 }
 
 function botReplies(pr: PullRequest): string {
