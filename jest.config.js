@@ -1,8 +1,10 @@
-// Jest runs the TypeScript sources through ts-jest file by file (tsconfig.json `isolatedModules`),
-// without type-checking (`tsc`, run beside Jest by `npm test`, does that).
-// Some dependencies (execa, Octokit) ship only as ES modules; Jest on Node 20 cannot require those
-// natively, so exactly the packages that declare `"type": "module"` are
-// turned into CommonJS by babel-jest.
+// Jest runs the TypeScript sources through SWC (@swc/jest) file by file (tsconfig.json
+// `isolatedModules`), without type-checking (`tsc`, run beside Jest by `npm test`, does that). SWC
+// over ts-jest: a fresh clone has no transform cache (Jest keys it by the checkout's path), and
+// ts-jest spent ~34 s of CPU filling it on 2 cores (Jest 88 s cold, 70 s warm); with SWC the cold
+// run costs what the warm one does. Some dependencies (execa, Octokit) ship only as ES modules,
+// which Jest cannot require, so exactly the packages that declare `"type": "module"` are turned
+// into CommonJS by SWC as well.
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -37,6 +39,11 @@ process.env.DVC_NO_ANALYTICS ??= "1";
 
 const esm = esmOnlyPackages(path.join(__dirname, "node_modules")).map((n) => n.replace(/[.+]/g, "\\$&"));
 
+/** SWC's options for one kind of source: CommonJS for Jest, the target tsconfig.json compiles to, source maps for stack traces. */
+function swc(syntax) {
+  return { jsc: { parser: { syntax }, target: "es2022" }, module: { type: "commonjs" }, sourceMaps: "inline", swcrc: false };
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
@@ -54,8 +61,8 @@ module.exports = {
   // the workflow scenarios run act: `npm run test:workflows` (jest.workflows.config.js).
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/engine/", "<rootDir>/test/workflows/scenarios/"],
   transform: {
-    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
-    "^.+\\.m?js$": ["babel-jest", { babelrc: false, configFile: false, plugins: ["@babel/plugin-transform-export-namespace-from", "@babel/plugin-transform-modules-commonjs"] }],
+    "^.+\\.ts$": ["@swc/jest", swc("typescript")],
+    "^.+\\.m?js$": ["@swc/jest", swc("ecmascript")],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esm.join("|")})/)`],
   // unicorn-magic (used by execa) exports only an "import" condition, which Jest's CommonJS resolver skips.

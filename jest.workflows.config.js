@@ -15,9 +15,9 @@ module.exports = {
   // Three scenario files at a time on 2 cores, each in its own world (repository, GitHub stand-in,
   // clouds, backend): much of a scenario is waiting (health-check retries, the soak clock, process
   // start-up), which the other files fill. Measured in clean-clone runs on 2 cores, with the job
-  // workspaces on the RAM disk: 616 s with two at a time, 574 s with three (one file at a time it
-  // once took 1,048 s). The longest file sets the floor, so no file should hold much more than a
-  // third of the suite (issueops-locks.test.ts was split from issueops-deploy.test.ts for that).
+  // workspaces on the RAM disk: 616 s two at a time, 564 s three at a time with issueops-locks.test.ts
+  // split from issueops-deploy.test.ts (one file at a time it once took 1,048 s). The longest file
+  // sets the floor, so no file should hold much more than a third of the suite.
   maxWorkers: 3,
   // What the two workers share is installed once, first.
   globalSetup: "<rootDir>/test/workflows/global-setup.ts",
