@@ -22,4 +22,6 @@ module.exports = {
   // What the two workers share is installed once, first.
   globalSetup: "<rootDir>/test/workflows/global-setup.ts",
   testTimeout: 15 * 60 * 1000,
+  // Each scenario's own wall time in the log, not only each file's.
+  verbose: true,
 };
