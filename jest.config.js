@@ -49,7 +49,8 @@ module.exports = {
   testEnvironment: "node",
   // Two workers a core: many tests wait on a process they started (the fake az, dvc, git, node) or
   // on a timeout they provoke, and a waiting worker leaves its core to another. On 2 cores, one
-  // worker a core idled both for a tenth of the run (67 s; four workers: 53-59 s).
+  // worker a core idled both for a tenth of the run (`npm test` back to back: 77 s with two workers,
+  // 59 s with four).
   // (A number: Jest reads a percentage above 100% as a count of workers.)
   maxWorkers: 2 * require("node:os").availableParallelism(),
   // Many tests start real processes (the fake az, dvc, git, the Pulumi CLI); on a busy 2-core

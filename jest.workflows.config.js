@@ -19,7 +19,7 @@ module.exports = {
   // split from issueops-deploy.test.ts (one file at a time it once took 1,048 s). The longest file
   // sets the floor, so no file should hold much more than a third of the suite.
   maxWorkers: 3,
-  // What the two workers share is installed once, first.
+  // What the workers share is installed once, first.
   globalSetup: "<rootDir>/test/workflows/global-setup.ts",
   testTimeout: 15 * 60 * 1000,
   // Each scenario's own wall time in the log, not only each file's.

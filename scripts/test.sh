@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: Jest and the type-check (the program with its tests, and the policy pack) at the same
-# time. Jest runs four workers on two cores: a worker that waits (on a child process it started, on
-# a timeout a test provokes) leaves its core to the others; with one per core, both cores idled for a
-# tenth of the run (measured back to back: 77 s with two workers, 59 s with four). The type-check runs at the
+# time, Jest with two workers a core (jest.config.js says why). The type-check runs at the
 # lowest priority: it takes the cycles Jest leaves and cannot slow it (run beside Jest at normal
 # priority it made `npm test` 72 s; niced, 63 s). Fails when either fails; the type-check's output
 # is printed after Jest's. Arguments go to Jest.

@@ -86,7 +86,6 @@ export interface RunOptions {
   /** Extra environment of the runner machine (e.g. knobs of the fake az). */
   readonly machineEnv?: Record<string, string>;
   readonly timeoutSeconds?: number;
-  readonly onLine?: (line: string) => void;
 }
 
 let runCounter = 0;
@@ -202,7 +201,8 @@ export async function runWorkflow(world: World, options: RunOptions): Promise<Ru
         }
         lines.push(line);
         fs.writeSync(logFile, `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} ${line}\n`);
-        options.onLine?.(line);
+        // DELIVERY_RUNNER_VERBOSE=1: every line on stdout as well, to follow a scenario from its test output.
+        if (process.env.DELIVERY_RUNNER_VERBOSE) process.stdout.write(`${line}\n`);
       }
     };
     child.stdout.on("data", onData);

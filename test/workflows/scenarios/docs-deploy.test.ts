@@ -16,7 +16,6 @@ const { startBedrockStandIn } = require("../../fakes/bedrock/server.js") as { st
 
 let world: World;
 let bedrock: { url: string; close: () => Promise<void> };
-const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 
 const PROMPT = ["---", "deps:", "  - docs/platform-notes.md", "---", "Summarise the platform notes for a newcomer.", ""].join("\n");
 
@@ -36,7 +35,6 @@ function handOver() {
     vars: actionsVariables(world),
     secrets: workflowSecrets(world),
     machineEnv: { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url },
-    onLine: log,
   });
 }
 
@@ -62,7 +60,7 @@ it("regenerates the default branch's stale documents as a pull request from the 
   expect(generate.log).toContain(`opened #${opened[0].number}: ${DOCS_REGENERATE_BRANCH} -> main`);
 
   // The pull request's docs check is green.
-  const check = await runWorkflow(world, { workflow: "docs.yml", ...pullRequestEvent(world, opened[0], "opened"), onLine: log });
+  const check = await runWorkflow(world, { workflow: "docs.yml", ...pullRequestEvent(world, opened[0], "opened") });
   expect(check.results("graft-status")).toEqual(["success"]);
 
   // A second hand-over while that pull request is open updates it instead of opening another.

@@ -15,7 +15,6 @@ const { startBedrockStandIn } = require("../../fakes/bedrock/server.js") as { st
 let world: World;
 let bedrock: { url: string; close: () => Promise<void> };
 let pr: PullRequest;
-const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 
 const PROMPT = ["---", "deps:", "  - docs/platform-notes.md", "---", "Summarise the platform notes for a newcomer.", ""].join("\n");
 
@@ -36,7 +35,7 @@ afterAll(async () => {
 });
 
 it("fails the docs check on a pull request whose prompt has no current document", async () => {
-  const run = await runWorkflow(world, { workflow: "docs.yml", ...pullRequestEvent(world, pr, "opened"), onLine: log });
+  const run = await runWorkflow(world, { workflow: "docs.yml", ...pullRequestEvent(world, pr, "opened") });
   expect(run.results("graft-status")).toEqual(["failure"]);
   expect(run.log).toContain("docs/overview.md");
   // The step's own `::error::` line is not asserted: act's host executor can lose the last lines a
@@ -44,14 +43,14 @@ it("fails the docs check on a pull request whose prompt has no current document"
 });
 
 it("refuses the docs:generate label from someone without write access, with a reply", async () => {
-  const run = await runWorkflow(world, { workflow: "docs-generate.yml", ...labeledTargetEvent(world, pr, "docs:generate", "rita"), onLine: log });
+  const run = await runWorkflow(world, { workflow: "docs-generate.yml", ...labeledTargetEvent(world, pr, "docs:generate", "rita") });
   expect(run.results("docs (request)")).toEqual(["failure"]);
   expect(world.github.dispatches).toEqual([]);
   expect(world.github.commentsOn(pr.number).map((c) => c.body).join("\n")).toContain("@rita has read permission");
 });
 
 it("regenerates on the docs:generate label in the docs environment, commits as the bot, and the check turns green", async () => {
-  const request = await runWorkflow(world, { workflow: "docs-generate.yml", ...labeledTargetEvent(world, pr, "docs:generate", "alice"), onLine: log });
+  const request = await runWorkflow(world, { workflow: "docs-generate.yml", ...labeledTargetEvent(world, pr, "docs:generate", "alice") });
   expect(request.results("docs (request)")).toEqual(["success"]);
   expect(world.github.dispatches).toEqual([{ workflow_id: "docs-generate.yml", ref: "main", inputs: { pr: String(pr.number) }, by: expect.objectContaining({ login: "github-actions[bot]" }) }]);
 
@@ -62,7 +61,6 @@ it("regenerates on the docs:generate label in the docs environment, commits as t
     vars: actionsVariables(world),
     secrets: workflowSecrets(world),
     machineEnv: { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url },
-    onLine: log,
   });
   expect(generate.results("docs (generate)")).toEqual(["success"]);
   const after = world.sha("refs/heads/feature/docs");
@@ -73,6 +71,6 @@ it("regenerates on the docs:generate label in the docs environment, commits as t
 
   // The pull request moved to the bot's commit; its docs check is green now.
   pr.head.sha = after;
-  const check = await runWorkflow(world, { workflow: "docs.yml", ...pullRequestEvent(world, pr, "synchronize"), onLine: log });
+  const check = await runWorkflow(world, { workflow: "docs.yml", ...pullRequestEvent(world, pr, "synchronize") });
   expect(check.results("graft-status")).toEqual(["success"]);
 });

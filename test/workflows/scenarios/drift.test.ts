@@ -16,7 +16,6 @@ import { previewEnvironment } from "../../../core/oidc";
 import { driftIssueTitle } from "../../../core/drift";
 
 let world: World;
-const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 const STACK = "dev";
 const BLOB_SERVICE = /\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+\/blobServices\/default$/i;
 
@@ -57,7 +56,6 @@ function driftRun(): Promise<RunResult> {
     job: `drift-${STACK}`,
     vars: actionsVariables(world),
     secrets: workflowSecrets(world),
-    onLine: log,
   });
 }
 

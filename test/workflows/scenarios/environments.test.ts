@@ -14,7 +14,6 @@ import { actionsVariables, bootstrap, createWorld, inEnvironment, workflowSecret
 import { ADMIN_TOKEN_SECRET, PASSPHRASE_SECRET } from "../../../workflows/common";
 
 let world: World;
-const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 
 beforeAll(async () => {
   world = await createWorld();
@@ -66,7 +65,7 @@ const WORKFLOW = [
 it("gives each job its own environment's secrets and variables, and a job without one none of them", async () => {
   world.commit("main", { ".github/workflows/probe.yml": WORKFLOW }, "Add a probe workflow");
   const vars = actionsVariables(world);
-  const run = await runWorkflow(world, { workflow: "probe.yml", ...dispatchEvent(world, "main", {}, "mallory", ".github/workflows/probe.yml"), vars, secrets: workflowSecrets(world), onLine: log });
+  const run = await runWorkflow(world, { workflow: "probe.yml", ...dispatchEvent(world, "main", {}, "mallory", ".github/workflows/probe.yml"), vars, secrets: workflowSecrets(world) });
   expect(run.jobs.map((j) => j.result)).toEqual(run.jobs.map(() => "success"));
   const seen = Object.fromEntries([...run.log.matchAll(/probe ([\w-]+): (admin=\d+ passphrase=\d+ client=\S*)/g)].map((m) => [m[1], m[2]]));
   const client = (environment: string) => vars[inEnvironment(environment, "AZURE_CLIENT_ID")];
@@ -110,7 +109,6 @@ it("refuses the environment jobs of a branch their policies do not admit, before
     ...dispatchEvent(world, "attack/read-secrets", {}, "mallory", ".github/workflows/probe.yml"),
     vars: actionsVariables(world),
     secrets: workflowSecrets(world),
-    onLine: log,
   });
   const result = (id: string) => run.jobs.find((j) => j.jobId === id)?.result;
   expect([result("prod"), result("dev"), result("by-expression"), result("docs"), result("upper-case")]).toEqual(["failure", "failure", "failure", "failure", "failure"]);

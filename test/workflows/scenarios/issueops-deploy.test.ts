@@ -11,7 +11,8 @@ import * as path from "node:path";
 import { dispatchEvent, labeledTargetEvent, pullRequestEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow } from "../../../sandbox/workflow-runner/run";
 import { actionsVariables, bootstrap, createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
-import { azCreates, comment, openGreenPullRequest, REQUIRED, runnerLog } from "./issueops";
+import { requiredCheckNames } from "../../../workflows";
+import { azCreates, comment, openGreenPullRequest } from "./issueops";
 
 let world: World;
 // Only with DELIVERY_SCENARIOS=all (CI's time budget, jest.workflows.config.js): the same paths as
@@ -109,7 +110,7 @@ extended("/preview staging from a comment logs in with staging's read-only previ
 
 extended("a pull request previews every stack, dev, staging and prod, with one comment per stack", async () => {
   const pr = openGreenPullRequest(world, "feature/all-stacks", { "NOTES.txt": "all stacks\n" }, "alice");
-  const run = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: runnerLog });
+  const run = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), vars: actionsVariables(world), secrets: workflowSecrets(world) });
   expect(run.results("preview (dev)")).toEqual(["success"]);
   expect(run.results("preview (staging)")).toEqual(["success"]);
   expect(run.results("preview (prod)")).toEqual(["success"]);
@@ -123,7 +124,7 @@ it("a deploy:dev label from a writer deploys through the default branch's workfl
   const params = fs.readFileSync(path.join(world.clone, "bicep/parameters/dev.bicepparam"), "utf8").replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 21");
   const pr = openGreenPullRequest(world, "feature/label", { "NOTES.txt": "label\n", "bicep/parameters/dev.bicepparam": params }, "alice");
   const before = azCreates(world).length;
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...labeledTargetEvent(world, pr, "deploy:dev", "alice"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: runnerLog });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...labeledTargetEvent(world, pr, "deploy:dev", "alice"), vars: actionsVariables(world), secrets: workflowSecrets(world) });
   expect(run.results("deploy (dev)")).toEqual(["success"]);
   expect(azCreates(world).length).toBe(before + 1);
   expect(world.github.deployments.some((d) => d.environment === "dev" && d.sha === pr.head.sha)).toBe(true);
@@ -131,9 +132,9 @@ it("a deploy:dev label from a writer deploys through the default branch's workfl
 
 it("the promotion machine's rollback, dispatched by its bot for the person who deployed, reaches pulumi up", async () => {
   const target = world.sha("refs/heads/dev");
-  for (const name of REQUIRED) world.github.addCheckRun(target, name, "success");
+  for (const name of requiredCheckNames(world.cfg)) world.github.addCheckRun(target, name, "success");
   const event = dispatchEvent(world, "dev", { action: "rollback", environment: "dev", sha: target, requested_by: "alice" }, "github-actions[bot]");
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...event, vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: runnerLog });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...event, vars: actionsVariables(world), secrets: workflowSecrets(world) });
   expect(run.results("deploy (dev)")).toEqual(["success"]);
   // pulumi up ran (the target's Bicep content equals what is deployed, so the provider deploys nothing new).
   expect(run.log).toContain("Success - Main pulumi up");

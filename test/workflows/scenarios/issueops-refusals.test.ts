@@ -10,7 +10,7 @@ import { prCommentEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow, type RunResult } from "../../../sandbox/workflow-runner/run";
 import { createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
 import type { PullRequest } from "../../../sandbox/github-api/server";
-import { REQUIRED, runnerLog } from "./issueops";
+import { requiredCheckNames } from "../../../workflows";
 
 let world: World;
 
@@ -21,13 +21,13 @@ function pullRequest(branch: string, base: string, author: string, options: { fo
 
 function greenPullRequest(branch: string, base: string, author: string, options: { fork?: boolean; draft?: boolean } = {}): PullRequest {
   const pr = pullRequest(branch, base, author, options);
-  for (const name of REQUIRED) world.github.addCheckRun(pr.head.sha, name, "success");
+  for (const name of requiredCheckNames(world.cfg)) world.github.addCheckRun(pr.head.sha, name, "success");
   return pr;
 }
 
 async function comment(pr: PullRequest, body: string, by: string): Promise<RunResult> {
   // No cloud is reached before the gates refuse; the variables would only be read after them.
-  return runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, body, by), secrets: workflowSecrets(world), onLine: runnerLog });
+  return runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, body, by), secrets: workflowSecrets(world) });
 }
 
 function botReplies(pr: PullRequest): string {
@@ -73,7 +73,7 @@ it("refuses /deploy dev when the required checks are commit statuses a writer po
   // API as any tool would, and another GitHub App reports check runs of the same names.
   const pr = pullRequest("feature/fake-checks", "dev", "alice");
   world.github.tokens["ghp_standin_alice"] = "alice";
-  for (const context of REQUIRED) {
+  for (const context of requiredCheckNames(world.cfg)) {
     const posted = await fetch(`${world.api.url}/repos/${world.github.fullName}/statuses/${pr.head.sha}`, {
       method: "POST",
       headers: { authorization: "token ghp_standin_alice", "content-type": "application/json" },
@@ -81,7 +81,7 @@ it("refuses /deploy dev when the required checks are commit statuses a writer po
     });
     expect(posted.status).toBe(201);
   }
-  for (const name of REQUIRED) world.github.addCheckRun(pr.head.sha, name, "success", { id: 424242, slug: "someone-elses-app" });
+  for (const name of requiredCheckNames(world.cfg)) world.github.addCheckRun(pr.head.sha, name, "success", { id: 424242, slug: "someone-elses-app" });
   const run = await comment(pr, "/deploy dev", "alice");
   expect(run.results("read the command")).toEqual(["success"]);
   expect(run.results("deploy (dev)")).toEqual([]);

@@ -6,10 +6,7 @@ import type { PullRequest } from "../../../sandbox/github-api/server";
 import { prCommentEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow, type RunResult } from "../../../sandbox/workflow-runner/run";
 import { actionsVariables, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
-
-export const REQUIRED = ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"];
-/** Each runner line on stdout with DELIVERY_RUNNER_VERBOSE set (it is always in the run's act.log). */
-export const runnerLog = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
+import { requiredCheckNames } from "../../../workflows";
 
 /** The resource groups of the deployments the fake az performed. */
 export function azCreates(world: World): string[] {
@@ -22,12 +19,12 @@ export function azCreates(world: World): string[] {
 export function openGreenPullRequest(world: World, branch: string, files: Record<string, string>, author = "alice", options: { fork?: boolean } = {}): PullRequest {
   const head = world.commit(branch, files, `Change ${branch}`, { from: "dev", author });
   const pr = world.github.openPullRequest({ author, head: branch, headSha: head, base: "dev", baseSha: world.sha("refs/heads/dev"), fork: options.fork });
-  for (const name of REQUIRED) world.github.addCheckRun(head, name, "success");
+  for (const name of requiredCheckNames(world.cfg)) world.github.addCheckRun(head, name, "success");
   return pr;
 }
 
 /** `body` commented on the pull request by `by`: the deploy.yml run GitHub starts for it. */
 export async function comment(world: World, pr: PullRequest, body: string, by: string): Promise<RunResult> {
   const event = prCommentEvent(world, pr, body, by);
-  return runWorkflow(world, { workflow: "deploy.yml", ...event, vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: runnerLog });
+  return runWorkflow(world, { workflow: "deploy.yml", ...event, vars: actionsVariables(world), secrets: workflowSecrets(world) });
 }

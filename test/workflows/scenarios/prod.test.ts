@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { prCommentEvent, pullRequestEvent, pushEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow, type RunResult } from "../../../sandbox/workflow-runner/run";
 import { actionsVariables, bootstrap, createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
+import { requiredCheckNames } from "../../../workflows";
 import type { PullRequest } from "../../../sandbox/github-api/server";
 
 let world: World;
@@ -25,10 +26,8 @@ let world: World;
  */
 const variables = () => ({ ...actionsVariables(world), PROMOTION_APP_ID: "424240" });
 /** The checks the rulesets require, green on every head a test deploys. */
-const REQUIRED = ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"];
 /** Staging's QA reviewer (a member of its reviewers' team), who signs off manual testing. */
 const QA_REVIEWER = "quinn";
-const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 
 beforeAll(async () => {
   world = await createWorld();
@@ -50,7 +49,7 @@ it("previews prod with read-only Azure and AWS credentials, and edits its one co
   const original = fs.readFileSync(path.join(world.clone, params), "utf8");
   const head = world.commit("feature/prod-retention", { [params]: original.replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 21") }, "Keep deleted blobs longer in prod", { author: "alice" });
   const pr = world.github.openPullRequest({ author: "alice", head: "feature/prod-retention", headSha: head, base: "main", baseSha: world.sha("refs/heads/main") });
-  const opened = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), job: "preview-prod", vars: variables(), secrets: workflowSecrets(world), onLine: log });
+  const opened = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "opened"), job: "preview-prod", vars: variables(), secrets: workflowSecrets(world) });
   expect(opened.results("preview (prod)")).toEqual(["success"]);
   // The preview job runs in prod's preview environment: the preview identity and the AWS preview role trust its subject.
   expect(opened.log).toContain("subject claim - repo:contoso/payments-service:environment:prod-preview");
@@ -62,7 +61,7 @@ it("previews prod with read-only Azure and AWS credentials, and edits its one co
 
   const pushed = world.commit("feature/prod-retention", { [params]: original.replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 28") }, "28 days", { author: "alice" });
   pr.head.sha = pushed;
-  const synchronized = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "synchronize"), job: "preview-prod", vars: variables(), secrets: workflowSecrets(world), onLine: log });
+  const synchronized = await runWorkflow(world, { workflow: "preview.yml", ...pullRequestEvent(world, pr, "synchronize"), job: "preview-prod", vars: variables(), secrets: workflowSecrets(world) });
   expect(synchronized.results("preview (prod)")).toEqual(["success"]);
   expect(comments()).toHaveLength(1);
   expect(comments()[0].body).toContain(pushed.slice(0, 12));
@@ -75,11 +74,11 @@ it("/deploy prod of a commit never validated in staging is refused before anythi
   const original = fs.readFileSync(path.join(world.clone, params), "utf8");
   const head = world.commit("release/retention", { [params]: original.replace(/storageSoftDeleteDays = \d+/, "storageSoftDeleteDays = 35") }, "Keep deleted blobs 35 days in prod", { author: "alice" });
   const pr = world.github.openPullRequest({ author: "alice", head: "release/retention", headSha: head, base: "main", baseSha: world.sha("refs/heads/main") });
-  for (const name of REQUIRED) world.github.addCheckRun(head, name, "success");
+  for (const name of requiredCheckNames(world.cfg)) world.github.addCheckRun(head, name, "success");
   world.github.addReview(pr.number, "carol", "APPROVED", head);
   const before = world.azCalls().length;
 
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: variables(), secrets: workflowSecrets(world), onLine: log });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: variables(), secrets: workflowSecrets(world) });
   // The gates pass: the approval is a third person's, on the exact head; the checks are green.
   expect(run.log).toContain("::set-output:: proceed=true");
   // The promise of promotion stops it in the intent job: only a tree validated in staging reaches prod.
@@ -118,7 +117,7 @@ function promotionPullRequest(validated: string): PullRequest {
   const branch = `promote/staging-to-prod/${validated.slice(0, 12)}`;
   world.remoteGit(["update-ref", `refs/heads/${branch}`, validated]);
   const pr = world.github.openPullRequest({ author: "delivery-promotion[bot]", head: branch, headSha: validated, base: "main", baseSha: world.sha("refs/heads/main") });
-  for (const name of REQUIRED) world.github.addCheckRun(validated, name, "success");
+  for (const name of requiredCheckNames(world.cfg)) world.github.addCheckRun(validated, name, "success");
   world.github.addReview(pr.number, "carol", "APPROVED", validated);
   return pr;
 }
@@ -130,7 +129,7 @@ it("/deploy prod of the commit staging validated, approved by a third person, de
 
   const pr = promotionPullRequest(release);
 
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: variables(), secrets: workflowSecrets(world), onLine: log });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy prod", "bob"), vars: variables(), secrets: workflowSecrets(world) });
   expect(run.results("read the command")).toEqual(["success"]);
   expect(run.results("deploy (prod)")).toEqual(["success"]);
   expect(run.log).toContain(`${release.slice(0, 12)} is itself a commit validated in staging`);
@@ -169,7 +168,7 @@ function squashMergedPromotion(validated: string, extra: Record<string, string> 
 }
 
 function pushToMain(before: string, squash: string): Promise<RunResult> {
-  return runWorkflow(world, { workflow: "deploy.yml", ...pushEvent(world, "main", before, squash, "bob"), vars: variables(), secrets: workflowSecrets(world), onLine: log });
+  return runWorkflow(world, { workflow: "deploy.yml", ...pushEvent(world, "main", before, squash, "bob"), vars: variables(), secrets: workflowSecrets(world) });
 }
 
 it("a squash-merged promotion whose tree is the validated tree deploys on the push, recording both commits", async () => {

@@ -15,27 +15,26 @@ import examples from "@octokit/webhooks-examples";
 import { prCommentEvent, type WorkflowEvent } from "../../../sandbox/workflow-runner/events";
 import { runWorkflow, type RunResult } from "../../../sandbox/workflow-runner/run";
 import { actionsVariables, bootstrap, createWorld, workflowSecrets, type World } from "../../../sandbox/workflow-runner/world";
+import { requiredCheckNames } from "../../../workflows";
 import { ensureAppServer, setMode, stopAppServer, type AppServer } from "../../../sandbox/health-server";
 import type { PullRequest } from "../../../sandbox/github-api/server";
 
 let world: World;
 let app: AppServer;
-const REQUIRED = ["preview (dev)", "preview (staging)", "preview (prod)", "docs (graft-status)"];
 /** A promote run installs two checkouts' dependencies and waits out the checks' retries: more than act's default 15 minutes on a loaded 2-core machine. */
 const PROMOTE_RUN_SECONDS = 45 * 60;
 const SCENARIO_MS = 75 * 60 * 1000;
-const log = process.env.DELIVERY_RUNNER_VERBOSE ? (l: string) => process.stdout.write(`${l}\n`) : undefined;
 
 function greenPullRequest(branch: string, files: Record<string, string> = {}): PullRequest {
   const head = world.commit(branch, { [`notes/${branch.replace(/\//g, "-")}.txt`]: `${branch}\n`, ...files }, `Change ${branch}`, { from: "dev", author: "alice" });
   const pr = world.github.openPullRequest({ author: "alice", head: branch, headSha: head, base: "dev", baseSha: world.sha("refs/heads/dev") });
-  for (const name of REQUIRED) world.github.addCheckRun(head, name, "success");
+  for (const name of requiredCheckNames(world.cfg)) world.github.addCheckRun(head, name, "success");
   return pr;
 }
 
 /** `/deploy dev` by alice; returns the deploy run's id (from the deployment it recorded), which GitHub then lists as completed. */
 async function deployDev(pr: PullRequest): Promise<number> {
-  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy dev", "alice"), vars: actionsVariables(world), secrets: workflowSecrets(world), onLine: log });
+  const run = await runWorkflow(world, { workflow: "deploy.yml", ...prCommentEvent(world, pr, "/deploy dev", "alice"), vars: actionsVariables(world), secrets: workflowSecrets(world) });
   expect(run.results("deploy (dev)")).toEqual(["success"]);
   const deployment = world.github.deployments.filter((d) => d.environment === "dev" && d.sha === pr.head.sha).pop()!;
   const success = world.github.deploymentStatuses.find((s) => s.deployment_id === deployment.id && s.state === "success")!;
@@ -59,7 +58,7 @@ function deployCompleted(runId: number): WorkflowEvent {
 }
 
 async function promote(runId: number): Promise<RunResult> {
-  return runWorkflow(world, { workflow: "promote.yml", ...deployCompleted(runId), vars: actionsVariables(world), secrets: workflowSecrets(world), timeoutSeconds: PROMOTE_RUN_SECONDS, onLine: log });
+  return runWorkflow(world, { workflow: "promote.yml", ...deployCompleted(runId), vars: actionsVariables(world), secrets: workflowSecrets(world), timeoutSeconds: PROMOTE_RUN_SECONDS });
 }
 
 const statusesOf = (sha: string) => world.github.statuses.filter((s) => s.sha === sha).map((s) => `${s.context}: ${s.state}`);
