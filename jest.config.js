@@ -57,6 +57,7 @@ module.exports = {
   // machine one of those can take longer than Jest's 5 s default without anything being wrong.
   testTimeout: 30_000,
   roots: ["<rootDir>/test"],
+  setupFilesAfterEnv: ["<rootDir>/test/harness/pulumi-promise-stacks.ts"],
   testMatch: ["**/*.test.ts"],
   // The engine tests run the real Pulumi CLI for minutes: `npm run test:engine` (jest.engine.config.js);
   // the workflow scenarios run act: `npm run test:workflows` (jest.workflows.config.js).

@@ -6,6 +6,26 @@ import { TYPES } from "./lib";
 
 type Rule = (doc: WorkflowDocument) => string[];
 
+/**
+ * Each workflow file parsed once per content: every workflow policy reads the same files, and
+ * parsing them was most of the pack's time. The rules only read the document, and a pack process
+ * lives for one preview.
+ */
+const parsedWorkflows = new Map<string, { doc: WorkflowDocument } | { error: string }>();
+
+function parseWorkflow(content: string): { doc: WorkflowDocument } | { error: string } {
+  let parsed = parsedWorkflows.get(content);
+  if (!parsed) {
+    try {
+      parsed = { doc: parse(content) ?? {} };
+    } catch (err) {
+      parsed = { error: (err as Error).message.split("\n")[0] };
+    }
+    parsedWorkflows.set(content, parsed);
+  }
+  return parsed;
+}
+
 /** A policy applying one rule to every committed workflow file. */
 function workflowPolicy(name: string, description: string, rule: Rule, fix: string, enforcementLevel: EnforcementLevel): ResourceValidationPolicy {
   return {
@@ -16,14 +36,12 @@ function workflowPolicy(name: string, description: string, rule: Rule, fix: stri
       if (args.type !== TYPES.githubFile) return;
       const file = args.props.file;
       if (typeof file !== "string" || !/^\.github\/workflows\/[^/]+\.ya?ml$/.test(file) || typeof args.props.content !== "string") return;
-      let doc: WorkflowDocument;
-      try {
-        doc = parse(args.props.content) ?? {};
-      } catch (err) {
-        reportViolation(`Workflow ${file} must be valid YAML: ${(err as Error).message.split("\n")[0]}`);
+      const parsed = parseWorkflow(args.props.content);
+      if ("error" in parsed) {
+        reportViolation(`Workflow ${file} must be valid YAML: ${parsed.error}`);
         return;
       }
-      for (const problem of rule(doc)) reportViolation(`Workflow ${file}: ${problem}. ${fix}`);
+      for (const problem of rule(parsed.doc)) reportViolation(`Workflow ${file}: ${problem}. ${fix}`);
     },
   };
 }

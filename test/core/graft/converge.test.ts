@@ -3,7 +3,7 @@
  * `dvc status` (ours, and the real one when DVC is on PATH) are both clean — with the built-in
  * generator, with a command generator, and with a `dvc repro` generator.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
@@ -19,22 +19,22 @@ import { captureIo } from "../../harness/cli";
 import { standInEnv, useBedrockStandIn } from "./bedrock-helpers";
 import { fakeGenerator } from "./generator-helpers";
 import { applyMutations, cleanupScratch, copyFixture, GRAFT_DEFAULTS } from "./helpers";
+import { DVC, liveDvcStatus } from "./live-dvc";
 
 afterAll(cleanupScratch);
 const bedrock = useBedrockStandIn();
 // The live tests run real `dvc` (a Python start-up of seconds each) on a shared 2-core machine.
 jest.setTimeout(120_000);
 
-const hasDvc = spawnSync("dvc", ["--version"], { encoding: "utf8" }).status === 0;
-const liveIt = hasDvc ? it : it.skip;
+const liveIt = DVC ? it : it.skip;
 
 function ourDvcStatus(root: string): unknown {
   return dvcStatus(readDvcPipeline(root)!, new ContentHasher(root, { cache: false })).status;
 }
 
-function liveDvcStatus(root: string): unknown {
+function liveStatus(root: string): unknown {
   spawnSync("git", ["init", "-q"], { cwd: root });
-  return JSON.parse(execFileSync("dvc", ["status", "--json"], { cwd: root, encoding: "utf8" }));
+  return liveDvcStatus(root);
 }
 
 function lockBlock(text: string, stage: string): string {
@@ -65,10 +65,10 @@ describe("graft-generate keeps graft.lock.json and dvc.lock together", () => {
   liveIt("built-in generator: real `dvc status` is clean afterwards", async () => {
     const root = copyFixture();
     applyMutations(root, [{ op: "append", path: "src/faq.txt", content: "One more question.\n" }]);
-    expect(Object.keys(liveDvcStatus(root) as object)).toEqual(["faq"]);
+    expect(Object.keys(liveStatus(root) as object)).toEqual(["faq"]);
     const cli = captureIo({ cwd: root, env: standInEnv(bedrock()) });
     expect(await run(["graft-generate"], cli.io)).toBe(0);
-    expect(liveDvcStatus(root)).toEqual({});
+    expect(liveStatus(root)).toEqual({});
     expect(computeStatus(root, GRAFT_DEFAULTS, { cache: false }).documents.filter((d) => d.stale)).toEqual([]);
   });
 
@@ -79,7 +79,7 @@ describe("graft-generate keeps graft.lock.json and dvc.lock together", () => {
     for (const doc of computeStatus(root, GRAFT_DEFAULTS, { cache: false }).documents.filter((d) => d.stale)) {
       await generateDocument({ root, prompt: doc.prompt, output: doc.output, stage: doc.stage, model: doc.model, deps: Object.keys(doc.inputs.deps), command: GRAFT_DEFAULTS.generatorCommand, models: GRAFT_DEFAULTS.models, timeoutMs: 10_000, env: fake.env });
     }
-    expect(liveDvcStatus(root)).toEqual({});
+    expect(liveStatus(root)).toEqual({});
     expect(computeStatus(root, GRAFT_DEFAULTS, { cache: false }).documents.filter((d) => d.stale)).toEqual([]);
   });
 
@@ -91,7 +91,7 @@ describe("graft-generate keeps graft.lock.json and dvc.lock together", () => {
     const [doc] = computeStatus(root, GRAFT_DEFAULTS, { cache: false }).documents.filter((d) => d.stale);
     const result = await generateDocument({ root, prompt: doc.prompt, output: doc.output, stage: doc.stage, model: doc.model, deps: Object.keys(doc.inputs.deps), command: ["dvc", "repro", "--single-item", "{stage}"], models: GRAFT_DEFAULTS.models, timeoutMs: 60_000, env: fake.env });
     expect(result.dvcLock).toEqual({ kind: "up-to-date", stage: "faq" });
-    expect(liveDvcStatus(root)).toEqual({});
+    expect(liveStatus(root)).toEqual({});
     expect(computeStatus(root, GRAFT_DEFAULTS, { cache: false }).documents.filter((d) => d.stale)).toEqual([]);
   }, 60_000);
 
@@ -100,7 +100,7 @@ describe("graft-generate keeps graft.lock.json and dvc.lock together", () => {
     applyMutations(root, [{ op: "append", path: "src/api.ts", content: "// more\n" }]);
     writeFileSync(path.join(root, "build/stats.txt"), "8 src/api.ts\n");
     expect(updateDvcLock(root, "build/stats.txt")).toEqual({ kind: "written", stage: "stats" });
-    expect((liveDvcStatus(root) as Record<string, unknown>).stats).toBeUndefined();
+    expect((liveStatus(root) as Record<string, unknown>).stats).toBeUndefined();
     expect((ourDvcStatus(root) as Record<string, unknown>).stats).toBeUndefined();
   });
 
