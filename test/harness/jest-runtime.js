@@ -1,0 +1,46 @@
+// Jest's module runtime (jest.config.js `runtime`), with V8's code cache between test files.
+//
+// Jest gives every test file fresh modules: it compiles each module's source again (`vm.Script`),
+// and V8 compiles every function again as it first runs. @pulumi/pulumi, the providers and the
+// program are most of that, and about half the test files load them. This runtime keeps each
+// module's last script in the worker; the next file that loads the same module text starts from
+// that script's compiled code (`createCachedData`, which includes the functions that have run).
+// Module state is still fresh per file: only compiled code is shared, and V8 rejects cached data
+// that does not match the source (the module then compiles as before).
+//
+// `createScriptFromCode` is jest-runtime 29.7's own, with the cached data added (jest is pinned).
+"use strict";
+const vm = require("node:vm");
+const { handlePotentialSyntaxError } = require("@jest/transform");
+const Runtime = require("jest-runtime").default;
+
+/** Per module file: the wrapped source and the last script compiled from it. */
+const scripts = new Map();
+
+class CodeCachingRuntime extends Runtime {
+  createScriptFromCode(scriptSource, filename) {
+    try {
+      const scriptFilename = this._resolver.isCoreModule(filename) ? `jest-nodejs-core-${filename}` : filename;
+      const source = this.wrapCodeInModuleWrapper(scriptSource);
+      const previous = scripts.get(filename);
+      const script = new vm.Script(source, {
+        cachedData: previous?.source === source ? previous.script.createCachedData() : undefined,
+        columnOffset: this._fileTransforms.get(filename)?.wrapperLength,
+        displayErrors: true,
+        filename: scriptFilename,
+        importModuleDynamically: async (specifier) => {
+          const context = this._environment.getVmContext?.();
+          if (!context) throw new Error("Test environment has been torn down");
+          const module = await this.resolveModule(specifier, scriptFilename, context);
+          return this.linkAndEvaluateModule(module);
+        },
+      });
+      scripts.set(filename, { source, script });
+      return script;
+    } catch (e) {
+      throw handlePotentialSyntaxError(e);
+    }
+  }
+}
+
+module.exports = CodeCachingRuntime;
