@@ -8,11 +8,20 @@
 // Module state is still fresh per file: only compiled code is shared, and V8 rejects cached data
 // that does not match the source (the module then compiles as before).
 //
-// `createScriptFromCode` is jest-runtime 29.7's own, with the cached data added (jest is pinned).
+// `createScriptFromCode` is jest-runtime 29.7.0's own, with the cached data added.
 "use strict";
 const vm = require("node:vm");
 const { handlePotentialSyntaxError } = require("@jest/transform");
 const Runtime = require("jest-runtime").default;
+
+const COPIED_FROM = "29.7.0";
+const installed = require("jest-runtime/package.json").version;
+if (installed !== COPIED_FROM) {
+  throw new Error(
+    `test/harness/jest-runtime.js overrides createScriptFromCode as jest-runtime ${COPIED_FROM} writes it, but jest-runtime ${installed} is installed: ` +
+      `compare the method in node_modules/jest-runtime/build/index.js, carry the change over, and set COPIED_FROM to ${installed}.`,
+  );
+}
 
 /** Per module file: the wrapped source and the last script compiled from it. */
 const scripts = new Map();
