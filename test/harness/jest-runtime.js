@@ -3,8 +3,9 @@
 // Jest gives every test file fresh modules: it compiles each module's source again (`vm.Script`),
 // and V8 compiles every function again as it first runs. @pulumi/pulumi, the providers and the
 // program are most of that, and about half the test files load them. This runtime keeps each
-// module's last script in the worker; the next file that loads the same module text starts from
-// that script's compiled code (`createCachedData`, which includes the functions that have run).
+// module's first script in the worker; when a later file loads the same module text, it takes that
+// script's compiled code once (`createCachedData`, which includes the functions that have run by
+// then) and every later load of the module starts from it.
 // Module state is still fresh per file: only compiled code is shared, and V8 rejects cached data
 // that does not match the source (the module then compiles as before).
 //
@@ -23,17 +24,24 @@ if (installed !== COPIED_FROM) {
   );
 }
 
-/** Per module file: the wrapped source and the last script compiled from it. */
-const scripts = new Map();
+/** Per module file: the wrapped source, the first script compiled from it, and its code cache once taken. */
+const compiled = new Map();
+
+function cachedDataFor(filename, source) {
+  const entry = compiled.get(filename);
+  if (!entry || entry.source !== source) return undefined;
+  entry.data ??= entry.script.createCachedData();
+  return entry.data;
+}
 
 class CodeCachingRuntime extends Runtime {
   createScriptFromCode(scriptSource, filename) {
     try {
       const scriptFilename = this._resolver.isCoreModule(filename) ? `jest-nodejs-core-${filename}` : filename;
       const source = this.wrapCodeInModuleWrapper(scriptSource);
-      const previous = scripts.get(filename);
+      const cachedData = cachedDataFor(filename, source);
       const script = new vm.Script(source, {
-        cachedData: previous?.source === source ? previous.script.createCachedData() : undefined,
+        cachedData,
         columnOffset: this._fileTransforms.get(filename)?.wrapperLength,
         displayErrors: true,
         filename: scriptFilename,
@@ -44,7 +52,9 @@ class CodeCachingRuntime extends Runtime {
           return this.linkAndEvaluateModule(module);
         },
       });
-      scripts.set(filename, { source, script });
+      // The first script of a module text is the one whose code later loads reuse; so is one whose
+      // cached data V8 refused (it compiled from the source instead).
+      if (!cachedData || script.cachedDataRejected) compiled.set(filename, { source, script, data: undefined });
       return script;
     } catch (e) {
       throw handlePotentialSyntaxError(e);
