@@ -32,11 +32,6 @@ function ourDvcStatus(root: string): unknown {
   return dvcStatus(readDvcPipeline(root)!, new ContentHasher(root, { cache: false })).status;
 }
 
-function liveStatus(root: string): unknown {
-  spawnSync("git", ["init", "-q"], { cwd: root });
-  return liveDvcStatus(root);
-}
-
 function lockBlock(text: string, stage: string): string {
   const lines = text.split("\n");
   const start = lines.indexOf(`  ${stage}:`);
@@ -65,10 +60,10 @@ describe("graft-generate keeps graft.lock.json and dvc.lock together", () => {
   liveIt("built-in generator: real `dvc status` is clean afterwards", async () => {
     const root = copyFixture();
     applyMutations(root, [{ op: "append", path: "src/faq.txt", content: "One more question.\n" }]);
-    expect(Object.keys(liveStatus(root) as object)).toEqual(["faq"]);
+    expect(Object.keys(liveDvcStatus(root) as object)).toEqual(["faq"]);
     const cli = captureIo({ cwd: root, env: standInEnv(bedrock()) });
     expect(await run(["graft-generate"], cli.io)).toBe(0);
-    expect(liveStatus(root)).toEqual({});
+    expect(liveDvcStatus(root)).toEqual({});
     expect(computeStatus(root, GRAFT_DEFAULTS, { cache: false }).documents.filter((d) => d.stale)).toEqual([]);
   });
 
@@ -79,7 +74,7 @@ describe("graft-generate keeps graft.lock.json and dvc.lock together", () => {
     for (const doc of computeStatus(root, GRAFT_DEFAULTS, { cache: false }).documents.filter((d) => d.stale)) {
       await generateDocument({ root, prompt: doc.prompt, output: doc.output, stage: doc.stage, model: doc.model, deps: Object.keys(doc.inputs.deps), command: GRAFT_DEFAULTS.generatorCommand, models: GRAFT_DEFAULTS.models, timeoutMs: 10_000, env: fake.env });
     }
-    expect(liveStatus(root)).toEqual({});
+    expect(liveDvcStatus(root)).toEqual({});
     expect(computeStatus(root, GRAFT_DEFAULTS, { cache: false }).documents.filter((d) => d.stale)).toEqual([]);
   });
 
@@ -91,7 +86,7 @@ describe("graft-generate keeps graft.lock.json and dvc.lock together", () => {
     const [doc] = computeStatus(root, GRAFT_DEFAULTS, { cache: false }).documents.filter((d) => d.stale);
     const result = await generateDocument({ root, prompt: doc.prompt, output: doc.output, stage: doc.stage, model: doc.model, deps: Object.keys(doc.inputs.deps), command: ["dvc", "repro", "--single-item", "{stage}"], models: GRAFT_DEFAULTS.models, timeoutMs: 60_000, env: fake.env });
     expect(result.dvcLock).toEqual({ kind: "up-to-date", stage: "faq" });
-    expect(liveStatus(root)).toEqual({});
+    expect(liveDvcStatus(root)).toEqual({});
     expect(computeStatus(root, GRAFT_DEFAULTS, { cache: false }).documents.filter((d) => d.stale)).toEqual([]);
   }, 60_000);
 
@@ -100,7 +95,7 @@ describe("graft-generate keeps graft.lock.json and dvc.lock together", () => {
     applyMutations(root, [{ op: "append", path: "src/api.ts", content: "// more\n" }]);
     writeFileSync(path.join(root, "build/stats.txt"), "8 src/api.ts\n");
     expect(updateDvcLock(root, "build/stats.txt")).toEqual({ kind: "written", stage: "stats" });
-    expect((liveStatus(root) as Record<string, unknown>).stats).toBeUndefined();
+    expect((liveDvcStatus(root) as Record<string, unknown>).stats).toBeUndefined();
     expect((ourDvcStatus(root) as Record<string, unknown>).stats).toBeUndefined();
   });
 

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -53,7 +52,6 @@ describe("dvcStatus agrees with `dvc status --json`", () => {
       const roots = SCENARIOS.map((s) => {
         const root = copyFixture();
         applyMutations(root, s.mutations);
-        execFileSync("git", ["init", "-q"], { cwd: root });
         return root;
       });
       liveDvcStatuses(roots).forEach((status, i) => live.set(SCENARIOS[i].name, { root: roots[i], status }));

@@ -1,5 +1,4 @@
 /** dvc.yaml in step with the prompts: `pipelineDrift` and `syncDvcYaml` (Graft's sync). */
-import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -72,7 +71,6 @@ describe("syncDvcYaml", () => {
     const root = copyFixture();
     writeTree(root, { "docs/new.prompt.md": "---\ndeps: [src/faq.txt]\n---\nNew.\n" });
     writeFileSync(path.join(root, "dvc.yaml"), sync(root).text);
-    execFileSync("git", ["init", "-q"], { cwd: root });
     const live = liveDvcStatus(root) as object;
     expect(Object.keys(live)).toEqual(["new"]);
   });

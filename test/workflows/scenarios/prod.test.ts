@@ -25,7 +25,6 @@ let world: World;
  * organization scope), so the promise of promotion cannot be checked without it.
  */
 const variables = () => ({ ...actionsVariables(world), PROMOTION_APP_ID: "424240" });
-/** The checks the rulesets require, green on every head a test deploys. */
 /** Staging's QA reviewer (a member of its reviewers' team), who signs off manual testing. */
 const QA_REVIEWER = "quinn";
 
